@@ -1,0 +1,353 @@
+"""The store of record: every table of the catalog.
+
+Lists (keywords, themes, languages, ...) are JSON columns so that one model works on SQLite
+and PostgreSQL alike; the search index, not SQL, answers queries over them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.db import Base
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Organization(Base):
+    """A publisher: government department, enterprise, university, institute or third party."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True, index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    org_type: Mapped[str] = mapped_column(String(30), default="government")
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    homepage: Mapped[str | None] = mapped_column(String(500))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(300))
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    region: Mapped[str | None] = mapped_column(String(12))
+    fields_of_data: Mapped[list] = mapped_column(JSON, default=list)
+    partner_status: Mapped[str | None] = mapped_column(String(20))
+    partner_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    datasets: Mapped[list[Dataset]] = relationship(back_populates="organization")
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organization", cascade="all, delete-orphan"
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(300), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="user")  # user | curator | sysadmin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(20), default="member")  # member | admin
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organization: Mapped[Organization] = relationship(back_populates="memberships")
+
+
+class Dataset(Base):
+    """One catalog entry: DCAT-AP 3 fields, the open-list fields and the AI-dataset fields."""
+
+    __tablename__ = "datasets"
+    __table_args__ = (
+        Index("ix_datasets_status_modified", "status", "modified"),
+        Index("ix_datasets_source", "source_id", "source_record_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True, index=True)
+    identifier: Mapped[str | None] = mapped_column(String(500), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="open_data")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    # DCAT-AP 3
+    title: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str | None] = mapped_column(Text)
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(300))
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+    access_rights: Mapped[str] = mapped_column(String(20), default="unconditional")
+    access_conditions: Mapped[str | None] = mapped_column(Text)
+    license: Mapped[str | None] = mapped_column(String(100))
+    issued: Mapped[date | None] = mapped_column(Date)
+    modified: Mapped[datetime | None] = mapped_column(DateTime)
+    frequency: Mapped[str | None] = mapped_column(String(20))
+    temporal_start: Mapped[date | None] = mapped_column(Date)
+    temporal_end: Mapped[date | None] = mapped_column(Date)
+    spatial: Mapped[list] = mapped_column(JSON, default=list)
+    languages: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[str | None] = mapped_column(String(50))
+    conforms_to: Mapped[list] = mapped_column(JSON, default=list)
+    landing_page: Mapped[str | None] = mapped_column(String(1000))
+    documentation: Mapped[str | None] = mapped_column(String(1000))
+    # open list (开放清单)
+    resource_code: Mapped[str | None] = mapped_column(String(100), index=True)
+    source_department: Mapped[str | None] = mapped_column(String(300))
+    domain: Mapped[str | None] = mapped_column(String(100))
+    open_mode: Mapped[str | None] = mapped_column(String(100))
+    data_formats: Mapped[list] = mapped_column(JSON, default=list)
+    data_volume: Mapped[str | None] = mapped_column(String(100))
+    # AI training and benchmark datasets
+    task_categories: Mapped[list] = mapped_column(JSON, default=list)
+    modalities: Mapped[list] = mapped_column(JSON, default=list)
+    annotation_type: Mapped[str | None] = mapped_column(String(50))
+    annotation_method: Mapped[str | None] = mapped_column(String(50))
+    annotation_accuracy: Mapped[float | None] = mapped_column(Float)
+    sample_counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    metrics: Mapped[list] = mapped_column(JSON, default=list)
+    citation: Mapped[str | None] = mapped_column(Text)
+    # curation and review
+    review_by: Mapped[str] = mapped_column(String(20), default="publisher")
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    quality_score: Mapped[int | None] = mapped_column(Integer)
+    status_note: Mapped[str | None] = mapped_column(Text)
+    # provenance
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("harvest_sources.id", ondelete="SET NULL")
+    )
+    source_record_id: Mapped[str | None] = mapped_column(String(500))
+    harvested_at: Mapped[datetime | None] = mapped_column(DateTime)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    field_provenance: Mapped[dict] = mapped_column(JSON, default=dict)
+    extras: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    organization: Mapped[Organization | None] = relationship(
+        back_populates="datasets", lazy="joined"
+    )
+    distributions: Mapped[list[Distribution]] = relationship(
+        back_populates="dataset",
+        cascade="all, delete-orphan",
+        order_by="Distribution.position",
+        lazy="selectin",
+    )
+
+
+class Distribution(Base):
+    __tablename__ = "distributions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    access_url: Mapped[str | None] = mapped_column(String(2000))
+    download_url: Mapped[str | None] = mapped_column(String(2000))
+    format: Mapped[str | None] = mapped_column(String(50))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    byte_size: Mapped[int | None] = mapped_column(Integer)
+    checksum: Mapped[str | None] = mapped_column(String(128))
+    checksum_algorithm: Mapped[str | None] = mapped_column(String(20))
+    license: Mapped[str | None] = mapped_column(String(100))
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    link_status: Mapped[int | None] = mapped_column(Integer)
+    link_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    dataset: Mapped[Dataset] = relationship(back_populates="distributions")
+
+
+class DatasetVersion(Base):
+    """A frozen copy of a dataset's metadata after each change, for history and diffs."""
+
+    __tablename__ = "dataset_versions"
+    __table_args__ = (UniqueConstraint("dataset_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON)
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class HarvestSource(Base):
+    __tablename__ = "harvest_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    url: Mapped[str] = mapped_column(String(2000))
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL")
+    )
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    schedule: Mapped[str | None] = mapped_column(String(50))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class HarvestJob(Base):
+    __tablename__ = "harvest_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("harvest_sources.id", ondelete="CASCADE"), index=True
+    )
+    job_type: Mapped[str] = mapped_column(String(20), default="harvest")
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    count_new: Mapped[int] = mapped_column(Integer, default=0)
+    count_updated: Mapped[int] = mapped_column(Integer, default=0)
+    count_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    count_withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    count_errors: Mapped[int] = mapped_column(Integer, default=0)
+    log: Mapped[str] = mapped_column(Text, default="")
+    worker: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class HarvestError(Base):
+    __tablename__ = "harvest_errors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("harvest_jobs.id", ondelete="CASCADE"))
+    remote_id: Mapped[str | None] = mapped_column(String(500))
+    stage: Mapped[str] = mapped_column(String(20), default="transform")
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OpenListVersion(Base):
+    __tablename__ = "openlist_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    published_by: Mapped[str | None] = mapped_column(String(32))
+    published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OpenListEntry(Base):
+    """An item of the open list; ``version_id`` NULL is the curators' working copy."""
+
+    __tablename__ = "openlist_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("openlist_versions.id", ondelete="CASCADE"), index=True
+    )
+    dataset_id: Mapped[str | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="SET NULL")
+    )
+    resource_code: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    source_department: Mapped[str | None] = mapped_column(String(300))
+    domain: Mapped[str | None] = mapped_column(String(100))
+    openness: Mapped[str] = mapped_column(String(20))
+    open_mode: Mapped[str | None] = mapped_column(String(100))
+    frequency: Mapped[str | None] = mapped_column(String(20))
+    data_formats: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class AccessRequest(Base):
+    __tablename__ = "access_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    requester_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    applicant_org: Mapped[str | None] = mapped_column(String(300))
+    applicant_credit_code: Mapped[str | None] = mapped_column(String(18))
+    purpose: Mapped[str | None] = mapped_column(Text)
+    scenario: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="submitted")
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    conditions: Mapped[str | None] = mapped_column(Text)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(50))
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class IndexOutbox(Base):
+    """Datasets whose index entry must be refreshed; drained by whichever process can write."""
+
+    __tablename__ = "index_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(String(32), index=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,275 @@
+"""Controlled vocabularies: codes stored in the catalog, labels in Chinese and English.
+
+Each vocabulary maps a stable code to ``(zh, en)`` labels and, where one exists, to the EU
+vocabulary URI that DCAT-AP exports use. Regions are the exception: they are configuration
+(GB/T 2260 codes of the running city), see :func:`load_regions`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+Vocab = dict[str, tuple[str, str]]
+
+KINDS: Vocab = {
+    "open_data": ("公共数据", "Open data"),
+    "training": ("训练数据集", "Training dataset"),
+    "benchmark": ("基准测试数据集", "Benchmark dataset"),
+}
+
+STATUSES: Vocab = {
+    "draft": ("草稿", "Draft"),
+    "submitted": ("待审核", "Submitted"),
+    "published": ("已发布", "Published"),
+    "rejected": ("已退回", "Rejected"),
+    "withdrawn": ("已撤回", "Withdrawn"),
+}
+
+OPENNESS: Vocab = {
+    "unconditional": ("无条件开放", "Unconditionally open"),
+    "conditional": ("有条件开放", "Conditionally open"),
+    "not_open": ("不予开放", "Not open"),
+}
+OPENNESS_EU = {
+    "unconditional": "http://publications.europa.eu/resource/authority/access-right/PUBLIC",
+    "conditional": "http://publications.europa.eu/resource/authority/access-right/RESTRICTED",
+    "not_open": "http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC",
+}
+# Spellings found on Chinese portals, typos included, mapped to our codes.
+OPENNESS_ALIASES = {
+    "无条件开放": "unconditional",
+    "无条件开发": "unconditional",
+    "完全开放": "unconditional",
+    "有条件开放": "conditional",
+    "依申请开放": "conditional",
+    "有条件开发": "conditional",
+    "不予开放": "not_open",
+    "不开放": "not_open",
+    "public": "unconditional",
+    "restricted": "conditional",
+    "non-public": "not_open",
+    "non_public": "not_open",
+}
+
+FREQUENCIES: Vocab = {
+    "UPDATE_CONT": ("实时", "Real time"),
+    "DAILY": ("每日", "Daily"),
+    "WEEKLY": ("每周", "Weekly"),
+    "MONTHLY": ("每月", "Monthly"),
+    "QUARTERLY": ("每季度", "Quarterly"),
+    "ANNUAL_2": ("每半年", "Semi-annual"),
+    "ANNUAL": ("每年", "Annual"),
+    "IRREG": ("不定期", "Irregular"),
+}
+FREQUENCY_EU_BASE = "http://publications.europa.eu/resource/authority/frequency/"
+FREQUENCY_ALIASES = {zh: code for code, (zh, _en) in FREQUENCIES.items()} | {
+    "每天": "DAILY",
+    "每星期": "WEEKLY",
+    "每年度": "ANNUAL",
+    "半年": "ANNUAL_2",
+    "季度": "QUARTERLY",
+    "实时更新": "UPDATE_CONT",
+}
+
+# Policy measure 6 names the "Model+" scenarios; the rest are the usual open-data themes.
+THEMES: Vocab = {
+    "gov_services": ("政务服务", "Government services"),
+    "health": ("医疗", "Health"),
+    "education": ("教育", "Education"),
+    "culture_tourism": ("文旅", "Culture and tourism"),
+    "manufacturing": ("制造", "Manufacturing"),
+    "finance": ("金融", "Finance"),
+    "transport": ("交通", "Transport"),
+    "agriculture": ("农业农村", "Agriculture"),
+    "economy": ("经济建设", "Economy"),
+    "energy": ("能源", "Energy"),
+    "environment": ("生态环境", "Environment"),
+    "public_safety": ("公共安全", "Public safety"),
+    "urban": ("城建住房", "Urban development and housing"),
+    "society": ("社会民生", "Society and welfare"),
+    "science": ("科技创新", "Science and technology"),
+}
+THEME_EU = {
+    "gov_services": "GOVE",
+    "health": "HEAL",
+    "education": "EDUC",
+    "culture_tourism": "EDUC",
+    "manufacturing": "ECON",
+    "finance": "ECON",
+    "transport": "TRAN",
+    "agriculture": "AGRI",
+    "economy": "ECON",
+    "energy": "ENER",
+    "environment": "ENVI",
+    "public_safety": "JUST",
+    "urban": "REGI",
+    "society": "SOCI",
+    "science": "TECH",
+}
+
+MODALITIES: Vocab = {
+    "image": ("图像", "Image"),
+    "text": ("文本", "Text"),
+    "audio": ("音频", "Audio"),
+    "video": ("视频", "Video"),
+    "tabular": ("表格", "Tabular"),
+    "time_series": ("时间序列", "Time series"),
+    "point_cloud": ("点云", "Point cloud"),
+    "geospatial": ("地理空间", "Geospatial"),
+    "multimodal": ("多模态", "Multimodal"),
+}
+
+TASKS: Vocab = {
+    "object_detection": ("目标检测", "Object detection"),
+    "image_classification": ("图像分类", "Image classification"),
+    "image_segmentation": ("图像分割", "Image segmentation"),
+    "ocr": ("文字识别", "OCR"),
+    "ner": ("命名实体识别", "Named entity recognition"),
+    "text_classification": ("文本分类", "Text classification"),
+    "question_answering": ("问答", "Question answering"),
+    "summarization": ("文本摘要", "Summarization"),
+    "translation": ("机器翻译", "Translation"),
+    "text_generation": ("文本生成", "Text generation"),
+    "speech_recognition": ("语音识别", "Speech recognition"),
+    "speech_synthesis": ("语音合成", "Speech synthesis"),
+    "time_series_forecasting": ("时序预测", "Time-series forecasting"),
+    "anomaly_detection": ("异常检测", "Anomaly detection"),
+    "tabular_classification": ("表格分类", "Tabular classification"),
+    "tabular_regression": ("表格回归", "Tabular regression"),
+    "recommendation": ("推荐", "Recommendation"),
+    "trajectory_prediction": ("轨迹预测", "Trajectory prediction"),
+}
+
+ANNOTATION_TYPES: Vocab = {
+    "bounding_box": ("矩形框", "Bounding box"),
+    "polygon": ("多边形", "Polygon"),
+    "segmentation_mask": ("语义分割掩码", "Segmentation mask"),
+    "keypoint": ("关键点", "Keypoints"),
+    "class_label": ("分类标签", "Class label"),
+    "entity_span": ("实体标注", "Entity spans"),
+    "transcription": ("语音转写", "Transcription"),
+    "parallel_text": ("平行语料对齐", "Parallel text"),
+    "qa_pair": ("问答对", "Question-answer pairs"),
+    "cuboid_3d": ("三维框", "3D cuboid"),
+    "none": ("无标注", "Not annotated"),
+}
+
+ANNOTATION_METHODS: Vocab = {
+    "manual": ("人工标注", "Manual"),
+    "semi_automatic": ("半自动标注", "Semi-automatic"),
+    "automatic": ("自动标注", "Automatic"),
+    "crowdsourced": ("众包标注", "Crowdsourced"),
+}
+
+ORG_TYPES: Vocab = {
+    "government": ("政府部门", "Government department"),
+    "enterprise": ("企业", "Enterprise"),
+    "university": ("高校", "University"),
+    "research_institute": ("科研院所", "Research institute"),
+    "third_party": ("第三方机构", "Third-party body"),
+}
+
+OPEN_MODES: Vocab = {
+    "download": ("文件下载", "File download"),
+    "api": ("接口调用", "API"),
+    "sandbox": ("数据沙箱", "Data sandbox"),
+    "online_view": ("在线浏览", "Online view"),
+}
+
+LICENSES: Vocab = {
+    "CC-BY-4.0": ("知识共享 署名 4.0", "Creative Commons Attribution 4.0"),
+    "CC0-1.0": ("CC0 公有领域贡献", "CC0 1.0 Public Domain Dedication"),
+    "CC-BY-SA-4.0": ("知识共享 署名-相同方式共享 4.0", "CC BY-SA 4.0"),
+    "CC-BY-NC-4.0": ("知识共享 署名-非商业性使用 4.0", "CC BY-NC 4.0"),
+    "ODbL-1.0": ("开放数据库许可 1.0", "Open Database License 1.0"),
+    "Apache-2.0": ("Apache 许可证 2.0", "Apache License 2.0"),
+    "MIT": ("MIT 许可证", "MIT License"),
+    "gov-open-1.0": ("政府数据开放使用协议", "Government open data terms of use"),
+    "proprietary": ("协议授权", "By agreement"),
+}
+
+LANGUAGES: Vocab = {
+    "zh": ("中文", "Chinese"),
+    "en": ("英文", "English"),
+    "ja": ("日文", "Japanese"),
+    "ko": ("韩文", "Korean"),
+    "multi": ("多语种", "Multilingual"),
+}
+
+FORMATS = ("CSV", "XLSX", "JSON", "XML", "API", "PDF", "ZIP", "SHP", "GeoJSON", "Parquet",
+           "JPEG", "PNG", "MP4", "WAV", "TXT", "JSONL", "PCD")
+
+# GB/T 2260 codes of Baoding (保定市) and its districts, counties and county-level cities.
+BAODING_REGIONS: Vocab = {
+    "130600": ("保定市", "Baoding"),
+    "130602": ("竞秀区", "Jingxiu District"),
+    "130606": ("莲池区", "Lianchi District"),
+    "130607": ("满城区", "Mancheng District"),
+    "130608": ("清苑区", "Qingyuan District"),
+    "130609": ("徐水区", "Xushui District"),
+    "130623": ("涞水县", "Laishui County"),
+    "130624": ("阜平县", "Fuping County"),
+    "130626": ("定兴县", "Dingxing County"),
+    "130627": ("唐县", "Tang County"),
+    "130628": ("高阳县", "Gaoyang County"),
+    "130629": ("容城县", "Rongcheng County"),
+    "130630": ("涞源县", "Laiyuan County"),
+    "130631": ("望都县", "Wangdu County"),
+    "130632": ("安新县", "Anxin County"),
+    "130633": ("易县", "Yi County"),
+    "130634": ("曲阳县", "Quyang County"),
+    "130635": ("蠡县", "Li County"),
+    "130636": ("顺平县", "Shunping County"),
+    "130637": ("博野县", "Boye County"),
+    "130638": ("雄县", "Xiong County"),
+    "130681": ("涿州市", "Zhuozhou"),
+    "130682": ("定州市", "Dingzhou"),
+    "130683": ("安国市", "Anguo"),
+    "130684": ("高碑店市", "Gaobeidian"),
+}
+
+_regions: Vocab = dict(BAODING_REGIONS)
+
+
+def load_regions(path: str | None) -> Vocab:
+    """Replace the region list with a city's own: a JSON object ``{code: [zh, en]}``."""
+    global _regions
+    if path:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        _regions = {str(k): (v[0], v[1]) for k, v in data.items()}
+    else:
+        _regions = dict(BAODING_REGIONS)
+    return _regions
+
+
+def regions() -> Vocab:
+    return _regions
+
+
+VOCABS: dict[str, Vocab] = {
+    "kind": KINDS,
+    "status": STATUSES,
+    "openness": OPENNESS,
+    "frequency": FREQUENCIES,
+    "theme": THEMES,
+    "modality": MODALITIES,
+    "task": TASKS,
+    "annotation_type": ANNOTATION_TYPES,
+    "annotation_method": ANNOTATION_METHODS,
+    "org_type": ORG_TYPES,
+    "open_mode": OPEN_MODES,
+    "license": LICENSES,
+    "language": LANGUAGES,
+}
+
+
+def label(vocab: str, code: str | None, locale: str = "zh") -> str:
+    """The label of ``code`` in ``locale``; unknown codes are shown as they are."""
+    if code is None:
+        return ""
+    table = regions() if vocab == "region" else VOCABS.get(vocab, {})
+    pair = table.get(code)
+    if not pair:
+        return code
+    return pair[1] if locale.startswith("en") else pair[0]
