@@ -11,21 +11,13 @@ from marshmallow import (
     validates,
     validates_schema,
 )
-
 from marshmallow.utils import missing
 
 from schemas import vocab
 from schemas.distribution import DistributionSchema
 from schemas.validators import in_vocab, validate_name
 
-EDITABLE_FIELDS = (
-    "name identifier kind title title_en description description_en organization contact_name "
-    "contact_email contact_phone keywords themes access_rights access_conditions license issued "
-    "modified frequency temporal_start temporal_end spatial languages version conforms_to "
-    "landing_page documentation resource_code source_department domain open_mode data_formats "
-    "data_volume task_categories modalities annotation_type annotation_method annotation_accuracy "
-    "sample_counts metrics citation review_by featured extras distributions"
-).split()
+EDITABLE_FIELDS = ["name", "identifier", "kind", "title", "title_en", "description", "description_en", "organization", "contact_name", "contact_email", "contact_phone", "keywords", "themes", "access_rights", "access_conditions", "license", "issued", "modified", "frequency", "temporal_start", "temporal_end", "spatial", "languages", "version", "conforms_to", "landing_page", "documentation", "resource_code", "source_department", "domain", "open_mode", "data_formats", "data_volume", "task_categories", "modalities", "annotation_type", "annotation_method", "annotation_accuracy", "sample_counts", "metrics", "citation", "review_by", "featured", "extras", "distributions"]
 
 
 class DatasetSchema(Schema):

@@ -38,6 +38,8 @@ _EXACT = {
     "Must be between 0 and 1.": "须介于 0 与 1 之间。",
     "Unknown organization.": "未知的机构。",
     "A dataset with this name already exists.": "已存在同名（标识名）的数据集。",
+    "An organization with this name or credit code exists.": "已存在同名或同一信用代码的机构。",
+    "An account with this e-mail exists.": "该电子邮件已注册。",
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), "须为以下之一：{0}。"),

@@ -1,0 +1,1 @@
+"""Benchmarks of the catalog, run by ``make bench`` (``python -m bench``); see README.md."""

@@ -1,0 +1,90 @@
+"""The running catalog: settings, database and search backend, shared by web, CLI and jobs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.orm import Session
+
+from catalog.config import Settings, load_settings
+from catalog.db import make_engine, make_sessionmaker
+from catalog.search import make_backend
+from schemas import vocab
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class Catalog:
+    """Holds the engine, the session factory and the search backend of one instance."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        self.Session = make_sessionmaker(self.engine)
+        vocab.load_regions(settings.region_file)
+        self.search = make_backend(
+            settings.search_url, settings.index_path, settings.synonyms_file
+        )
+        self._drain_lock = threading.Lock()
+        self._deferred = threading.local()
+
+    @contextmanager
+    def session(self):
+        """A session whose transaction commits on success and rolls back on any error."""
+        session: Session = self.Session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def alembic_config(self) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.set_main_option("sqlalchemy.url", self.engine.url.render_as_string(hide_password=False))
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    def migrate(self) -> None:
+        command.upgrade(self.alembic_config(), "head")
+
+    def create_index_if_missing(self) -> None:
+        self.search = make_backend(
+            self.settings.search_url, self.settings.index_path, self.settings.synonyms_file,
+            create=True,
+        )
+
+    def sync_index(self) -> int:
+        """Apply queued index changes now, unless inside :meth:`deferred_indexing`."""
+        from catalog.services.indexing import drain_outbox
+
+        if getattr(self._deferred, "on", False):
+            return 0
+        return drain_outbox(self)
+
+    @contextmanager
+    def deferred_indexing(self):
+        """Bulk work (demo load, imports): queue index changes and apply them once at the end."""
+        self._deferred.on = True
+        try:
+            yield
+        finally:
+            self._deferred.on = False
+            self.sync_index()
+
+    def dispose(self) -> None:
+        self.search.close()
+        self.engine.dispose()
+
+
+def open_catalog(settings: Settings | None = None, **overrides: object) -> Catalog:
+    return Catalog(settings or load_settings(**overrides))

@@ -1,0 +1,85 @@
+"""The search interface every backend implements, and the shapes it speaks in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+# Facet name -> what users see it as; the same names are the filter keys of the API.
+FACETS = ("theme", "publisher", "openness", "kind", "format", "license", "region", "modality",
+          "task")
+SORTS = ("relevance", "modified", "issued", "quality")
+MAX_PAGE_SIZE = 100
+MAX_OFFSET = 10_000
+
+
+class SearchUnavailable(RuntimeError):
+    """The index cannot answer (missing, corrupt or engine down); pages show a notice."""
+
+
+class BadQuery(ValueError):
+    """A request the search cannot run, e.g. an unknown sort; the API answers 400."""
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    facets: tuple[str, ...] = FACETS
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 20
+    facet_size: int = 50
+
+    def validate(self) -> SearchQuery:
+        if self.sort not in SORTS:
+            raise BadQuery(f"unknown sort '{self.sort}'; use one of {', '.join(SORTS)}")
+        unknown = [f for f in list(self.filters) + list(self.facets) if f not in FACETS]
+        if unknown:
+            raise BadQuery(f"unknown facet '{unknown[0]}'; use one of {', '.join(FACETS)}")
+        if self.page < 1 or not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise BadQuery(f"page must be >= 1 and page_size between 1 and {MAX_PAGE_SIZE}")
+        if (self.page - 1) * self.page_size >= MAX_OFFSET:
+            raise BadQuery(f"results beyond the first {MAX_OFFSET} cannot be paged to")
+        return self
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float
+    doc: dict
+    snippets: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]
+    page: int
+    page_size: int
+    terms: list[str] = field(default_factory=list)
+
+
+class SearchBackend(Protocol):
+    """What the services need of a search engine. Documents are plain dicts (see documents.py)."""
+
+    name: str
+
+    def index(self, docs: Iterable[dict]) -> int: ...
+
+    def delete(self, ids: Iterable[str]) -> int: ...
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]: ...
+
+    def rebuild(self, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int: ...
+
+    def health(self) -> dict: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...

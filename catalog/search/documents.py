@@ -1,0 +1,64 @@
+"""Turn a dataset of the store into the document the search index holds.
+
+The document carries only public metadata: never a distribution URL, so that no search
+surface can leak a restricted link.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from catalog.models import Dataset
+
+_PAYLOAD_TEXT = 600
+
+
+def _ts(value: date | datetime | None) -> int:
+    if value is None:
+        return 0
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    return int(value.timestamp())
+
+
+def dataset_document(ds: Dataset) -> dict:
+    org = ds.organization
+    formats = sorted(
+        {(d.format or "").upper() for d in ds.distributions if d.format}
+        | {f.upper() for f in ds.data_formats or []}
+    )
+    return {
+        "id": ds.id,
+        "name": ds.name,
+        "title": ds.title,
+        "title_en": ds.title_en or "",
+        "description": ds.description or "",
+        "description_en": ds.description_en or "",
+        "keywords": list(ds.keywords or []),
+        "publisher": org.name if org else "",
+        "publisher_title": org.title if org else (ds.source_department or ""),
+        "publisher_title_en": (org.title_en or "") if org else "",
+        "theme": list(ds.themes or []),
+        "openness": ds.access_rights,
+        "kind": ds.kind,
+        "format": formats,
+        "license": ds.license or "",
+        "region": list(ds.spatial or []),
+        "modality": list(ds.modalities or []),
+        "task": list(ds.task_categories or []),
+        "modified": _ts(ds.modified or ds.updated_at),
+        "issued": _ts(ds.issued),
+        "quality": int(ds.quality_score or 0),
+        "featured": bool(ds.featured),
+    }
+
+
+def payload(doc: dict) -> dict:
+    """What a search hit shows without a trip to the database."""
+    keep = ("id", "name", "title", "title_en", "publisher", "publisher_title",
+            "publisher_title_en", "theme", "openness", "kind", "format", "modified", "featured",
+            "quality")
+    out = {k: doc.get(k) for k in keep}
+    out["description"] = (doc.get("description") or "")[:_PAYLOAD_TEXT]
+    out["description_en"] = (doc.get("description_en") or "")[:_PAYLOAD_TEXT]
+    return out

@@ -1,0 +1,435 @@
+"""The embedded search backend: a tantivy index in a folder of the instance.
+
+One process writes at a time (tantivy's lock file); a writer is opened per batch and
+closed again, so the web server and the CLI can take turns. A rebuild fills a new folder
+and swaps it in, so searches keep answering from the old index until the new one is ready.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import tantivy
+
+from catalog.search import text as ta
+from catalog.search.base import (
+    FACETS,
+    Hit,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+)
+from catalog.search.documents import payload
+
+_TEXT_FIELDS = {"title": 3.0, "keywords": 2.0, "org": 1.2, "body": 1.0}
+_BIGRAM_FIELDS = {"title_bg": 1.5, "body_bg": 0.4}
+_SORT_FIELDS = {"modified": "modified", "issued": "issued", "quality": "quality"}
+_MAX_SUGGEST_SCAN = 50
+
+
+class WriterBusy(RuntimeError):
+    """Another process holds the index writer; the caller leaves its changes queued."""
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    for name in _TEXT_FIELDS:
+        sb.add_text_field(name, tokenizer_name="zh")
+    for name in _BIGRAM_FIELDS:
+        sb.add_text_field(name, tokenizer_name="whitespace")
+    for name in FACETS:
+        sb.add_text_field(name, tokenizer_name="raw", fast=True)
+    sb.add_text_field("sug", tokenizer_name="raw", index_option="basic")
+    for name in _SORT_FIELDS.values():
+        sb.add_integer_field(name, fast=True, indexed=True)
+    sb.add_bytes_field("payload", stored=True)
+    return sb.build()
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.remove_long(60))
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def to_index_doc(doc: dict) -> tantivy.Document:
+    """Map a catalog search document onto the fields of the tantivy schema."""
+    kw = " ".join(doc.get("keywords") or [])
+    fields: dict = {
+        "id": doc["id"],
+        "title": " ".join(ta.segment(f"{doc['title']} {doc.get('title_en') or ''}")),
+        "keywords": " ".join(ta.segment(kw)),
+        "org": " ".join(
+            ta.segment(f"{doc.get('publisher_title') or ''} {doc.get('publisher_title_en') or ''}")
+        ),
+        "body": " ".join(
+            ta.segment(f"{doc.get('description') or ''} {doc.get('description_en') or ''}")
+        ),
+        "title_bg": " ".join(ta.bigrams(doc["title"])),
+        "body_bg": " ".join(ta.bigrams(f"{doc.get('description') or ''} {kw}")),
+        "sug": [ta.normalize(t) for t in (doc["title"], doc.get("title_en")) if t],
+        "modified": int(doc.get("modified") or 0),
+        "issued": int(doc.get("issued") or 0),
+        "quality": int(doc.get("quality") or 0),
+        "payload": json.dumps(payload(doc), ensure_ascii=False).encode("utf-8"),
+    }
+    for name in FACETS:
+        value = doc.get(name)
+        values = value if isinstance(value, list) else ([value] if value else [])
+        if values:
+            fields[name] = [str(v) for v in values]
+    return tantivy.Document(**fields)
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self, path: Path | str, create: bool = False, synonyms_file: str | None = None):
+        self.path = Path(path)
+        self.synonyms_file = synonyms_file
+        self._schema = _schema()
+        self._analyzer = _analyzer()
+        self._lock = threading.RLock()
+        self._index: tantivy.Index | None = None
+        self._inode: int | None = None
+        self._error: str | None = None
+        if create and not self._looks_like_index(self.path):
+            self._create_empty(self.path)
+
+    # -- opening --------------------------------------------------------------------------
+    @staticmethod
+    def _looks_like_index(path: Path) -> bool:
+        return (path / "meta.json").exists()
+
+    def _create_empty(self, path: Path) -> None:
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+        index = tantivy.Index(self._schema, path=str(path))
+        self._register(index)
+        writer = index.writer(heap_size=15_000_000, num_threads=1)
+        writer.commit()
+        writer.wait_merging_threads()
+
+    def _register(self, index: tantivy.Index) -> None:
+        index.register_tokenizer("zh", self._analyzer)
+
+    def _open(self) -> tantivy.Index:
+        """The current index, reopened when a rebuild in any process swapped the folder."""
+        with self._lock:
+            try:
+                inode = os.stat(self.path).st_ino
+            except FileNotFoundError:
+                self._index = None
+                raise SearchUnavailable(
+                    f"search index missing at {self.path}; run `catalog search rebuild`"
+                ) from None
+            if self._index is None or inode != self._inode:
+                try:
+                    if not self._looks_like_index(self.path):
+                        raise ValueError("no meta.json")
+                    index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+                    self._register(index)
+                    index.config_reader(reload_policy="commit", num_warmers=0)
+                except (ValueError, OSError) as exc:
+                    self._index = None
+                    self._error = str(exc)
+                    raise SearchUnavailable(
+                        f"search index at {self.path} cannot be opened ({exc}); "
+                        "run `catalog search rebuild`"
+                    ) from exc
+                self._index, self._inode, self._error = index, inode, None
+            return self._index
+
+    def _writer(self, index: tantivy.Index, heap: int = 50_000_000, threads: int = 1):
+        try:
+            return index.writer(heap_size=heap, num_threads=threads)
+        except ValueError as exc:
+            if "LockBusy" in str(exc) or "lock" in str(exc).lower():
+                raise WriterBusy(str(exc)) from exc
+            raise
+
+    # -- writing --------------------------------------------------------------------------
+    def index(self, docs: Iterable[dict]) -> int:
+        with self._lock:
+            index = self._open()
+            writer = self._writer(index)
+            n = 0
+            try:
+                for doc in docs:
+                    writer.delete_documents_by_term("id", doc["id"])
+                    writer.add_document(to_index_doc(doc))
+                    n += 1
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            index.reload()
+            return n
+
+    def delete(self, ids: Iterable[str]) -> int:
+        with self._lock:
+            index = self._open()
+            writer = self._writer(index)
+            n = 0
+            try:
+                for id_ in ids:
+                    writer.delete_documents_by_term("id", id_)
+                    n += 1
+                writer.commit()
+            finally:
+                writer.wait_merging_threads()
+            index.reload()
+            return n
+
+    def apply(self, upserts: Iterable[dict], deletes: Iterable[str]) -> None:
+        """Upserts and deletes in one commit, as the outbox drains them."""
+        with self._lock:
+            index = self._open()
+            writer = self._writer(index)
+            try:
+                for id_ in deletes:
+                    writer.delete_documents_by_term("id", id_)
+                for doc in upserts:
+                    writer.delete_documents_by_term("id", doc["id"])
+                    writer.add_document(to_index_doc(doc))
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            index.reload()
+
+    def rebuild(self, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
+        """Fill a fresh folder, then swap it in place of the live one."""
+        staging = self.path.with_name(f"{self.path.name}.rebuild-{os.getpid()}-{int(time.time())}")
+        self._create_empty(staging)
+        index = tantivy.Index(self._schema, path=str(staging), reuse=True)
+        self._register(index)
+        writer = index.writer(heap_size=400_000_000, num_threads=2)
+        n = 0
+        try:
+            for doc in docs:
+                writer.add_document(to_index_doc(doc))
+                n += 1
+                if progress and n % 1000 == 0:
+                    progress(1000)
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            writer.wait_merging_threads()
+        if progress:
+            progress(n % 1000)
+        del writer, index
+        with self._lock:
+            old = self.path.with_name(f"{self.path.name}.old-{os.getpid()}-{int(time.time())}")
+            if self.path.exists():
+                os.rename(self.path, old)
+            os.rename(staging, self.path)
+            shutil.rmtree(old, ignore_errors=True)
+            self._index = None
+        return n
+
+    def close(self) -> None:
+        with self._lock:
+            self._index = None
+
+    # -- reading --------------------------------------------------------------------------
+    def count(self) -> int:
+        return self._open().searcher().num_docs
+
+    def health(self) -> dict:
+        try:
+            n = self.count()
+            return {"backend": self.name, "ok": True, "documents": n, "path": str(self.path)}
+        except SearchUnavailable as exc:
+            return {"backend": self.name, "ok": False, "error": str(exc), "path": str(self.path)}
+
+    def _terms(self, text: str) -> list[str]:
+        if not text.strip():
+            return []
+        return list(self._analyzer.analyze(text))
+
+    def _term_query(self, term: str) -> tantivy.Query:
+        """One analysed term, in any text field, boosted by where it is found."""
+        Q, Occur = tantivy.Query, tantivy.Occur
+        fields = [
+            Q.boost_query(Q.term_query(self._schema, f, term), boost)
+            for f, boost in _TEXT_FIELDS.items()
+        ]
+        return Q.boolean_query([(Occur.Should, q) for q in fields])
+
+    def _token_query(self, token: str, synonyms: dict[str, tuple[str, ...]]) -> tantivy.Query | None:
+        """A segmented token, or any word of its synonym group."""
+        Q, Occur = tantivy.Query, tantivy.Occur
+        alternatives = []
+        for variant in synonyms.get(token, (token,)):
+            terms = self._terms(" ".join(ta.segment_query(variant)) if variant != token else token)
+            if terms:
+                alternatives.append(
+                    Q.boolean_query([(Occur.Must, self._term_query(t)) for t in terms])
+                )
+        if not alternatives:
+            return None
+        if len(alternatives) == 1:
+            return alternatives[0]
+        return Q.boolean_query([(Occur.Should, q) for q in alternatives])
+
+    def _word_query(self, word: str, synonyms: dict[str, tuple[str, ...]]) -> tantivy.Query | None:
+        """A query word: all its segments match (each or a synonym), or its CJK bigrams do."""
+        Q, Occur = tantivy.Query, tantivy.Occur
+        options: list[tantivy.Query] = []
+        if word in synonyms:
+            whole = self._token_query(word, synonyms)
+            if whole is not None:
+                options.append(whole)
+        tokens = ta.segment_query(word)
+        parts = [q for t in tokens if (q := self._token_query(t, synonyms)) is not None]
+        if parts and len(parts) == len(tokens):
+            options.append(Q.boolean_query([(Occur.Must, q) for q in parts]))
+        grams = ta.bigrams(word)
+        if grams:
+            for f, boost in _BIGRAM_FIELDS.items():
+                q = (
+                    Q.term_query(self._schema, f, grams[0])
+                    if len(grams) == 1
+                    else Q.phrase_query(self._schema, f, grams)
+                )
+                options.append(Q.boost_query(q, boost))
+        if not options:
+            return None
+        return Q.boolean_query([(Occur.Should, q) for q in options])
+
+    def _single_word_query(self, word: str) -> tantivy.Query | None:
+        return self._word_query(word, {})
+
+    def _phrase_query(self, phrase: str) -> tantivy.Query | None:
+        Q, Occur = tantivy.Query, tantivy.Occur
+        terms = self._terms(" ".join(ta.segment_query(phrase)))
+        options = []
+        for f, boost in _TEXT_FIELDS.items():
+            if len(terms) == 1:
+                options.append(Q.boost_query(Q.term_query(self._schema, f, terms[0]), boost))
+            elif len(terms) > 1:
+                options.append(Q.boost_query(Q.phrase_query(self._schema, f, terms), boost))
+        grams = ta.bigrams(phrase)
+        if len(grams) > 1 and not ta.normalize(phrase).isascii():
+            options.append(Q.phrase_query(self._schema, "title_bg", grams))
+            options.append(Q.phrase_query(self._schema, "body_bg", grams))
+        if not options:
+            return None
+        return Q.boolean_query([(Occur.Should, q) for q in options])
+
+    def build_query(self, query: SearchQuery) -> tuple[tantivy.Query, list[str], bool]:
+        """The engine query for a search, the words to highlight, and whether text was given."""
+        Q, Occur = tantivy.Query, tantivy.Occur
+        phrases, words, excluded = ta.parse_user_query(query.text)
+        synonyms = ta.load_synonyms(self.synonyms_file)
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for p in phrases:
+            if (q := self._phrase_query(p)) is not None:
+                clauses.append((Occur.Must, q))
+        for w in words:
+            if (q := self._word_query(w, synonyms)) is not None:
+                clauses.append((Occur.Must, q))
+        has_text = bool(clauses)
+        for w in excluded:
+            if (q := self._single_word_query(w)) is not None:
+                clauses.append((Occur.MustNot, q))
+        for facet, values in query.filters.items():
+            values = [v for v in values if v]
+            if not values:
+                continue
+            terms = [Q.term_query(self._schema, facet, v) for v in values]
+            clauses.append(
+                (Occur.Must, Q.boolean_query([(Occur.Should, t) for t in terms]))
+            )
+        if not any(o == Occur.Must for o, _ in clauses):
+            clauses.append((Occur.Must, Q.all_query()))
+        highlight_terms = []
+        for w in phrases + words:
+            highlight_terms.extend(ta.segment_query(w))
+            highlight_terms.extend(synonyms.get(w, ()))
+        return Q.boolean_query(clauses), highlight_terms, has_text
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        query.validate()
+        index = self._open()
+        q, hl_terms, has_text = self.build_query(query)
+        searcher = index.searcher()
+        offset = (query.page - 1) * query.page_size
+        sort = query.sort
+        if sort == "relevance" and not has_text:
+            sort = "modified"
+        if sort == "relevance":
+            res = searcher.search(q, limit=query.page_size, count=True, offset=offset)
+        else:
+            res = searcher.search(
+                q, limit=query.page_size, count=True, offset=offset,
+                order_by_field=_SORT_FIELDS[sort], order=tantivy.Order.Desc,
+            )
+        hits = []
+        for score, addr in res.hits:
+            stored = searcher.doc(addr)
+            doc = json.loads(bytes(stored["payload"][0]).decode("utf-8"))
+            snippets = {
+                "title": ta.highlight(doc["title"], hl_terms, width=500),
+                "description": ta.highlight(doc.get("description") or "", hl_terms),
+            }
+            if doc.get("title_en"):
+                snippets["title_en"] = ta.highlight(doc["title_en"], hl_terms, width=500)
+            if doc.get("description_en"):
+                snippets["description_en"] = ta.highlight(doc["description_en"], hl_terms)
+            hits.append(Hit(id=doc["id"], score=float(score), doc=doc, snippets=snippets))
+        facets: dict[str, list[tuple[str, int]]] = {}
+        if query.facets:
+            aggs = {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
+            result = searcher.aggregate(q, aggs)
+            for f in query.facets:
+                buckets = result.get(f, {}).get("buckets", [])
+                facets[f] = [(b["key"], int(b["doc_count"])) for b in buckets]
+        return SearchResult(
+            total=res.count, hits=hits, facets=facets, page=query.page,
+            page_size=query.page_size, terms=hl_terms,
+        )
+
+    def raw_search(self, query: SearchQuery) -> int:
+        """The engine alone: the same query, top hits and facet counts, nothing decoded.
+
+        The benchmark compares the service layer against this to show what our layer costs.
+        """
+        index = self._open()
+        q, _terms, _has_text = self.build_query(query)
+        searcher = index.searcher()
+        res = searcher.search(q, limit=query.page_size, count=True)
+        if query.facets:
+            searcher.aggregate(
+                q, {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
+            )
+        return res.count
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        prefix = ta.normalize(prefix).strip()[: ta.MAX_QUERY_CHARS]
+        if not prefix:
+            return []
+        searcher = self._open().searcher()
+        terms = searcher.terms_with_prefix("sug", prefix, limit=_MAX_SUGGEST_SCAN)
+        terms.sort(key=lambda t: (-t[1], len(t[0])))
+        return [t for t, _n in terms[:limit]]

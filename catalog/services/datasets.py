@@ -1,0 +1,240 @@
+"""Dataset writes and reads: validation, permissions, state changes, audit, index upkeep."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+
+from marshmallow import ValidationError
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from catalog.errors import Conflict, NotFound, ValidationFailed
+from catalog.models import Dataset, DatasetVersion, Distribution, Organization, utcnow
+from catalog.quality import score_dataset
+from catalog.services import audit, authz, indexing
+from catalog.services.authz import Actor
+from schemas.dataset import DatasetPatchSchema, DatasetSchema
+
+# Allowed state changes: (from, to) -> who may make them.
+TRANSITIONS = {
+    ("draft", "submitted"): "editor",
+    ("rejected", "submitted"): "editor",
+    ("submitted", "published"): "curator",
+    ("submitted", "rejected"): "curator",
+    ("submitted", "draft"): "editor",
+    ("rejected", "draft"): "editor",
+    ("draft", "published"): "curator",
+    ("published", "withdrawn"): "editor",
+    ("withdrawn", "published"): "curator",
+}
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def _slug(text: str) -> str:
+    return _SLUG_RE.sub("-", text.lower()).strip("-")[:80]
+
+
+def _unique_name(session: Session, data: dict) -> str:
+    base = _slug(data.get("resource_code") or "") or _slug(data.get("title_en") or "")
+    if len(base) < 3:
+        base = f"{data.get('kind', 'dataset').replace('_', '-')}-{uuid.uuid4().hex[:10]}"
+    name, n = base, 1
+    while session.execute(select(Dataset.id).where(Dataset.name == name)).first():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def _resolve_org(session: Session, ref: str | None) -> Organization | None:
+    if not ref:
+        return None
+    org = session.execute(
+        select(Organization).where(or_(Organization.name == ref, Organization.id == ref))
+    ).scalar_one_or_none()
+    if org is None:
+        raise ValidationFailed({"organization": ["Unknown organization."]})
+    return org
+
+
+def load_input(data: dict, partial: bool = False) -> dict:
+    schema = DatasetPatchSchema() if partial else DatasetSchema()
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages) from None
+
+
+def _apply(ds: Dataset, values: dict) -> None:
+    dists = values.pop("distributions", None)
+    values.pop("organization", None)
+    for key, value in values.items():
+        setattr(ds, key, value)
+    if dists is not None:
+        ds.distributions = [
+            Distribution(position=i, **d) for i, d in enumerate(dists)
+        ]
+        if ds.access_rights != "conditional":
+            for d in ds.distributions:
+                d.restricted = False
+
+
+def snapshot(ds: Dataset) -> dict:
+    """The dataset as plain JSON-able data: for versions, exports and diffs."""
+    from catalog.services.records import row_to_dict
+
+    data = row_to_dict(ds)
+    data["distributions"] = [row_to_dict(d) for d in ds.distributions]
+    return data
+
+
+def _save_version(session: Session, ds: Dataset, actor: Actor) -> None:
+    session.flush()
+    number = (
+        session.execute(
+            select(func.max(DatasetVersion.number)).where(DatasetVersion.dataset_id == ds.id)
+        ).scalar()
+        or 0
+    ) + 1
+    session.add(DatasetVersion(dataset_id=ds.id, number=number, data=snapshot(ds), actor_id=actor.id))
+
+
+def _finish(cat, session: Session, ds: Dataset, actor: Actor) -> None:  # noqa: ANN001
+    ds.quality_score = score_dataset(ds).total
+    _save_version(session, ds, actor)
+    indexing.queue(session, ds.id)
+
+
+def create_dataset(
+    cat, actor: Actor, data: dict, *, status: str = "draft", provenance: dict | None = None  # noqa: ANN001
+) -> Dataset:
+    """Validate and store a new dataset; curators (and trusted harvests) may publish at once."""
+    values = load_input(data)
+    with cat.session() as s:
+        org = _resolve_org(s, values.get("organization"))
+        authz.require_create_dataset(actor, org.id if org else None)
+        if status == "published":
+            authz.require_curator(actor)
+        if values.get("name"):
+            if s.execute(select(Dataset.id).where(Dataset.name == values["name"])).first():
+                raise ValidationFailed({"name": ["A dataset with this name already exists."]})
+        else:
+            values["name"] = _unique_name(s, values)
+        ds = Dataset(organization=org, status=status, created_by=actor.id, updated_by=actor.id)
+        if not values.get("modified"):
+            values["modified"] = utcnow()
+        _apply(ds, values)
+        for key, value in (provenance or {}).items():
+            setattr(ds, key, value)
+        s.add(ds)
+        s.flush()
+        audit.record(s, actor, "dataset.create", "dataset", ds.id, data={"status": status})
+        _finish(cat, s, ds, actor)
+    cat.sync_index()
+    return ds
+
+
+def update_dataset(cat, actor: Actor, ref: str, patch: dict, note: str | None = None) -> Dataset:  # noqa: ANN001
+    values = load_input(patch, partial=True)
+    with cat.session() as s:
+        ds = _get(s, ref)
+        authz.require(authz.can_edit_dataset(actor, ds), "not allowed to edit this dataset")
+        if "organization" in values:
+            org = _resolve_org(s, values["organization"])
+            if org and org.id != ds.organization_id:
+                authz.require_create_dataset(actor, org.id)
+                ds.organization = org
+        new_name = values.get("name")
+        if new_name and new_name != ds.name and s.execute(
+            select(Dataset.id).where(Dataset.name == new_name)
+        ).first():
+            raise ValidationFailed({"name": ["A dataset with this name already exists."]})
+        if "modified" not in values:
+            values["modified"] = utcnow()
+        _apply(ds, values)
+        ds.updated_by = actor.id
+        audit.record(s, actor, "dataset.update", "dataset", ds.id, note=note,
+                     data={"fields": sorted(values)})
+        _finish(cat, s, ds, actor)
+    cat.sync_index()
+    return ds
+
+
+def change_status(cat, actor: Actor, ref: str, to: str, note: str | None = None) -> Dataset:  # noqa: ANN001
+    """Move a dataset through its workflow; every change is audited with its note."""
+    with cat.session() as s:
+        ds = _get(s, ref)
+        who = TRANSITIONS.get((ds.status, to))
+        if who is None:
+            raise Conflict(f"cannot go from {ds.status} to {to}")
+        if who == "curator":
+            authz.require_curator(actor)
+        else:
+            authz.require(authz.can_edit_dataset(actor, ds), "not allowed to change this dataset")
+        before = ds.status
+        ds.status = to
+        ds.status_note = note
+        ds.updated_by = actor.id
+        audit.record(s, actor, f"dataset.{to}", "dataset", ds.id, note=note,
+                     data={"from": before, "to": to})
+        _finish(cat, s, ds, actor)
+    cat.sync_index()
+    return ds
+
+
+def publish_dataset(cat, actor: Actor, ref: str, note: str | None = None) -> Dataset:  # noqa: ANN001
+    return change_status(cat, actor, ref, "published", note)
+
+
+def withdraw_dataset(cat, actor: Actor, ref: str, reason: str) -> Dataset:  # noqa: ANN001
+    return change_status(cat, actor, ref, "withdrawn", reason)
+
+
+def _get(session: Session, ref: str) -> Dataset:
+    ds = session.execute(
+        select(Dataset).where(or_(Dataset.id == ref, Dataset.name == ref))
+    ).scalar_one_or_none()
+    if ds is None:
+        raise NotFound(f"dataset {ref!r} not found")
+    return ds
+
+
+def get_dataset(cat, actor: Actor, ref: str) -> Dataset:  # noqa: ANN001
+    """A dataset the actor may see; others' drafts look exactly like missing ones."""
+    with cat.session() as s:
+        ds = _get(s, ref)
+        if not authz.can_view_dataset(actor, ds):
+            raise NotFound(f"dataset {ref!r} not found")
+        _ = ds.organization, ds.distributions
+        return ds
+
+
+def visible_distributions(actor: Actor, ds: Dataset) -> list[Distribution]:
+    """Distributions the actor may see: restricted ones only to editors (grants come later)."""
+    if authz.can_edit_dataset(actor, ds):
+        return list(ds.distributions)
+    return [d for d in ds.distributions if not d.restricted]
+
+
+def related_datasets(cat, ds: Dataset, limit: int = 5) -> list[dict]:  # noqa: ANN001
+    """Published datasets sharing a theme or publisher, newest first, from the search index."""
+    from catalog.search import SearchQuery
+
+    filters = {"theme": list(ds.themes)} if ds.themes else {"publisher": [ds.organization.name]} if ds.organization else {}
+    if not filters:
+        return []
+    res = cat.search.search(SearchQuery(filters=filters, facets=(), page_size=limit + 1, sort="modified"))
+    return [h.doc for h in res.hits if h.id != ds.id][:limit]
+
+
+def count_by_status(cat) -> dict[str, int]:  # noqa: ANN001
+    with cat.session() as s:
+        rows = s.execute(select(Dataset.status, func.count()).group_by(Dataset.status)).all()
+    return {k: v for k, v in rows}
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,103 @@
+"""Keeping the search index in step with the store of record.
+
+Writes put the dataset's id in an outbox table inside their own transaction; after the
+commit, whichever process can take the index writer drains the outbox. If another process
+holds the writer, the rows simply wait: no change is lost and no write fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from catalog.models import Dataset, IndexOutbox
+from catalog.search.base import SearchUnavailable
+from catalog.search.documents import dataset_document
+
+log = logging.getLogger(__name__)
+INDEXED_STATUSES = ("published",)
+_BATCH = 500
+
+
+def queue(session: Session, dataset_id: str) -> None:
+    session.add(IndexOutbox(dataset_id=dataset_id))
+
+
+def drain_outbox(cat) -> int:  # noqa: ANN001  (Catalog; avoids an import cycle)
+    """Apply queued index changes; returns how many datasets were refreshed."""
+    from catalog.search.embedded import WriterBusy
+
+    if not cat._drain_lock.acquire(blocking=False):
+        return 0
+    try:
+        done = 0
+        while True:
+            with cat.session() as s:
+                rows = s.execute(select(IndexOutbox).order_by(IndexOutbox.id).limit(_BATCH)).scalars().all()
+                if not rows:
+                    return done
+                ids = sorted({r.dataset_id for r in rows})
+                found = {
+                    d.id: d
+                    for d in s.execute(
+                        select(Dataset)
+                        .where(Dataset.id.in_(ids))
+                        .options(selectinload(Dataset.distributions))
+                    ).scalars()
+                }
+                upserts = [
+                    dataset_document(found[i])
+                    for i in ids
+                    if i in found and found[i].status in INDEXED_STATUSES
+                ]
+                deletes = [i for i in ids if i not in found or found[i].status not in INDEXED_STATUSES]
+                try:
+                    cat.search.apply(upserts, deletes)
+                except (WriterBusy, SearchUnavailable) as exc:
+                    log.info("index changes stay queued: %s", exc)
+                    return done
+                s.execute(delete(IndexOutbox).where(IndexOutbox.id <= rows[-1].id, IndexOutbox.dataset_id.in_(ids)))
+                done += len(ids)
+    finally:
+        cat._drain_lock.release()
+
+
+def indexable_documents(session: Session, batch: int = 2000) -> Iterator[dict]:
+    """Every published dataset as a search document, streamed in primary-key order."""
+    last = ""
+    while True:
+        rows = session.execute(
+            select(Dataset)
+            .where(Dataset.status.in_(INDEXED_STATUSES), Dataset.id > last)
+            .order_by(Dataset.id)
+            .limit(batch)
+            .options(selectinload(Dataset.distributions))
+        ).scalars().all()
+        if not rows:
+            return
+        for ds in rows:
+            yield dataset_document(ds)
+        last = rows[-1].id
+        session.expunge_all()
+
+
+def rebuild_index(cat, progress: Callable[[int], None] | None = None) -> int:  # noqa: ANN001
+    """Rebuild the whole index from the store; the outbox is cleared of what it covered."""
+    with cat.session() as s:
+        high = s.execute(select(IndexOutbox.id).order_by(IndexOutbox.id.desc()).limit(1)).scalar()
+        n = cat.search.rebuild(indexable_documents(s), progress)
+        if high is not None:
+            s.execute(delete(IndexOutbox).where(IndexOutbox.id <= high))
+    return n
+
+
+def count_indexable(cat) -> int:  # noqa: ANN001
+    from sqlalchemy import func
+
+    with cat.session() as s:
+        return s.execute(
+            select(func.count()).select_from(Dataset).where(Dataset.status.in_(INDEXED_STATUSES))
+        ).scalar_one()

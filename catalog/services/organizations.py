@@ -1,0 +1,92 @@
+"""Organizations (publishers) and partner status."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from marshmallow import ValidationError
+from sqlalchemy import func, or_, select
+
+from catalog.errors import Conflict, NotFound, ValidationFailed
+from catalog.models import Dataset, Organization
+from catalog.services import audit, authz
+from catalog.services.authz import Actor
+from schemas.organization import OrganizationSchema
+
+PARTNER_TRANSITIONS = {
+    (None, "applied"), ("rejected", "applied"), ("applied", "verified"), ("applied", "rejected"),
+    ("verified", "suspended"), ("suspended", "verified"),
+}
+
+
+def create_organization(cat, actor: Actor, data: dict) -> Organization:  # noqa: ANN001
+    """Curators add publishers; partner applications go through :func:`set_partner_status`."""
+    authz.require_curator(actor)
+    try:
+        values = OrganizationSchema().load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages) from None
+    with cat.session() as s:
+        if not values.get("name"):
+            base = re.sub(r"[^a-z0-9]+", "-", (values.get("title_en") or "").lower()).strip("-")
+            values["name"] = base[:60] or f"org-{uuid.uuid4().hex[:8]}"
+        clash = s.execute(
+            select(Organization.id).where(
+                or_(Organization.name == values["name"],
+                    Organization.credit_code == values.get("credit_code"))
+                if values.get("credit_code") else Organization.name == values["name"]
+            )
+        ).first()
+        if clash:
+            raise ValidationFailed({"name": ["An organization with this name or credit code exists."]})
+        org = Organization(**values)
+        s.add(org)
+        s.flush()
+        audit.record(s, actor, "organization.create", "organization", org.id)
+    return org
+
+
+def set_partner_status(cat, actor: Actor, ref: str, status: str, note: str | None = None) -> Organization:  # noqa: ANN001
+    with cat.session() as s:
+        org = _get(s, ref)
+        if (org.partner_status, status) not in PARTNER_TRANSITIONS:
+            raise Conflict(f"cannot go from {org.partner_status} to {status}")
+        if status != "applied":
+            authz.require_curator(actor)
+        before = org.partner_status
+        org.partner_status = status
+        org.partner_note = note
+        audit.record(s, actor, f"partner.{status}", "organization", org.id, note=note,
+                     data={"from": before, "to": status})
+    return org
+
+
+def _get(session, ref: str) -> Organization:  # noqa: ANN001
+    org = session.execute(
+        select(Organization).where(or_(Organization.id == ref, Organization.name == ref))
+    ).scalar_one_or_none()
+    if org is None:
+        raise NotFound(f"organization {ref!r} not found")
+    return org
+
+
+def get_organization(cat, ref: str) -> Organization:  # noqa: ANN001
+    with cat.session() as s:
+        return _get(s, ref)
+
+
+def list_organizations(cat, org_type: str | None = None) -> list[tuple[Organization, int]]:  # noqa: ANN001
+    """Organizations with their count of published datasets."""
+    with cat.session() as s:
+        counts = dict(
+            s.execute(
+                select(Dataset.organization_id, func.count())
+                .where(Dataset.status == "published")
+                .group_by(Dataset.organization_id)
+            ).all()
+        )
+        q = select(Organization).order_by(Organization.org_type, Organization.title)
+        if org_type:
+            q = q.where(Organization.org_type == org_type)
+        return [(o, counts.get(o.id, 0)) for o in s.execute(q).scalars()]

@@ -1,0 +1,70 @@
+"""Translations and template helpers: vocabulary labels, Markdown, bilingual fields."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import bleach
+import markdown as md
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from schemas import vocab
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+_ALLOWED_TAGS = sorted(bleach.sanitizer.ALLOWED_TAGS | {"p", "h3", "h4", "pre", "table", "thead",
+                                                         "tbody", "tr", "th", "td", "br", "hr"})
+
+
+def ensure_compiled() -> None:
+    """Compile .po catalogs whose .mo is missing or older, so a fresh clone just works."""
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as f:
+                catalog = read_po(f)
+            with mo.open("wb") as f:
+                write_mo(f, catalog)
+
+
+def locale() -> str:
+    loc = get_locale()
+    return str(loc.language) if loc else "zh"
+
+
+def label(code: str | None, vocab_name: str) -> str:
+    return vocab.label(vocab_name, code, locale())
+
+
+def localized(obj: object, field: str) -> str:
+    """The English variant of a field on the English pages when there is one."""
+    get = obj.get if isinstance(obj, dict) else lambda k, d=None: getattr(obj, k, d)
+    if locale() == "en":
+        value = get(f"{field}_en")
+        if value:
+            return value
+    return get(field) or ""
+
+
+def render_markdown(text: str | None) -> Markup:
+    html = md.markdown(text or "", extensions=["tables", "sane_lists"])
+    clean = bleach.clean(html, tags=_ALLOWED_TAGS, attributes={"a": ["href", "title"]},
+                         protocols=["http", "https", "mailto"], strip=True)
+    return Markup(bleach.linkify(clean, callbacks=[bleach.callbacks.nofollow]))
+
+
+def from_timestamp(ts: int | None) -> str:
+    if not ts:
+        return ""
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d")
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        label=label, loc=localized, markdown=render_markdown, ts=from_timestamp
+    )
+    app.jinja_env.globals.update(current_locale=locale)

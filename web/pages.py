@@ -1,0 +1,114 @@
+"""Public HTML pages: home, search, dataset."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from catalog.errors import NotFound
+from catalog.quality import score_dataset
+from catalog.search import FACETS, BadQuery, SearchQuery, SearchUnavailable
+from catalog.services import datasets as dataset_service
+from catalog.services import organizations as org_service
+from catalog.services.authz import ANONYMOUS
+from web.searchargs import query_from_args
+
+bp = Blueprint("pages", __name__)
+
+FACET_VOCAB = {"theme": "theme", "openness": "openness", "kind": "kind", "license": "license",
+               "region": "region", "modality": "modality", "task": "task"}
+
+
+def _facet_titles() -> dict[str, str]:
+    return {f: str(t) for f, t in FACET_TITLES.items()}
+
+
+FACET_TITLES = {"theme": _l("Theme"), "publisher": _l("Publisher"), "openness": _l("Openness"),
+                "kind": _l("Kind"), "format": _l("Format"), "license": _l("Licence"),
+                "region": _l("Region"), "modality": _l("Modality"), "task": _l("Task")}
+UNAVAILABLE = _l("Search is temporarily unavailable. The catalog's pages still work; an operator can repair the index with `catalog search rebuild`.")  # noqa: E501
+
+
+def _publisher_labels() -> dict[str, tuple[str, str]]:
+    return {o.name: (o.title, o.title_en or o.title) for o, _n in org_service.list_organizations(g.catalog)}
+
+
+@bp.route("/lang/<code>")
+def switch_language(code: str):
+    if code in g.catalog.settings.locales:
+        session["lang"] = code
+    target = request.args.get("next") or url_for("pages.home")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("pages.home")
+    return redirect(target)
+
+
+@bp.route("/")
+def home():
+    cat = g.catalog
+    notice = None
+    facets: dict = {}
+    newest: list = []
+    featured: list = []
+    total = 0
+    try:
+        res = cat.search.search(SearchQuery(facets=("theme", "kind"), sort="modified", page_size=6))
+        facets, newest, total = res.facets, [h.doc for h in res.hits], res.total
+        featured = [h.doc for h in cat.search.search(
+            SearchQuery(facets=(), sort="quality", page_size=6, filters={})).hits if h.doc.get("featured")]
+    except SearchUnavailable:
+        notice = str(UNAVAILABLE)
+    return render_template("index.html", facets=facets, newest=newest, featured=featured,
+                           total=total, notice=notice)
+
+
+@bp.route("/search")
+def search():
+    cat = g.catalog
+    notice = None
+    result = None
+    try:
+        query = query_from_args(request.args, cat.settings.page_size)
+    except BadQuery as exc:
+        query = SearchQuery(text=request.args.get("q", ""))
+        notice = _("Some search options were not understood and were ignored: %(reason)s",
+                   reason=str(exc))
+    try:
+        result = cat.search.search(query)
+    except SearchUnavailable:
+        notice = str(UNAVAILABLE)
+    pages = 0
+    if result:
+        pages = max(1, -(-min(result.total, 10_000) // query.page_size))
+    return render_template(
+        "search.html", query=query, result=result, notice=notice, pages=pages,
+        facet_order=FACETS, facet_titles=_facet_titles(), facet_vocab=FACET_VOCAB,
+        publishers=_publisher_labels(),
+    )
+
+
+@bp.route("/dataset/<ref>")
+def dataset(ref: str):
+    cat = g.catalog
+    try:
+        ds = dataset_service.get_dataset(cat, ANONYMOUS, ref)
+    except NotFound:
+        abort(404)
+    dists = dataset_service.visible_distributions(ANONYMOUS, ds)
+    hidden = len(ds.distributions) - len(dists)
+    try:
+        related = dataset_service.related_datasets(cat, ds)
+    except SearchUnavailable:
+        related = []
+    return render_template("dataset.html", ds=ds, dists=dists, hidden=hidden,
+                           quality=score_dataset(ds), related=related)
+
+
+@bp.app_errorhandler(404)
+def not_found(_exc):
+    if request.path.startswith("/api/"):
+        from web.api import error_response
+
+        return error_response(404, "not_found", "no such resource")
+    return render_template("error.html", code=404, message=_("Page not found")), 404
