@@ -103,7 +103,9 @@ def users() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--org", "org", default=None, help="Organization name to join.")
 @click.option("--org-role", type=click.Choice(["member", "admin"]), default="member")
-def users_create(email: str, name: str, role: str, password: str, org: str | None, org_role: str) -> None:
+def users_create(
+    email: str, name: str, role: str, password: str, org: str | None, org_role: str
+) -> None:
     """Create an account (and optionally add it to an organization)."""
     from catalog.services.authz import SYSTEM
     from catalog.services.users import add_member, create_user
@@ -126,7 +128,9 @@ def export_cmd(path: str) -> None:
 
     cat = _cat()
     with open(path, "w", encoding="utf-8") as out:
-        n = write_jsonl(tqdm(export_records(cat), desc="exporting", unit="rec", file=sys.stderr), out)
+        n = write_jsonl(
+            tqdm(export_records(cat), desc="exporting", unit="rec", file=sys.stderr), out
+        )
     click.echo(f"wrote {n} records to {path}")
 
 
@@ -139,7 +143,10 @@ def import_cmd(path: str) -> None:
     cat = _cat()
     cat.migrate()
     cat.create_index_if_missing()
-    with open(path, encoding="utf-8") as lines, tqdm(desc="importing", unit="rec", file=sys.stderr) as bar:
+    with (
+        open(path, encoding="utf-8") as lines,
+        tqdm(desc="importing", unit="rec", file=sys.stderr) as bar,
+    ):
         try:
             counts = import_jsonl(cat, lines, progress=bar.update)
         except ValueError as exc:

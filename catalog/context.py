@@ -28,9 +28,7 @@ class Catalog:
         self.engine = make_engine(settings.database_url)
         self.Session = make_sessionmaker(self.engine)
         vocab.load_regions(settings.region_file)
-        self.search = make_backend(
-            settings.search_url, settings.index_path, settings.synonyms_file
-        )
+        self.search = make_backend(settings.search_url, settings.index_path, settings.synonyms_file)
         self._drain_lock = threading.Lock()
         self._deferred = threading.local()
 
@@ -59,7 +57,9 @@ class Catalog:
 
     def create_index_if_missing(self) -> None:
         self.search = make_backend(
-            self.settings.search_url, self.settings.index_path, self.settings.synonyms_file,
+            self.settings.search_url,
+            self.settings.index_path,
+            self.settings.synonyms_file,
             create=True,
         )
 

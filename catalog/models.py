@@ -89,9 +89,7 @@ class Membership(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    organization_id: Mapped[str] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE")
-    )
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20), default="member")  # member | admin
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -296,9 +294,7 @@ class OpenListEntry(Base):
     version_id: Mapped[int | None] = mapped_column(
         ForeignKey("openlist_versions.id", ondelete="CASCADE"), index=True
     )
-    dataset_id: Mapped[str | None] = mapped_column(
-        ForeignKey("datasets.id", ondelete="SET NULL")
-    )
+    dataset_id: Mapped[str | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"))
     resource_code: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(500))
     source_department: Mapped[str | None] = mapped_column(String(300))

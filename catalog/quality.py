@@ -9,8 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-MACHINE_READABLE = {"CSV", "JSON", "XML", "XLSX", "API", "GEOJSON", "PARQUET", "JSONL", "RDF",
-                    "TTL", "SHP"}
+MACHINE_READABLE = {
+    "CSV",
+    "JSON",
+    "XML",
+    "XLSX",
+    "API",
+    "GEOJSON",
+    "PARQUET",
+    "JSONL",
+    "RDF",
+    "TTL",
+    "SHP",
+}
 
 # (dimension, check id, points, zh reason, en reason)
 CHECKS = [
@@ -22,7 +33,13 @@ CHECKS = [
     ("accessibility", "download_url", 20, "没有直接下载地址", "No direct download URL"),
     ("accessibility", "landing_page", 30, "未提供详情页地址", "No landing page"),
     ("interoperability", "format", 20, "资源未注明格式", "A distribution has no format"),
-    ("interoperability", "media_type", 10, "资源未注明媒体类型", "A distribution has no media type"),
+    (
+        "interoperability",
+        "media_type",
+        10,
+        "资源未注明媒体类型",
+        "A distribution has no media type",
+    ),
     ("interoperability", "machine_readable", 20, "没有机器可读格式", "No machine-readable format"),
     ("interoperability", "conforms_to", 20, "未注明遵循的标准", "No standard (conformsTo)"),
     ("reusability", "license", 20, "未注明许可协议", "No licence"),

@@ -17,7 +17,53 @@ from schemas import vocab
 from schemas.distribution import DistributionSchema
 from schemas.validators import in_vocab, validate_name
 
-EDITABLE_FIELDS = ["name", "identifier", "kind", "title", "title_en", "description", "description_en", "organization", "contact_name", "contact_email", "contact_phone", "keywords", "themes", "access_rights", "access_conditions", "license", "issued", "modified", "frequency", "temporal_start", "temporal_end", "spatial", "languages", "version", "conforms_to", "landing_page", "documentation", "resource_code", "source_department", "domain", "open_mode", "data_formats", "data_volume", "task_categories", "modalities", "annotation_type", "annotation_method", "annotation_accuracy", "sample_counts", "metrics", "citation", "review_by", "featured", "extras", "distributions"]
+EDITABLE_FIELDS = [
+    "name",
+    "identifier",
+    "kind",
+    "title",
+    "title_en",
+    "description",
+    "description_en",
+    "organization",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "keywords",
+    "themes",
+    "access_rights",
+    "access_conditions",
+    "license",
+    "issued",
+    "modified",
+    "frequency",
+    "temporal_start",
+    "temporal_end",
+    "spatial",
+    "languages",
+    "version",
+    "conforms_to",
+    "landing_page",
+    "documentation",
+    "resource_code",
+    "source_department",
+    "domain",
+    "open_mode",
+    "data_formats",
+    "data_volume",
+    "task_categories",
+    "modalities",
+    "annotation_type",
+    "annotation_method",
+    "annotation_accuracy",
+    "sample_counts",
+    "metrics",
+    "citation",
+    "review_by",
+    "featured",
+    "extras",
+    "distributions",
+]
 
 
 class DatasetSchema(Schema):
@@ -37,7 +83,9 @@ class DatasetSchema(Schema):
     contact_name = fields.String(allow_none=True, validate=validate.Length(max=200))
     contact_email = fields.Email(allow_none=True)
     contact_phone = fields.String(allow_none=True, validate=validate.Length(max=50))
-    keywords = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=list)
+    keywords = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)), load_default=list
+    )
     themes = fields.List(fields.String(validate=in_vocab("themes")), load_default=list)
     access_rights = fields.String(
         load_default="unconditional", validate=validate.OneOf(list(vocab.OPENNESS))
@@ -59,7 +107,9 @@ class DatasetSchema(Schema):
     source_department = fields.String(allow_none=True, validate=validate.Length(max=300))
     domain = fields.String(allow_none=True, validate=validate.Length(max=100))
     open_mode = fields.String(allow_none=True, validate=validate.OneOf(list(vocab.OPEN_MODES)))
-    data_formats = fields.List(fields.String(validate=validate.Length(min=1, max=50)), load_default=list)
+    data_formats = fields.List(
+        fields.String(validate=validate.Length(min=1, max=50)), load_default=list
+    )
     data_volume = fields.String(allow_none=True, validate=validate.Length(max=100))
     task_categories = fields.List(fields.String(validate=in_vocab("tasks")), load_default=list)
     modalities = fields.List(fields.String(validate=in_vocab("modalities")), load_default=list)
@@ -73,7 +123,9 @@ class DatasetSchema(Schema):
     sample_counts = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
     metrics = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
     citation = fields.String(allow_none=True)
-    review_by = fields.String(load_default="publisher", validate=validate.OneOf(["publisher", "bureau"]))
+    review_by = fields.String(
+        load_default="publisher", validate=validate.OneOf(["publisher", "bureau"])
+    )
     featured = fields.Boolean(load_default=False)
     extras = fields.Dict(keys=fields.String(), load_default=dict)
     distributions = fields.List(fields.Nested(DistributionSchema), load_default=list)

@@ -19,8 +19,9 @@ class DistributionSchema(Schema):
     media_type = fields.String(allow_none=True, validate=validate.Length(max=100))
     byte_size = fields.Integer(allow_none=True, validate=validate.Range(min=0))
     checksum = fields.String(allow_none=True, validate=validate.Length(max=128))
-    checksum_algorithm = fields.String(allow_none=True, validate=validate.OneOf(
-        ["md5", "sha1", "sha256", "sha512"]))
+    checksum_algorithm = fields.String(
+        allow_none=True, validate=validate.OneOf(["md5", "sha1", "sha256", "sha512"])
+    )
     license = fields.String(allow_none=True, validate=validate.Length(max=100))
     restricted = fields.Boolean(load_default=False)
 

@@ -16,6 +16,7 @@ _EXACT = {
     "Not a valid string.": "不是有效的文本。",
     "Not a valid integer.": "不是有效的整数。",
     "Not a valid number.": "不是有效的数字。",
+    "Special numeric values (nan or infinity) are not permitted.": "不允许 NaN 或无穷大等特殊数值。",
     "Not a valid boolean.": "不是有效的布尔值。",
     "Not a valid date.": "不是有效的日期（格式 YYYY-MM-DD）。",
     "Not a valid datetime.": "不是有效的日期时间（ISO 8601）。",
@@ -26,14 +27,11 @@ _EXACT = {
     "Invalid input type.": "输入类型无效。",
     "Invalid value.": "取值无效。",
     "Shorter than minimum length 1.": "不能为空。",
-    "Invalid unified social credit code: check character does not match.":
-        "统一社会信用代码校验位不正确。",
-    "Invalid unified social credit code: must be 18 characters of digits and capital letters (no I, O, S, V, Z).":
-        "统一社会信用代码应为 18 位数字或大写字母（不含 I、O、S、V、Z）。",
+    "Invalid unified social credit code: check character does not match.": "统一社会信用代码校验位不正确。",
+    "Invalid unified social credit code: must be 18 characters of digits and capital letters (no I, O, S, V, Z).": "统一社会信用代码应为 18 位数字或大写字母（不含 I、O、S、V、Z）。",
     "End date is before start date.": "结束日期早于开始日期。",
     "A distribution needs an access URL or a download URL.": "资源须提供访问地址或下载地址。",
-    "Name may contain only lowercase letters, digits, '-' and '_'.":
-        "标识名只能包含小写字母、数字、“-”和“_”。",
+    "Name may contain only lowercase letters, digits, '-' and '_'.": "标识名只能包含小写字母、数字、“-”和“_”。",
     "Sample counts must be whole numbers of 0 or more.": "样本数须为不小于 0 的整数。",
     "Must be between 0 and 1.": "须介于 0 与 1 之间。",
     "Unknown organization.": "未知的机构。",
@@ -48,13 +46,20 @@ _PATTERNS = [
     (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "长度须在 {0} 到 {1} 之间。"),
     (re.compile(r"^Must be greater than or equal to (\S+)\.$"), "须大于或等于 {0}。"),
     (re.compile(r"^Must be less than or equal to (\S+)\.$"), "须小于或等于 {0}。"),
-    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
-     "须介于 {0} 与 {1} 之间。"),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+        "须介于 {0} 与 {1} 之间。",
+    ),
     (re.compile(r"^Unknown code '(.*)' in (\w+)\.$"), "“{0}”不是{1}的有效代码。"),
 ]
 _VOCAB_ZH = {
-    "themes": "主题", "theme": "主题", "regions": "行政区划", "region": "行政区划",
-    "tasks": "任务类别", "modalities": "模态", "languages": "语种",
+    "themes": "主题",
+    "theme": "主题",
+    "regions": "行政区划",
+    "region": "行政区划",
+    "tasks": "任务类别",
+    "modalities": "模态",
+    "languages": "语种",
 }
 
 

@@ -16,7 +16,9 @@ class OrganizationSchema(Schema):
     name = fields.String(validate=[validate.Length(min=2, max=100), validate_name])
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     title_en = fields.String(allow_none=True, validate=validate.Length(max=300))
-    org_type = fields.String(load_default="government", validate=validate.OneOf(list(vocab.ORG_TYPES)))
+    org_type = fields.String(
+        load_default="government", validate=validate.OneOf(list(vocab.ORG_TYPES))
+    )
     credit_code = fields.String(allow_none=True, validate=validate_credit_code)
     description = fields.String(allow_none=True)
     description_en = fields.String(allow_none=True)

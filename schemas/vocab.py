@@ -197,8 +197,25 @@ LANGUAGES: Vocab = {
     "multi": ("多语种", "Multilingual"),
 }
 
-FORMATS = ("CSV", "XLSX", "JSON", "XML", "API", "PDF", "ZIP", "SHP", "GeoJSON", "Parquet",
-           "JPEG", "PNG", "MP4", "WAV", "TXT", "JSONL", "PCD")
+FORMATS = (
+    "CSV",
+    "XLSX",
+    "JSON",
+    "XML",
+    "API",
+    "PDF",
+    "ZIP",
+    "SHP",
+    "GeoJSON",
+    "Parquet",
+    "JPEG",
+    "PNG",
+    "MP4",
+    "WAV",
+    "TXT",
+    "JSONL",
+    "PCD",
+)
 
 # GB/T 2260 codes of Baoding (保定市) and its districts, counties and county-level cities.
 BAODING_REGIONS: Vocab = {

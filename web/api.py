@@ -67,7 +67,9 @@ def search_datasets():
         page=res.page,
         page_size=res.page_size,
         results=[{**h.doc, "score": h.score, "snippets": h.snippets} for h in res.hits],
-        facets={f: [{"value": v, "count": n} for v, n in buckets] for f, buckets in res.facets.items()},
+        facets={
+            f: [{"value": v, "count": n} for v, n in buckets] for f, buckets in res.facets.items()
+        },
         links=_links(query, res.total),
     )
 
@@ -84,7 +86,12 @@ def show_dataset(ref: str):
     for key in ("created_by", "updated_by", "content_hash", "field_provenance"):
         data.pop(key, None)
     data["organization"] = (
-        {"name": ds.organization.name, "title": ds.organization.title,
-         "title_en": ds.organization.title_en} if ds.organization else None
+        {
+            "name": ds.organization.name,
+            "title": ds.organization.title,
+            "title_en": ds.organization.title_en,
+        }
+        if ds.organization
+        else None
     )
     return jsonify(data)

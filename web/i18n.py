@@ -16,8 +16,10 @@ from markupsafe import Markup
 from schemas import vocab
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-_ALLOWED_TAGS = sorted(bleach.sanitizer.ALLOWED_TAGS | {"p", "h3", "h4", "pre", "table", "thead",
-                                                         "tbody", "tr", "th", "td", "br", "hr"})
+_ALLOWED_TAGS = sorted(
+    bleach.sanitizer.ALLOWED_TAGS
+    | {"p", "h3", "h4", "pre", "table", "thead", "tbody", "tr", "th", "td", "br", "hr"}
+)
 
 
 def ensure_compiled() -> None:
@@ -52,8 +54,13 @@ def localized(obj: object, field: str) -> str:
 
 def render_markdown(text: str | None) -> Markup:
     html = md.markdown(text or "", extensions=["tables", "sane_lists"])
-    clean = bleach.clean(html, tags=_ALLOWED_TAGS, attributes={"a": ["href", "title"]},
-                         protocols=["http", "https", "mailto"], strip=True)
+    clean = bleach.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": ["href", "title"]},
+        protocols=["http", "https", "mailto"],
+        strip=True,
+    )
     return Markup(bleach.linkify(clean, callbacks=[bleach.callbacks.nofollow]))
 
 

@@ -16,22 +16,42 @@ from web.searchargs import query_from_args
 
 bp = Blueprint("pages", __name__)
 
-FACET_VOCAB = {"theme": "theme", "openness": "openness", "kind": "kind", "license": "license",
-               "region": "region", "modality": "modality", "task": "task"}
+FACET_VOCAB = {
+    "theme": "theme",
+    "openness": "openness",
+    "kind": "kind",
+    "license": "license",
+    "region": "region",
+    "modality": "modality",
+    "task": "task",
+}
 
 
 def _facet_titles() -> dict[str, str]:
     return {f: str(t) for f, t in FACET_TITLES.items()}
 
 
-FACET_TITLES = {"theme": _l("Theme"), "publisher": _l("Publisher"), "openness": _l("Openness"),
-                "kind": _l("Kind"), "format": _l("Format"), "license": _l("Licence"),
-                "region": _l("Region"), "modality": _l("Modality"), "task": _l("Task")}
-UNAVAILABLE = _l("Search is temporarily unavailable. The catalog's pages still work; an operator can repair the index with `catalog search rebuild`.")  # noqa: E501
+FACET_TITLES = {
+    "theme": _l("Theme"),
+    "publisher": _l("Publisher"),
+    "openness": _l("Openness"),
+    "kind": _l("Kind"),
+    "format": _l("Format"),
+    "license": _l("Licence"),
+    "region": _l("Region"),
+    "modality": _l("Modality"),
+    "task": _l("Task"),
+}
+UNAVAILABLE = _l(
+    "Search is temporarily unavailable. The catalog's pages still work; an operator can repair the index with `catalog search rebuild`."
+)  # noqa: E501
 
 
 def _publisher_labels() -> dict[str, tuple[str, str]]:
-    return {o.name: (o.title, o.title_en or o.title) for o, _n in org_service.list_organizations(g.catalog)}
+    return {
+        o.name: (o.title, o.title_en or o.title)
+        for o, _n in org_service.list_organizations(g.catalog)
+    }
 
 
 @bp.route("/lang/<code>")
@@ -55,12 +75,18 @@ def home():
     try:
         res = cat.search.search(SearchQuery(facets=("theme", "kind"), sort="modified", page_size=6))
         facets, newest, total = res.facets, [h.doc for h in res.hits], res.total
-        featured = [h.doc for h in cat.search.search(
-            SearchQuery(facets=(), sort="quality", page_size=6, filters={})).hits if h.doc.get("featured")]
+        featured = [
+            h.doc
+            for h in cat.search.search(
+                SearchQuery(facets=(), sort="quality", page_size=6, filters={})
+            ).hits
+            if h.doc.get("featured")
+        ]
     except SearchUnavailable:
         notice = str(UNAVAILABLE)
-    return render_template("index.html", facets=facets, newest=newest, featured=featured,
-                           total=total, notice=notice)
+    return render_template(
+        "index.html", facets=facets, newest=newest, featured=featured, total=total, notice=notice
+    )
 
 
 @bp.route("/search")
@@ -72,8 +98,9 @@ def search():
         query = query_from_args(request.args, cat.settings.page_size)
     except BadQuery as exc:
         query = SearchQuery(text=request.args.get("q", ""))
-        notice = _("Some search options were not understood and were ignored: %(reason)s",
-                   reason=str(exc))
+        notice = _(
+            "Some search options were not understood and were ignored: %(reason)s", reason=str(exc)
+        )
     try:
         result = cat.search.search(query)
     except SearchUnavailable:
@@ -82,8 +109,14 @@ def search():
     if result:
         pages = max(1, -(-min(result.total, 10_000) // query.page_size))
     return render_template(
-        "search.html", query=query, result=result, notice=notice, pages=pages,
-        facet_order=FACETS, facet_titles=_facet_titles(), facet_vocab=FACET_VOCAB,
+        "search.html",
+        query=query,
+        result=result,
+        notice=notice,
+        pages=pages,
+        facet_order=FACETS,
+        facet_titles=_facet_titles(),
+        facet_vocab=FACET_VOCAB,
         publishers=_publisher_labels(),
     )
 
@@ -101,8 +134,14 @@ def dataset(ref: str):
         related = dataset_service.related_datasets(cat, ds)
     except SearchUnavailable:
         related = []
-    return render_template("dataset.html", ds=ds, dists=dists, hidden=hidden,
-                           quality=score_dataset(ds), related=related)
+    return render_template(
+        "dataset.html",
+        ds=ds,
+        dists=dists,
+        hidden=hidden,
+        quality=score_dataset(ds),
+        related=related,
+    )
 
 
 @bp.app_errorhandler(404)

@@ -7,8 +7,17 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 # Facet name -> what users see it as; the same names are the filter keys of the API.
-FACETS = ("theme", "publisher", "openness", "kind", "format", "license", "region", "modality",
-          "task")
+FACETS = (
+    "theme",
+    "publisher",
+    "openness",
+    "kind",
+    "format",
+    "license",
+    "region",
+    "modality",
+    "task",
+)
 SORTS = ("relevance", "modified", "issued", "quality")
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10_000
@@ -76,7 +85,9 @@ class SearchBackend(Protocol):
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]: ...
 
-    def rebuild(self, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int: ...
+    def rebuild(
+        self, docs: Iterable[dict], progress: Callable[[int], None] | None = None
+    ) -> int: ...
 
     def health(self) -> dict: ...
 

@@ -55,9 +55,22 @@ def dataset_document(ds: Dataset) -> dict:
 
 def payload(doc: dict) -> dict:
     """What a search hit shows without a trip to the database."""
-    keep = ("id", "name", "title", "title_en", "publisher", "publisher_title",
-            "publisher_title_en", "theme", "openness", "kind", "format", "modified", "featured",
-            "quality")
+    keep = (
+        "id",
+        "name",
+        "title",
+        "title_en",
+        "publisher",
+        "publisher_title",
+        "publisher_title_en",
+        "theme",
+        "openness",
+        "kind",
+        "format",
+        "modified",
+        "featured",
+        "quality",
+    )
     out = {k: doc.get(k) for k in keep}
     out["description"] = (doc.get("description") or "")[:_PAYLOAD_TEXT]
     out["description_en"] = (doc.get("description_en") or "")[:_PAYLOAD_TEXT]

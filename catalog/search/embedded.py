@@ -276,7 +276,9 @@ class EmbeddedBackend:
         ]
         return Q.boolean_query([(Occur.Should, q) for q in fields])
 
-    def _token_query(self, token: str, synonyms: dict[str, tuple[str, ...]]) -> tantivy.Query | None:
+    def _token_query(
+        self, token: str, synonyms: dict[str, tuple[str, ...]]
+    ) -> tantivy.Query | None:
         """A segmented token, or any word of its synonym group."""
         Q, Occur = tantivy.Query, tantivy.Occur
         alternatives = []
@@ -358,9 +360,7 @@ class EmbeddedBackend:
             if not values:
                 continue
             terms = [Q.term_query(self._schema, facet, v) for v in values]
-            clauses.append(
-                (Occur.Must, Q.boolean_query([(Occur.Should, t) for t in terms]))
-            )
+            clauses.append((Occur.Must, Q.boolean_query([(Occur.Should, t) for t in terms])))
         if not any(o == Occur.Must for o, _ in clauses):
             clauses.append((Occur.Must, Q.all_query()))
         highlight_terms = []
@@ -382,8 +382,12 @@ class EmbeddedBackend:
             res = searcher.search(q, limit=query.page_size, count=True, offset=offset)
         else:
             res = searcher.search(
-                q, limit=query.page_size, count=True, offset=offset,
-                order_by_field=_SORT_FIELDS[sort], order=tantivy.Order.Desc,
+                q,
+                limit=query.page_size,
+                count=True,
+                offset=offset,
+                order_by_field=_SORT_FIELDS[sort],
+                order=tantivy.Order.Desc,
             )
         hits = []
         for score, addr in res.hits:
@@ -406,8 +410,12 @@ class EmbeddedBackend:
                 buckets = result.get(f, {}).get("buckets", [])
                 facets[f] = [(b["key"], int(b["doc_count"])) for b in buckets]
         return SearchResult(
-            total=res.count, hits=hits, facets=facets, page=query.page,
-            page_size=query.page_size, terms=hl_terms,
+            total=res.count,
+            hits=hits,
+            facets=facets,
+            page=query.page,
+            page_size=query.page_size,
+            terms=hl_terms,
         )
 
     def raw_search(self, query: SearchQuery) -> int:

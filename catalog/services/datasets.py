@@ -72,9 +72,7 @@ def _apply(ds: Dataset, values: dict) -> None:
     for key, value in values.items():
         setattr(ds, key, value)
     if dists is not None:
-        ds.distributions = [
-            Distribution(position=i, **d) for i, d in enumerate(dists)
-        ]
+        ds.distributions = [Distribution(position=i, **d) for i, d in enumerate(dists)]
         if ds.access_rights != "conditional":
             for d in ds.distributions:
                 d.restricted = False
@@ -97,7 +95,9 @@ def _save_version(session: Session, ds: Dataset, actor: Actor) -> None:
         ).scalar()
         or 0
     ) + 1
-    session.add(DatasetVersion(dataset_id=ds.id, number=number, data=snapshot(ds), actor_id=actor.id))
+    session.add(
+        DatasetVersion(dataset_id=ds.id, number=number, data=snapshot(ds), actor_id=actor.id)
+    )
 
 
 def _finish(cat, session: Session, ds: Dataset, actor: Actor) -> None:  # noqa: ANN001
@@ -107,7 +107,12 @@ def _finish(cat, session: Session, ds: Dataset, actor: Actor) -> None:  # noqa: 
 
 
 def create_dataset(
-    cat, actor: Actor, data: dict, *, status: str = "draft", provenance: dict | None = None  # noqa: ANN001
+    cat,
+    actor: Actor,
+    data: dict,
+    *,
+    status: str = "draft",
+    provenance: dict | None = None,  # noqa: ANN001
 ) -> Dataset:
     """Validate and store a new dataset; curators (and trusted harvests) may publish at once."""
     values = load_input(data)
@@ -146,16 +151,19 @@ def update_dataset(cat, actor: Actor, ref: str, patch: dict, note: str | None = 
                 authz.require_create_dataset(actor, org.id)
                 ds.organization = org
         new_name = values.get("name")
-        if new_name and new_name != ds.name and s.execute(
-            select(Dataset.id).where(Dataset.name == new_name)
-        ).first():
+        if (
+            new_name
+            and new_name != ds.name
+            and s.execute(select(Dataset.id).where(Dataset.name == new_name)).first()
+        ):
             raise ValidationFailed({"name": ["A dataset with this name already exists."]})
         if "modified" not in values:
             values["modified"] = utcnow()
         _apply(ds, values)
         ds.updated_by = actor.id
-        audit.record(s, actor, "dataset.update", "dataset", ds.id, note=note,
-                     data={"fields": sorted(values)})
+        audit.record(
+            s, actor, "dataset.update", "dataset", ds.id, note=note, data={"fields": sorted(values)}
+        )
         _finish(cat, s, ds, actor)
     cat.sync_index()
     return ds
@@ -176,8 +184,9 @@ def change_status(cat, actor: Actor, ref: str, to: str, note: str | None = None)
         ds.status = to
         ds.status_note = note
         ds.updated_by = actor.id
-        audit.record(s, actor, f"dataset.{to}", "dataset", ds.id, note=note,
-                     data={"from": before, "to": to})
+        audit.record(
+            s, actor, f"dataset.{to}", "dataset", ds.id, note=note, data={"from": before, "to": to}
+        )
         _finish(cat, s, ds, actor)
     cat.sync_index()
     return ds
@@ -221,10 +230,18 @@ def related_datasets(cat, ds: Dataset, limit: int = 5) -> list[dict]:  # noqa: A
     """Published datasets sharing a theme or publisher, newest first, from the search index."""
     from catalog.search import SearchQuery
 
-    filters = {"theme": list(ds.themes)} if ds.themes else {"publisher": [ds.organization.name]} if ds.organization else {}
+    filters = (
+        {"theme": list(ds.themes)}
+        if ds.themes
+        else {"publisher": [ds.organization.name]}
+        if ds.organization
+        else {}
+    )
     if not filters:
         return []
-    res = cat.search.search(SearchQuery(filters=filters, facets=(), page_size=limit + 1, sort="modified"))
+    res = cat.search.search(
+        SearchQuery(filters=filters, facets=(), page_size=limit + 1, sort="modified")
+    )
     return [h.doc for h in res.hits if h.id != ds.id][:limit]
 
 

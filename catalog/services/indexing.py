@@ -36,7 +36,11 @@ def drain_outbox(cat) -> int:  # noqa: ANN001  (Catalog; avoids an import cycle)
         done = 0
         while True:
             with cat.session() as s:
-                rows = s.execute(select(IndexOutbox).order_by(IndexOutbox.id).limit(_BATCH)).scalars().all()
+                rows = (
+                    s.execute(select(IndexOutbox).order_by(IndexOutbox.id).limit(_BATCH))
+                    .scalars()
+                    .all()
+                )
                 if not rows:
                     return done
                 ids = sorted({r.dataset_id for r in rows})
@@ -53,13 +57,19 @@ def drain_outbox(cat) -> int:  # noqa: ANN001  (Catalog; avoids an import cycle)
                     for i in ids
                     if i in found and found[i].status in INDEXED_STATUSES
                 ]
-                deletes = [i for i in ids if i not in found or found[i].status not in INDEXED_STATUSES]
+                deletes = [
+                    i for i in ids if i not in found or found[i].status not in INDEXED_STATUSES
+                ]
                 try:
                     cat.search.apply(upserts, deletes)
                 except (WriterBusy, SearchUnavailable) as exc:
                     log.info("index changes stay queued: %s", exc)
                     return done
-                s.execute(delete(IndexOutbox).where(IndexOutbox.id <= rows[-1].id, IndexOutbox.dataset_id.in_(ids)))
+                s.execute(
+                    delete(IndexOutbox).where(
+                        IndexOutbox.id <= rows[-1].id, IndexOutbox.dataset_id.in_(ids)
+                    )
+                )
                 done += len(ids)
     finally:
         cat._drain_lock.release()
@@ -69,13 +79,17 @@ def indexable_documents(session: Session, batch: int = 2000) -> Iterator[dict]:
     """Every published dataset as a search document, streamed in primary-key order."""
     last = ""
     while True:
-        rows = session.execute(
-            select(Dataset)
-            .where(Dataset.status.in_(INDEXED_STATUSES), Dataset.id > last)
-            .order_by(Dataset.id)
-            .limit(batch)
-            .options(selectinload(Dataset.distributions))
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(Dataset)
+                .where(Dataset.status.in_(INDEXED_STATUSES), Dataset.id > last)
+                .order_by(Dataset.id)
+                .limit(batch)
+                .options(selectinload(Dataset.distributions))
+            )
+            .scalars()
+            .all()
+        )
         if not rows:
             return
         for ds in rows:

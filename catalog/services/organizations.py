@@ -15,8 +15,12 @@ from catalog.services.authz import Actor
 from schemas.organization import OrganizationSchema
 
 PARTNER_TRANSITIONS = {
-    (None, "applied"), ("rejected", "applied"), ("applied", "verified"), ("applied", "rejected"),
-    ("verified", "suspended"), ("suspended", "verified"),
+    (None, "applied"),
+    ("rejected", "applied"),
+    ("applied", "verified"),
+    ("applied", "rejected"),
+    ("verified", "suspended"),
+    ("suspended", "verified"),
 }
 
 
@@ -33,13 +37,18 @@ def create_organization(cat, actor: Actor, data: dict) -> Organization:  # noqa:
             values["name"] = base[:60] or f"org-{uuid.uuid4().hex[:8]}"
         clash = s.execute(
             select(Organization.id).where(
-                or_(Organization.name == values["name"],
-                    Organization.credit_code == values.get("credit_code"))
-                if values.get("credit_code") else Organization.name == values["name"]
+                or_(
+                    Organization.name == values["name"],
+                    Organization.credit_code == values.get("credit_code"),
+                )
+                if values.get("credit_code")
+                else Organization.name == values["name"]
             )
         ).first()
         if clash:
-            raise ValidationFailed({"name": ["An organization with this name or credit code exists."]})
+            raise ValidationFailed(
+                {"name": ["An organization with this name or credit code exists."]}
+            )
         org = Organization(**values)
         s.add(org)
         s.flush()
@@ -47,7 +56,9 @@ def create_organization(cat, actor: Actor, data: dict) -> Organization:  # noqa:
     return org
 
 
-def set_partner_status(cat, actor: Actor, ref: str, status: str, note: str | None = None) -> Organization:  # noqa: ANN001
+def set_partner_status(
+    cat, actor: Actor, ref: str, status: str, note: str | None = None
+) -> Organization:  # noqa: ANN001
     with cat.session() as s:
         org = _get(s, ref)
         if (org.partner_status, status) not in PARTNER_TRANSITIONS:
@@ -57,8 +68,15 @@ def set_partner_status(cat, actor: Actor, ref: str, status: str, note: str | Non
         before = org.partner_status
         org.partner_status = status
         org.partner_note = note
-        audit.record(s, actor, f"partner.{status}", "organization", org.id, note=note,
-                     data={"from": before, "to": status})
+        audit.record(
+            s,
+            actor,
+            f"partner.{status}",
+            "organization",
+            org.id,
+            note=note,
+            data={"from": before, "to": status},
+        )
     return org
 
 

@@ -48,10 +48,17 @@ def export_records(cat) -> Iterator[dict]:  # noqa: ANN001
             yield {"type": "organization", "data": row_to_dict(org)}
         last = ""
         while True:
-            rows = s.execute(
-                select(Dataset).where(Dataset.id > last).order_by(Dataset.id).limit(1000)
-                .options(selectinload(Dataset.distributions))
-            ).scalars().all()
+            rows = (
+                s.execute(
+                    select(Dataset)
+                    .where(Dataset.id > last)
+                    .order_by(Dataset.id)
+                    .limit(1000)
+                    .options(selectinload(Dataset.distributions))
+                )
+                .scalars()
+                .all()
+            )
             if not rows:
                 break
             for ds in rows:

@@ -18,15 +18,21 @@ ROLES = ("user", "curator", "sysadmin")
 class UserSchema(Schema):
     email = fields.Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=8, max=200)
+    )
     role = fields.String(load_default="user", validate=validate.OneOf(ROLES))
 
 
-def create_user(cat, actor: Actor, email: str, name: str, password: str, role: str = "user") -> User:  # noqa: ANN001
+def create_user(
+    cat, actor: Actor, email: str, name: str, password: str, role: str = "user"
+) -> User:  # noqa: ANN001
     if role != "user":
         authz.require(actor.role == "sysadmin", "only a sysadmin may create staff accounts")
     try:
-        values = UserSchema().load({"email": email, "name": name, "password": password, "role": role})
+        values = UserSchema().load(
+            {"email": email, "name": name, "password": password, "role": role}
+        )
     except ValidationError as exc:
         raise ValidationFailed(exc.messages) from None
     with cat.session() as s:
@@ -34,7 +40,9 @@ def create_user(cat, actor: Actor, email: str, name: str, password: str, role: s
         if s.execute(select(User.id).where(User.email == email_norm)).first():
             raise ValidationFailed({"email": ["An account with this e-mail exists."]})
         user = User(
-            email=email_norm, name=values["name"], role=values["role"],
+            email=email_norm,
+            name=values["name"],
+            role=values["role"],
             password_hash=generate_password_hash(values["password"]),
         )
         s.add(user)
@@ -45,7 +53,9 @@ def create_user(cat, actor: Actor, email: str, name: str, password: str, role: s
 
 def authenticate(cat, email: str, password: str) -> User | None:  # noqa: ANN001
     with cat.session() as s:
-        user = s.execute(select(User).where(User.email == (email or "").strip().lower())).scalar_one_or_none()
+        user = s.execute(
+            select(User).where(User.email == (email or "").strip().lower())
+        ).scalar_one_or_none()
         if user is None or not user.active or not check_password_hash(user.password_hash, password):
             return None
         user.last_login_at = utcnow()
@@ -60,15 +70,21 @@ def get_user(cat, user_id: str) -> User | None:  # noqa: ANN001
 def add_member(cat, actor: Actor, org_ref: str, user_id: str, role: str = "member") -> Membership:  # noqa: ANN001
     with cat.session() as s:
         org = _get_org(s, org_ref)
-        authz.require(actor.is_curator or actor.admin_of(org.id), "only an organization admin may add members")
+        authz.require(
+            actor.is_curator or actor.admin_of(org.id), "only an organization admin may add members"
+        )
         if s.get(User, user_id) is None:
             raise NotFound("user not found")
         m = s.execute(
-            select(Membership).where(Membership.user_id == user_id, Membership.organization_id == org.id)
+            select(Membership).where(
+                Membership.user_id == user_id, Membership.organization_id == org.id
+            )
         ).scalar_one_or_none()
         if m is None:
             m = Membership(user_id=user_id, organization_id=org.id, role=role)
             s.add(m)
         m.role = role
-        audit.record(s, actor, "membership.set", "organization", org.id, data={"user": user_id, "role": role})
+        audit.record(
+            s, actor, "membership.set", "organization", org.id, data={"user": user_id, "role": role}
+        )
     return m

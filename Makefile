@@ -1,0 +1,61 @@
+# Data Partner Catalog: the commands the README promises.
+# `make run` and `make test` work on a fresh machine: they install what they need.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PYTHON ?= python3
+export CATALOG_INSTANCE ?= $(CURDIR)/instance
+# Debian packages the tests need: a real browser, CJK fonts for its screenshots, PostgreSQL.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei postgresql
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install run test bench lint format system-deps translations clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || missing="$$missing fonts-wqy-microhei"; \
+	[ -x /usr/lib/postgresql/15/bin/initdb ] || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi; \
+	getent passwd postgres >/dev/null || $(SUDO) useradd --system --home /var/lib/postgresql postgres
+
+run: install
+	$(BIN)/catalog init
+	$(BIN)/catalog demo
+	$(BIN)/catalog serve --host 127.0.0.1 --port 5000
+
+# The tests start what they need themselves: a throwaway PostgreSQL cluster, the app on
+# real sockets, headless Chromium.
+test: install system-deps
+	$(BIN)/pytest -q -p no:cacheprovider
+
+bench: install
+	$(PY) -m bench
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o build/messages.pot --no-location .
+	$(BIN)/pybabel update -i build/messages.pot -d web/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) build instance .pytest_cache

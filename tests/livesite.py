@@ -1,0 +1,166 @@
+"""A catalog served over a real socket for the web and browser tests."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from catalog.services import datasets, organizations
+from catalog.services.authz import SYSTEM
+from web import create_app
+
+
+@contextmanager
+def serve(instance: Path, load=None):  # noqa: ANN001
+    """Start the app on 127.0.0.1 at a free port; ``load(cat)`` fills the catalog first."""
+    app = create_app({"instance_path": instance})
+    cat = app.extensions["catalog"]
+    cat.migrate()
+    cat.create_index_if_missing()
+    if load:
+        load(cat)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", cat
+    finally:
+        server.shutdown()
+        thread.join(5)
+        cat.dispose()
+
+
+SECRET_URL = "https://restricted.example/secret-lung-ct.zip"
+
+
+def load_small_catalog(cat) -> dict:  # noqa: ANN001
+    """A dozen datasets covering both languages, every openness and the AI kinds."""
+    organizations.create_organization(
+        cat,
+        SYSTEM,
+        {
+            "name": "transport-bureau",
+            "title": "保定市交通运输局",
+            "title_en": "Baoding Transport Bureau",
+            "org_type": "government",
+        },
+    )
+    organizations.create_organization(
+        cat,
+        SYSTEM,
+        {
+            "name": "medai",
+            "title": "保定医影智能科技有限公司",
+            "title_en": "Baoding MedAI Co.",
+            "org_type": "enterprise",
+        },
+    )
+    made = {}
+    rows = [
+        (
+            "bus-routes",
+            "保定市公交线路信息",
+            "Baoding bus routes",
+            "全市公交线路、站点与首末班时间。",
+            "transport-bureau",
+            ["transport"],
+            "unconditional",
+            "open_data",
+        ),
+        (
+            "taxi-orders",
+            "出租车运营数据",
+            "Taxi operations",
+            "包含交通运输行业出租车订单统计。",
+            "transport-bureau",
+            ["transport"],
+            "conditional",
+            "open_data",
+        ),
+        (
+            "road-cameras",
+            "道路卡口过车记录",
+            "Road checkpoint records",
+            "用于交通流量分析的过车记录。",
+            "transport-bureau",
+            ["transport", "public_safety"],
+            "not_open",
+            "open_data",
+        ),
+        (
+            "lung-ct",
+            "肺结节CT影像标注数据集",
+            "Lung nodule CT medical imaging dataset",
+            "医疗影像数据，含三维标注框，用于 object detection 训练。",
+            "medai",
+            ["health"],
+            "conditional",
+            "training",
+        ),
+        (
+            "fundus",
+            "眼底图像分类基准",
+            "Fundus image classification benchmark",
+            "医疗 imaging benchmark for diabetic retinopathy grading.",
+            "medai",
+            ["health"],
+            "unconditional",
+            "benchmark",
+        ),
+    ]
+    for i in range(12):
+        rows.append(
+            (
+                f"stats-{i}",
+                f"交通运输统计月报{2020 + i}",
+                f"Transport statistics {2020 + i}",
+                "月度统计。",
+                "transport-bureau",
+                ["transport"],
+                "unconditional",
+                "open_data",
+            )
+        )
+    for name, title, title_en, desc, org, themes, openness, kind in rows:
+        dists = [
+            {
+                "title": "公开样例",
+                "title_en": "Public sample",
+                "format": "CSV",
+                "download_url": f"https://data.example/{name}.csv",
+            }
+        ]
+        if openness == "conditional":
+            dists.append(
+                {
+                    "title": "完整数据",
+                    "title_en": "Full data",
+                    "format": "ZIP",
+                    "download_url": SECRET_URL
+                    if name == "lung-ct"
+                    else f"https://restricted.example/{name}.zip",
+                    "restricted": True,
+                }
+            )
+        ds = datasets.create_dataset(
+            cat,
+            SYSTEM,
+            {
+                "name": name,
+                "title": title,
+                "title_en": title_en,
+                "description": desc,
+                "organization": org,
+                "themes": themes,
+                "access_rights": openness,
+                "kind": kind,
+                "keywords": ["保定"],
+                "distributions": dists,
+            },
+            status="published",
+        )
+        made[name] = ds
+    return made
