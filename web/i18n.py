@@ -70,8 +70,19 @@ def from_timestamp(ts: int | None) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
 
 
+def filesize(n: int | None) -> str:
+    if not n:
+        return ""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
-        label=label, loc=localized, markdown=render_markdown, ts=from_timestamp
+        label=label, loc=localized, markdown=render_markdown, ts=from_timestamp, filesize=filesize
     )
     app.jinja_env.globals.update(current_locale=locale)

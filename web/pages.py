@@ -70,20 +70,13 @@ def home():
     notice = None
     facets: dict = {}
     newest: list = []
-    featured: list = []
     total = 0
     try:
         res = cat.search.search(SearchQuery(facets=("theme", "kind"), sort="modified", page_size=6))
         facets, newest, total = res.facets, [h.doc for h in res.hits], res.total
-        featured = [
-            h.doc
-            for h in cat.search.search(
-                SearchQuery(facets=(), sort="quality", page_size=6, filters={})
-            ).hits
-            if h.doc.get("featured")
-        ]
     except SearchUnavailable:
         notice = str(UNAVAILABLE)
+    featured = dataset_service.featured_datasets(cat)
     return render_template(
         "index.html", facets=facets, newest=newest, featured=featured, total=total, notice=notice
     )

@@ -245,6 +245,20 @@ def related_datasets(cat, ds: Dataset, limit: int = 5) -> list[dict]:  # noqa: A
     return [h.doc for h in res.hits if h.id != ds.id][:limit]
 
 
+def featured_datasets(cat, limit: int = 6) -> list[dict]:  # noqa: ANN001
+    """The bureau's featured published datasets, newest first, shaped like search hits."""
+    from catalog.search.documents import dataset_document, payload
+
+    with cat.session() as s:
+        rows = s.execute(
+            select(Dataset)
+            .where(Dataset.status == "published", Dataset.featured.is_(True))
+            .order_by(Dataset.modified.desc())
+            .limit(limit)
+        ).scalars().all()
+        return [payload(dataset_document(d)) for d in rows]
+
+
 def count_by_status(cat) -> dict[str, int]:  # noqa: ANN001
     with cat.session() as s:
         rows = s.execute(select(Dataset.status, func.count()).group_by(Dataset.status)).all()
