@@ -105,12 +105,28 @@ ASPECTS: list[tuple[str, str]] = [
 
 # columns a description lists
 FIELDS: list[tuple[str, str]] = [
-    ("名称", "name"), ("地址", "address"), ("经度", "longitude"), ("纬度", "latitude"),
-    ("联系电话", "phone"), ("统一社会信用代码", "credit code"), ("日期", "date"),
-    ("数量", "count"), ("金额", "amount"), ("类别", "category"), ("状态", "status"),
-    ("床位数", "beds"), ("票价", "fare"), ("线路", "route"), ("站点", "stop"),
-    ("学生人数", "students"), ("面积", "area"), ("评分", "rating"), ("监测值", "reading"),
-    ("审批部门", "approving body"), ("有效期", "validity"), ("行业", "industry"),
+    ("名称", "name"),
+    ("地址", "address"),
+    ("经度", "longitude"),
+    ("纬度", "latitude"),
+    ("联系电话", "phone"),
+    ("统一社会信用代码", "credit code"),
+    ("日期", "date"),
+    ("数量", "count"),
+    ("金额", "amount"),
+    ("类别", "category"),
+    ("状态", "status"),
+    ("床位数", "beds"),
+    ("票价", "fare"),
+    ("线路", "route"),
+    ("站点", "stop"),
+    ("学生人数", "students"),
+    ("面积", "area"),
+    ("评分", "rating"),
+    ("监测值", "reading"),
+    ("审批部门", "approving body"),
+    ("有效期", "validity"),
+    ("行业", "industry"),
 ]
 
 # department key: zh, en
@@ -187,10 +203,25 @@ _MODALITY_FORMATS = {
 }
 _OPEN_FORMATS = ["CSV", "XLSX", "JSON", "XML", "API", "PDF", "ZIP", "SHP", "GeoJSON"]
 _OPEN_FORMAT_WEIGHTS = [30, 25, 15, 8, 10, 6, 3, 2, 2]
-_FREQ = [("每日", "daily"), ("每月", "monthly"), ("每季度", "quarterly"), ("每年", "annually"),
-         ("实时", "in real time"), ("不定期", "irregularly")]
-_LICENSE_WEIGHTS = {"gov-open-1.0": 40, "CC-BY-4.0": 25, "CC0-1.0": 8, "CC-BY-SA-4.0": 4,
-                    "CC-BY-NC-4.0": 6, "ODbL-1.0": 3, "Apache-2.0": 2, "MIT": 2, "proprietary": 10}
+_FREQ = [
+    ("每日", "daily"),
+    ("每月", "monthly"),
+    ("每季度", "quarterly"),
+    ("每年", "annually"),
+    ("实时", "in real time"),
+    ("不定期", "irregularly"),
+]
+_LICENSE_WEIGHTS = {
+    "gov-open-1.0": 40,
+    "CC-BY-4.0": 25,
+    "CC0-1.0": 8,
+    "CC-BY-SA-4.0": 4,
+    "CC-BY-NC-4.0": 6,
+    "ODbL-1.0": 3,
+    "Apache-2.0": 2,
+    "MIT": 2,
+    "proprietary": 10,
+}
 _START = int(datetime(2015, 1, 1).timestamp())
 _END = int(datetime(2025, 6, 30).timestamp())
 
@@ -245,9 +276,7 @@ class _Corpus:
             self.by_dept.setdefault(p.dept, []).append(p)
         self.ai_publishers = [p for p in self.publishers if p.dept == "data"]
         self.subject_weights = _zipf_weights(len(SUBJECTS))
-        self.publisher_weights = {
-            k: _zipf_weights(len(v), 0.6) for k, v in self.by_dept.items()
-        }
+        self.publisher_weights = {k: _zipf_weights(len(v), 0.6) for k, v in self.by_dept.items()}
         self.licenses = list(_LICENSE_WEIGHTS)
         self.license_weights = list(_LICENSE_WEIGHTS.values())
         self.themes = list(THEMES)
@@ -283,8 +312,7 @@ class _Corpus:
                 title = f"{rzh}{szh}{azh}（{year}年）"
             title_en = f"{ren} {sen} {aen} ({year})" if rng.random() < 0.85 else ""
             description = (
-                f"本数据集为{rzh}{szh}{azh}，由{pub.title}{freq_zh}更新，"
-                f"包含{fzh}等字段。"
+                f"本数据集为{rzh}{szh}{azh}，由{pub.title}{freq_zh}更新，包含{fzh}等字段。"
             )
             if rng.random() < 0.6:
                 description += f"数据来源于{pub.title}业务系统，经脱敏处理后开放，可用于{szh}相关分析与应用开发。"
@@ -308,8 +336,10 @@ class _Corpus:
             slug = f"{sen}-{aen}"
         else:
             szh, sen, mod, tsk = rng.choice(AI_SUBJECTS)
-            pub = rng.choice(self.ai_publishers) if rng.random() < 0.6 else self._publisher(
-                rng.choice(list(DEPARTMENTS))
+            pub = (
+                rng.choice(self.ai_publishers)
+                if rng.random() < 0.6
+                else self._publisher(rng.choice(list(DEPARTMENTS)))
             )
             region = pub.region
             rzh, ren = BAODING_REGIONS[region]
@@ -369,20 +399,101 @@ def documents(n: int, seed: int = 42) -> Iterator[dict]:
 
 
 # -- queries ------------------------------------------------------------------------------
-_ZH_WORDS = (
-    [s[0] for s in SUBJECTS]
-    + [a[0] for a in ASPECTS]
-    + [v[0] for v in BAODING_REGIONS.values()]
-    + ["保定", "竞秀区", "莲池区", "涿州", "雄县", "床位", "票价", "线路", "人工智能",
-       "数据集", "目标检测", "语音识别", "遥感", "交通标志", "病害", "客流", "监测"]
-)
-_EN_WORDS = (
-    [w for s in SUBJECTS for w in s[1].split()]
-    + [w for a in ASPECTS for w in a[1].split() if len(w) > 3]
-    + ["baoding", "jingxiu", "zhuozhou", "dataset", "detection", "speech", "lidar", "AI",
-       "EV", "annual", "monthly", "beds", "fare", "route", "statistics", "remote", "sensing"]
-)
-# filters a search page offers, with values that exist in the corpus
+_ZH_EXTRA = [
+    "保定",
+    "床位",
+    "票价",
+    "线路",
+    "人工智能",
+    "数据集",
+    "目标检测",
+    "语音识别",
+    "遥感",
+    "交通标志",
+    "病害",
+    "客流",
+    "监测",
+    "实时",
+    "统计",
+    "名录",
+]
+_EN_EXTRA = [
+    "baoding",
+    "dataset",
+    "detection",
+    "speech",
+    "lidar",
+    "AI",
+    "EV",
+    "annual",
+    "monthly",
+    "daily",
+    "beds",
+    "fare",
+    "route",
+    "statistics",
+    "remote",
+    "sensing",
+]
+
+
+def _words(rng: random.Random, lang: str, k: int) -> list[str]:
+    """``k`` query words the way people combine them: topic, aspect, place, or a stray pair."""
+    subject = rng.choice(SUBJECTS)
+    aspect = rng.choice(ASPECTS)
+    ai = rng.choice(AI_SUBJECTS)
+    region = rng.choice(list(BAODING_REGIONS.values()))
+    if lang == "zh":
+        pools = {
+            1: [[subject[0]], [aspect[0]], [region[0]], [rng.choice(_ZH_EXTRA)], [ai[0]]],
+            2: [
+                [region[0], subject[0]],
+                [subject[0], aspect[0]],
+                [ai[0], TASKS[ai[3]][0]],
+                [rng.choice(_ZH_EXTRA), subject[0]],
+            ],
+            3: [[region[0], subject[0], aspect[0]], [ai[0], MODALITIES[ai[2]][0], "数据集"]],
+        }
+    elif lang == "mixed":
+        asp = aspect[1].split()
+        ren = region[1].split()[0]
+        pools = {
+            2: [
+                [subject[0], asp[-1]],
+                [ren, subject[0]],
+                [region[0], subject[1].split()[-1]],
+                [ai[0], "dataset"],
+                [subject[0], rng.choice(_EN_EXTRA)],
+            ],
+            3: [
+                [region[0], subject[0]] + asp[-1:],
+                [ren, subject[0], aspect[0]],
+                [ai[0], TASKS[ai[3]][0], "AI"],
+            ],
+        }
+    else:
+        sub = subject[1].split()
+        asp = aspect[1].split()
+        pools = {
+            1: [sub[-1:], asp[-1:], [region[1].split()[0]], [rng.choice(_EN_EXTRA)]],
+            2: [
+                sub + asp,
+                [region[1].split()[0]] + sub,
+                sub + [rng.choice(_EN_EXTRA)],
+                ai[1].split(),
+            ],
+            3: [[region[1].split()[0]] + sub + asp, sub + asp, ai[1].split() + ["dataset"]],
+        }
+    if k > 1 and rng.random() < 0.15:  # words that need not meet in any dataset
+        words = rng.sample(_ZH_EXTRA, k // 2) + rng.sample(_EN_EXTRA, k - k // 2)
+        if lang != "mixed":
+            words = rng.sample(_ZH_EXTRA if lang == "zh" else _EN_EXTRA, k)
+    else:
+        words = rng.choice(pools[k])
+    return words[:k]
+
+
+# filters a search page offers# filters a search page offers, with values that exist in the corpus
 _FILTERS = {
     "theme": [s[2] for s in SUBJECTS[:20]],
     "openness": ["unconditional", "conditional"],
@@ -413,17 +524,13 @@ def queries(n: int, seed: int = 7) -> list[BenchQuery]:
         k = rng.choices([1, 2, 3], [50, 35, 15])[0]
         r = rng.random()
         if r < 0.45:
-            lang, words = "zh", rng.sample(_ZH_WORDS, k)
+            lang, words = "zh", _words(rng, "zh", k)
         elif r < 0.8:
-            lang, words = "en", rng.sample(_EN_WORDS, k)
-            if k > 1 and rng.random() < 0.5:  # a real English compound, e.g. "air quality"
-                phrase = rng.choice([s[1] for s in SUBJECTS if " " in s[1]]).split()
-                words = phrase[:k] if len(phrase) >= k else phrase + words[: k - len(phrase)]
-        else:
+            lang, words = "en", _words(rng, "en", k)
+        else:  # a Chinese topic with an English word, or the other way round
             lang = "mixed"
             k = max(k, 2)
-            words = rng.sample(_ZH_WORDS, k // 2 + k % 2) + rng.sample(_EN_WORDS, k // 2)
-            rng.shuffle(words)
+            words = _words(rng, "mixed", k)
         filters = _pick_filter(rng) if rng.random() < 0.25 else {}
         out.append(BenchQuery(lang + ("+filter" if filters else ""), " ".join(words), filters))
     return out

@@ -1,6 +1,8 @@
 """Text analysis for search: Chinese segmentation, CJK bigrams, synonyms, snippets.
 
-Chinese has no spaces, so text is segmented with jieba before it reaches the engine; the
+Chinese has no spaces, so text is segmented with jieba (its Rust port jieba-rs through
+``rjieba``: the same dictionary and output as Python jieba, about 50 times faster, which is
+what makes a million-dataset rebuild fit in minutes) before it reaches the engine; the
 engine then only splits on whitespace, lowercases and stems English. Because a segmenter
 may cut the same compound differently in a query and in a document, CJK character
 bigrams go into a second field and either field can match (as Lucene's CJK analyzer does).
@@ -9,15 +11,12 @@ bigrams go into a second field and either field can match (as Lucene's CJK analy
 from __future__ import annotations
 
 import html
-import logging
 import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-import jieba
-
-jieba.setLogLevel(logging.WARNING)
+import rjieba
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
@@ -34,12 +33,12 @@ def normalize(text: str) -> str:
 
 def segment(text: str) -> list[str]:
     """Index-time tokens: jieba's search mode, which also emits the parts of long words."""
-    return [t for t in jieba.cut_for_search(normalize(text)) if _WORDISH.search(t)]
+    return [t for t in rjieba.cut_for_search(normalize(text)) if _WORDISH.search(t)]
 
 
 def segment_query(text: str) -> list[str]:
     """Query-time tokens: jieba's precise mode, so a query word is not split needlessly."""
-    return [t.strip() for t in jieba.cut(normalize(text)) if _WORDISH.search(t)]
+    return [t.strip() for t in rjieba.cut(normalize(text)) if _WORDISH.search(t)]
 
 
 def bigrams(text: str) -> list[str]:
@@ -102,6 +101,24 @@ def parse_user_query(text: str) -> tuple[list[str], list[str], list[str]]:
             if _WORDISH.search(part):
                 target.append(part[:MAX_WORD_CHARS])
     return phrases, words, excluded
+
+
+def join_synonym_phrases(words: list[str], synonyms: dict[str, tuple[str, ...]]) -> list[str]:
+    """Consecutive query words that form a multi-word synonym ("object detection") become
+    one word, so that the synonym list works from both sides."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(4, len(words) - i), 1, -1):
+            candidate = " ".join(words[i : i + n])
+            if candidate in synonyms:
+                out.append(candidate)
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
 
 
 def highlight(text: str, terms: list[str], width: int = 160) -> str:

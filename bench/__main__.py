@@ -1,0 +1,37 @@
+"""Run the benchmarks: ``python -m bench`` (all, default settings) or ``python -m bench NAME
+[ARGS...]`` (one, with its own arguments; e.g. ``python -m bench search --sizes 20000``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+
+def _search(argv: list[str]) -> int:
+    from bench import search
+
+    return search.main(argv)
+
+
+BENCHMARKS: dict[str, Callable[[list[str]], int]] = {"search": _search}
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__)
+        print("benchmarks:", ", ".join(BENCHMARKS))
+        return 0
+    if argv and argv[0] in BENCHMARKS:
+        return BENCHMARKS[argv[0]](argv[1:])
+    if argv:
+        print(f"unknown benchmark {argv[0]!r}; one of: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    rc = 0
+    for name, run in BENCHMARKS.items():
+        print(f"== {name}", file=sys.stderr)
+        rc = run([]) or rc
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
