@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import pwd
+import queue
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -77,7 +79,9 @@ class PgCluster:
                     f"PostgreSQL binaries not found ({self.bin_dir / tool} is missing): install "
                     "postgresql-15 (apt-get install postgresql-15) or set CATALOG_TEST_PG_BIN"
                 )
+        self._sweep_stale()
         self.root = Path(tempfile.mkdtemp(prefix="catalog-pg-"))
+        (self.root / "owner.pid").write_text(str(os.getpid()))
         data, sock = self.root / "data", self.root / "sock"
         sock.mkdir()
         if self._as_postgres:
@@ -86,8 +90,16 @@ class PgCluster:
                 os.chown(p, pw.pw_uid, pw.pw_gid)
             self.root.chmod(0o700)
         self._run(
-            str(self.bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-            "--encoding=UTF8", "--no-locale", "--no-sync",
+            str(self.bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-sync",
         )
         options = (
             f"-c listen_addresses=127.0.0.1 -c unix_socket_directories={sock} "
@@ -99,8 +111,17 @@ class PgCluster:
             self.port = _free_port()
             try:
                 self._run(
-                    str(self.bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data),
-                    "-l", str(self.root / "server.log"), "-o", f"-p {self.port} {options}",
+                    str(self.bin_dir / "pg_ctl"),
+                    "start",
+                    "-w",
+                    "-t",
+                    "60",
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(self.root / "server.log"),
+                    "-o",
+                    f"-p {self.port} {options}",
                 )
                 self._started = True
                 break
@@ -113,6 +134,35 @@ class PgCluster:
             raise PostgresUnavailable(f"pg_ctl start failed: {last_error}\n{tail}")
         self._wait_ready()
         return self
+
+    def _sweep_stale(self) -> None:
+        """Stop clusters of earlier test sessions that were killed before their teardown
+        (e.g. by a timeout): only folders this module made, whose owner process is gone."""
+        for root in Path(tempfile.gettempdir()).glob("catalog-pg-*"):
+            try:
+                owner = int((root / "owner.pid").read_text())
+            except (OSError, ValueError):
+                continue
+            try:
+                os.kill(owner, 0)
+                continue  # still running: another session's cluster
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            subprocess.run(
+                self._cmd(
+                    str(self.bin_dir / "pg_ctl"),
+                    "stop",
+                    "-m",
+                    "immediate",
+                    "-D",
+                    str(root / "data"),
+                ),
+                capture_output=True,
+                timeout=60,
+            )
+            shutil.rmtree(root, ignore_errors=True)
 
     def _wait_ready(self) -> None:
         import psycopg
@@ -132,9 +182,16 @@ class PgCluster:
             return
         if self._started:
             subprocess.run(
-                self._cmd(str(self.bin_dir / "pg_ctl"), "stop", "-m", "immediate", "-D",
-                          str(self.root / "data")),
-                capture_output=True, timeout=60,
+                self._cmd(
+                    str(self.bin_dir / "pg_ctl"),
+                    "stop",
+                    "-m",
+                    "immediate",
+                    "-D",
+                    str(self.root / "data"),
+                ),
+                capture_output=True,
+                timeout=60,
             )
             self._started = False
         shutil.rmtree(self.root, ignore_errors=True)
@@ -147,12 +204,12 @@ class PgCluster:
     def url(self, dbname: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
 
-    def create_database(self, prefix: str = "test") -> str:
+    def create_database(self, prefix: str = "test", template: str = "template1") -> str:
         import psycopg
 
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return name
 
     def drop_database(self, name: str) -> None:
@@ -160,3 +217,47 @@ class PgCluster:
 
         with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def pool(self, template: str = "template1", ahead: int = 2) -> DatabasePool:
+        return DatabasePool(self, template, ahead)
+
+
+class DatabasePool:
+    """Fresh databases created a little ahead, in a thread, while the previous test runs.
+
+    ``CREATE DATABASE`` costs ~0.2 s of server time; doing it in the background keeps one
+    fresh database per test without making each test wait for it.
+    """
+
+    def __init__(self, cluster: PgCluster, template: str, ahead: int):
+        self.cluster = cluster
+        self.template = template
+        self._ready: queue.Queue = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fill, name=f"pg-pool-{template}", daemon=True)
+        self._thread.start()
+
+    def _fill(self) -> None:
+        while not self._stop.is_set():
+            try:
+                item: str | BaseException = self.cluster.create_database(template=self.template)
+            except Exception as exc:  # handed to the test that takes it
+                item = exc
+            while not self._stop.is_set():
+                try:
+                    self._ready.put(item, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+            if isinstance(item, BaseException):
+                return
+
+    def take(self) -> str:
+        item = self._ready.get(timeout=120)
+        if isinstance(item, BaseException):
+            raise PostgresUnavailable(f"cannot create a test database: {item}") from item
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)

@@ -12,9 +12,10 @@ from datetime import date, datetime
 from typing import IO
 
 from sqlalchemy import Date, DateTime, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
-from catalog.models import Dataset, Distribution, Organization
+from catalog.models import Dataset, Distribution, HarvestSource, Organization, User
 from catalog.services import indexing
 
 
@@ -77,9 +78,47 @@ def write_jsonl(records: Iterator[dict], out: IO[str]) -> int:
     return n
 
 
+# Columns that point at rows an export does not carry (accounts, harvest sources): kept when
+# the target has the row (restoring a backup), emptied when it does not (a new instance).
+_OUTSIDE_REFS = {"created_by": User, "updated_by": User, "source_id": HarvestSource}
+
+
+def _drop_dangling_refs(session, data: dict, known: dict) -> None:  # noqa: ANN001
+    for key, model in _OUTSIDE_REFS.items():
+        ref = data.get(key)
+        if ref is None:
+            continue
+        if (model, ref) not in known:
+            known[(model, ref)] = session.get(model, ref) is not None
+        if not known[(model, ref)]:
+            data[key] = None
+
+
+def _import_one(session, kind: str, data: dict, known: dict) -> None:  # noqa: ANN001
+    if kind == "organization":
+        session.merge(_from_dict(Organization, data))
+    else:
+        data = dict(data)
+        dists = data.pop("distributions", [])
+        _drop_dangling_refs(session, data, known)
+        existing = session.get(Dataset, data["id"])
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        ds = _from_dict(Dataset, data)
+        ds.distributions = [_from_dict(Distribution, d) for d in dists]
+        session.add(ds)
+        indexing.queue(session, ds.id)
+    session.flush()  # so that a record the database refuses is reported with its line
+
+
 def import_jsonl(cat, lines: IO[str], progress: Callable[[int], None] | None = None) -> dict:  # noqa: ANN001
-    """Insert or replace records by id; returns counts. Index entries are queued for each dataset."""
+    """Insert or replace records by id; returns counts. Index entries are queued for each dataset.
+
+    All or nothing: any bad line raises ``ValueError`` naming the line, and nothing is stored.
+    """
     counts = {"organization": 0, "dataset": 0}
+    known: dict = {}
     with cat.session() as s:
         for lineno, line in enumerate(lines, 1):
             if not line.strip():
@@ -87,26 +126,25 @@ def import_jsonl(cat, lines: IO[str], progress: Callable[[int], None] | None = N
             try:
                 rec = json.loads(line)
                 kind, data = rec["type"], rec["data"]
+                if not isinstance(data, dict):
+                    raise TypeError("'data' is not an object")
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"line {lineno}: not an export record ({exc})") from None
-            if kind == "organization":
-                s.merge(_from_dict(Organization, data))
-            elif kind == "dataset":
-                dists = data.pop("distributions", [])
-                existing = s.get(Dataset, data["id"])
-                if existing is not None:
-                    s.delete(existing)
-                    s.flush()
-                ds = _from_dict(Dataset, data)
-                ds.distributions = [_from_dict(Distribution, d) for d in dists]
-                s.add(ds)
-                indexing.queue(s, ds.id)
-            else:
+            if kind not in counts:
                 raise ValueError(f"line {lineno}: unknown record type {kind!r}")
+            try:
+                _import_one(s, kind, data, known)
+            except KeyError as exc:
+                raise ValueError(f"line {lineno}: {kind} record without {exc.args[0]!r}") from None
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise ValueError(f"line {lineno}: invalid {kind} record ({exc})") from None
+            except SQLAlchemyError as exc:
+                reason = getattr(exc, "orig", None) or exc
+                raise ValueError(
+                    f"line {lineno}: the database refused this {kind} record ({reason})"
+                ) from None
             counts[kind] += 1
             if progress:
                 progress(1)
-            if lineno % 1000 == 0:
-                s.flush()
     cat.sync_index()
     return counts

@@ -1,0 +1,861 @@
+"""The search contract every backend honours, on a small bilingual corpus.
+
+Parametrised by backend id (``embedded`` today; another backend joins by adding an entry
+to ``catalogtest.SEARCH_BACKENDS``). The corpus is loaded through
+``catalog.services.datasets.create_dataset`` so that what is tested is what users get.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from catalogtest import SEARCH_BACKENDS, build_search_catalog, copy_search_catalog
+from sqlalchemy import select
+
+from catalog.models import Dataset
+from catalog.search import FACETS, SearchQuery
+from catalog.services import datasets, indexing, organizations
+from catalog.services.authz import SYSTEM
+
+ORGS = [
+    {"name": "bd-transport", "title": "保定市交通运输局", "title_en": "Baoding Transport Bureau"},
+    {"name": "bd-health", "title": "保定市卫生健康委员会", "title_en": "Baoding Health Commission"},
+    {"name": "bd-eco", "title": "保定市生态环境局", "title_en": "Baoding Ecology Bureau"},
+    {
+        "name": "zhiyuan",
+        "title": "保定智源科技有限公司",
+        "title_en": "Zhiyuan Technology Co.",
+        "org_type": "enterprise",
+    },
+    {
+        "name": "hebau",
+        "title": "河北农业大学",
+        "title_en": "Hebei Agricultural University",
+        "org_type": "university",
+    },
+]
+
+
+def _d(
+    name,
+    title,
+    title_en,
+    description,
+    org,
+    *,
+    themes=(),
+    kw=(),
+    fmt="CSV",  # noqa: ANN001, ANN202
+    kind="open_data",
+    modalities=(),
+    tasks=(),
+    license="CC-BY-4.0",
+    spatial=("130600",),
+    access="unconditional",
+    description_en=None,
+):
+    return {
+        "name": name,
+        "title": title,
+        "title_en": title_en,
+        "description": description,
+        "description_en": description_en,
+        "organization": org,
+        "themes": list(themes),
+        "keywords": list(kw),
+        "kind": kind,
+        "modalities": list(modalities),
+        "task_categories": list(tasks),
+        "license": license,
+        "spatial": list(spatial),
+        "access_rights": access,
+        "distributions": [
+            {
+                "title": f"{title} ({fmt})",
+                "access_url": f"https://data.example.cn/{name}",
+                "format": fmt,
+            }
+        ],
+    }
+
+
+CORPUS = [
+    _d(
+        "transport-stats",
+        "保定市交通运输行业统计",
+        "Transport industry statistics",
+        "全市公路客运、货运的年度统计数据。",
+        "bd-transport",
+        themes=["transport"],
+        kw=["统计", "公路"],
+    ),
+    _d(
+        "bus-lines",
+        "保定市公交线路与站点",
+        "Bus lines and stops",
+        "公交线路走向、站点坐标及首末班时间。",
+        "bd-transport",
+        themes=["transport"],
+        kw=["公交", "站点"],
+        fmt="JSON",
+        license="gov-open-1.0",
+        spatial=["130600", "130602", "130606"],
+    ),
+    _d(
+        "taxi-gps",
+        "出租车运营轨迹",
+        "Taxi GPS trajectories",
+        "脱敏后的出租车 GPS 轨迹，可用于交通运输规划研究。",
+        "bd-transport",
+        themes=["transport"],
+        kind="training",
+        modalities=["time_series", "geospatial"],
+        tasks=["trajectory_prediction"],
+        license="CC-BY-NC-4.0",
+        spatial=["130602"],
+        access="conditional",
+    ),
+    _d(
+        "traffic-camera-od",
+        "路口监控车辆目标检测数据集",
+        "Traffic camera object detection dataset",
+        "路口摄像头画面，标注车辆与行人。",
+        "zhiyuan",
+        themes=["transport"],
+        kind="training",
+        modalities=["image"],
+        tasks=["object_detection"],
+        fmt="JPEG",
+        access="conditional",
+        description_en="Annotated vehicles and pedestrians from intersection cameras.",
+    ),
+    _d(
+        "pedestrian-det",
+        "行人检测基准",
+        "Pedestrian detection benchmark",
+        "密集人群场景下的行人检测评测集。",
+        "zhiyuan",
+        kind="benchmark",
+        modalities=["image"],
+        tasks=["object_detection"],
+        fmt="PNG",
+        license="MIT",
+        description_en="Benchmark for finding pedestrians in crowded scenes.",
+    ),
+    _d(
+        "object-tracking",
+        "多目标跟踪视频",
+        "Multi-object tracking videos",
+        "路口多目标跟踪视频片段。",
+        "zhiyuan",
+        kind="training",
+        modalities=["video"],
+        fmt="MP4",
+        description_en="Video clips for object tracking at intersections.",
+    ),
+    _d(
+        "warehouse-goods",
+        "仓储货物识别",
+        "Warehouse goods recognition",
+        "仓库货架图片，用于包裹的目标检测。",
+        "zhiyuan",
+        themes=["manufacturing"],
+        kind="training",
+        modalities=["image"],
+        tasks=["object_detection"],
+        fmt="JPEG",
+        description_en="Shelf photos for object detection of parcels.",
+    ),
+    _d(
+        "lung-ct",
+        "肺部 CT 医学影像数据集",
+        "Lung CT medical imaging dataset",
+        "三甲医院脱敏肺部 CT 影像，含结节分割标注。",
+        "bd-health",
+        themes=["health"],
+        kind="training",
+        modalities=["image"],
+        tasks=["image_segmentation"],
+        fmt="ZIP",
+        license="proprietary",
+        access="conditional",
+    ),
+    _d(
+        "chest-xray",
+        "胸部 X 光医疗影像分类",
+        "Chest X-ray medical imaging classification",
+        "胸片正常与肺炎分类标注。",
+        "bd-health",
+        themes=["health"],
+        kind="training",
+        modalities=["image"],
+        tasks=["image_classification"],
+        fmt="ZIP",
+        access="conditional",
+    ),
+    _d(
+        "hospitals",
+        "保定市医疗机构名录",
+        "Medical institutions directory",
+        "全市医院、社区卫生服务中心的名称、地址与等级。",
+        "bd-health",
+        themes=["health"],
+        kw=["医院"],
+    ),
+    _d(
+        "satellite",
+        "农田卫星遥感影像",
+        "Farmland satellite imaging",
+        "哨兵二号多光谱遥感影像。",
+        "hebau",
+        themes=["agriculture"],
+        kind="training",
+        modalities=["image", "geospatial"],
+        fmt="ZIP",
+        license="CC0-1.0",
+        description_en="Sentinel-2 multispectral imaging of farmland.",
+    ),
+    _d(
+        "air-quality",
+        "保定市空气质量监测",
+        "Air quality monitoring",
+        "国控站点 PM2.5、PM10 小时浓度。",
+        "bd-eco",
+        themes=["environment"],
+        fmt="API",
+        kw=["空气", "PM2.5"],
+    ),
+    _d(
+        "water-quality",
+        "保定市地表水水质监测",
+        "Surface water quality",
+        "主要河流断面水质月报。",
+        "bd-eco",
+        themes=["environment"],
+        kw=["水质"],
+    ),
+    _d(
+        "baiyangdian-birds",
+        "白洋淀湿地鸟类观测",
+        "Baiyangdian bird observations",
+        "白洋淀候鸟种群调查记录。",
+        "bd-eco",
+        themes=["environment"],
+        spatial=["130632"],
+    ),
+    _d(
+        "anxin-land-use",
+        "安新县土地利用现状",
+        "Anxin land use",
+        "安新县耕地、林地、建设用地分布，另附湿地面积统计。",
+        "hebau",
+        themes=["agriculture"],
+        fmt="SHP",
+        spatial=["130632"],
+    ),
+    _d(
+        "gov-qa-corpus",
+        "人工智能政务问答语料",
+        "Government QA corpus for large models",
+        "面向人工智能大模型训练的政务问答对。",
+        "zhiyuan",
+        themes=["gov_services"],
+        kind="training",
+        modalities=["text"],
+        tasks=["question_answering"],
+        fmt="JSONL",
+    ),
+    _d(
+        "ai-policy",
+        "人工智能产业政策汇编",
+        "Industry policy compilation",
+        "国家、省、市人工智能产业扶持政策文本。",
+        "zhiyuan",
+        themes=["science"],
+        modalities=["text"],
+        fmt="PDF",
+    ),
+    _d(
+        "ev-charging",
+        "新能源汽车充电桩分布",
+        "Charging piles",
+        "公共充电桩位置、功率与运营单位。",
+        "bd-transport",
+        themes=["energy", "transport"],
+        fmt="JSON",
+    ),
+    _d(
+        "weather",
+        "保定市气象观测数据",
+        "Weather observations",
+        "逐小时气温、降水、风速。",
+        "bd-eco",
+        themes=["environment"],
+        kw=["气象"],
+    ),
+    _d(
+        "schools",
+        "保定市中小学名录",
+        "Primary and secondary schools",
+        "学校名称、地址、办学性质。",
+        "bd-transport",
+        themes=["education"],
+        fmt="XLSX",
+    ),
+    _d(
+        "scenic-spots",
+        "保定市A级旅游景区",
+        "A-level scenic spots",
+        "景区名称、等级、地址、开放时间。",
+        "bd-transport",
+        themes=["culture_tourism"],
+    ),
+    _d(
+        "credit",
+        "企业信用公示 <年报>",
+        "Enterprise credit disclosure",
+        '<script>alert("x")</script> 企业信用 & 年报公示信息。',
+        "bd-transport",
+        themes=["economy"],
+    ),
+    _d(
+        "wheat-yield",
+        "小麦产量田间试验",
+        "Wheat yield field trials",
+        "河北多地小麦品种产量对比试验数据。",
+        "hebau",
+        themes=["agriculture"],
+        kind="benchmark",
+        modalities=["tabular"],
+        tasks=["tabular_regression"],
+        spatial=["130600", "130682"],
+    ),
+    _d(
+        "dialect-asr",
+        "保定方言语音识别语料",
+        "Baoding dialect speech corpus",
+        "本地方言朗读与对话录音及转写。",
+        "zhiyuan",
+        kind="training",
+        modalities=["audio"],
+        tasks=["speech_recognition"],
+        fmt="WAV",
+    ),
+    _d(
+        "invoice-ocr",
+        "票据文字识别数据集",
+        "Invoice text recognition dataset",
+        "增值税发票图像与字段标注。",
+        "zhiyuan",
+        themes=["finance"],
+        kind="training",
+        modalities=["image"],
+        tasks=["ocr"],
+        fmt="JPEG",
+    ),
+    _d(
+        "power-use",
+        "保定市电力消费统计",
+        "Electricity consumption statistics",
+        "分行业用电量月度统计。",
+        "bd-eco",
+        themes=["energy"],
+        fmt="XLSX",
+    ),
+    _d(
+        "housing",
+        "商品房网签备案",
+        "New housing contract filings",
+        "新建商品房网签套数与面积。",
+        "bd-transport",
+        themes=["urban"],
+        access="not_open",
+    ),
+    _d(
+        "loans",
+        "小微企业贷款统计",
+        "Small business loans",
+        "普惠小微贷款余额与笔数。",
+        "bd-eco",
+        themes=["finance"],
+        fmt="XLSX",
+    ),
+    _d(
+        "factories",
+        "制造业企业名录",
+        "Manufacturing enterprise directory",
+        "规模以上制造业企业名称与行业。",
+        "zhiyuan",
+        themes=["manufacturing"],
+    ),
+    _d(
+        "portal-logs",
+        "门户网站访问日志",
+        "Portal access logs",
+        "开放数据门户的匿名访问统计。",
+        "hebau",
+        themes=["gov_services"],
+        fmt="JSON",
+    ),
+]
+# distinct modification dates, in an order unrelated to the order of loading
+BASE = datetime(2024, 1, 1, 9, 0, 0)
+for i, rec in enumerate(CORPUS):
+    rec["modified"] = (BASE + timedelta(days=(i * 7) % len(CORPUS), hours=i)).isoformat()
+BY_NAME = {r["name"]: r for r in CORPUS}
+ORG_TITLE = {o["name"]: o["title"] for o in ORGS}
+
+
+def load_corpus(cat) -> dict[str, str]:  # noqa: ANN001
+    """Create the organizations and publish the corpus; returns name -> id."""
+    for org in ORGS:
+        organizations.create_organization(cat, SYSTEM, org)
+    ids = {}
+    for rec in CORPUS:
+        ids[rec["name"]] = datasets.create_dataset(cat, SYSTEM, rec, status="published").id
+    return ids
+
+
+def containing(word: str) -> set[str]:
+    """Names of corpus datasets whose Chinese text (title, description, keywords, publisher)
+    contains ``word``."""
+    out = set()
+    for r in CORPUS:
+        text = " ".join(
+            [r["title"], r["description"], *r["keywords"], ORG_TITLE[r["organization"]]]
+        )
+        if word in text:
+            out.add(r["name"])
+    return out
+
+
+class Corpus:
+    def __init__(self, cat, ids: dict[str, str]):  # noqa: ANN001
+        self.cat = cat
+        self.ids = ids
+        self.names = {v: k for k, v in ids.items()}
+
+    def search(self, text: str = "", **kw: object):  # noqa: ANN201
+        kw.setdefault("page_size", 100)
+        return self.cat.search.search(SearchQuery(text=text, **kw))
+
+    def found(self, text: str = "", **kw: object) -> list[str]:
+        """Names of the hits, in rank order."""
+        return [self.names.get(h.id, h.id) for h in self.search(text, **kw).hits]
+
+
+@pytest.fixture(scope="module", params=list(SEARCH_BACKENDS))
+def corpus_instance(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """The corpus loaded once per backend, dataset by dataset; the catalog is then closed
+    and tests work on copies of its instance folder."""
+    path = tmp_path_factory.mktemp(f"corpus-{request.param}") / "instance"
+    cat = build_search_catalog(path, request.param)
+    try:
+        ids = load_corpus(cat)
+    finally:
+        cat.dispose()
+    return request.param, path, ids
+
+
+@pytest.fixture(scope="module")
+def corpus(corpus_instance, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+    """The corpus for the read-only tests of this module."""
+    backend, path, ids = corpus_instance
+    cat = copy_search_catalog(path, tmp_path_factory.mktemp("corpus") / "instance", backend)
+    try:
+        yield Corpus(cat, ids)
+    finally:
+        cat.dispose()
+
+
+@pytest.fixture
+def fresh_corpus(corpus_instance, tmp_path: Path):  # noqa: ANN001, ANN201
+    """The corpus in a catalog of its own, for tests that change it."""
+    backend, path, ids = corpus_instance
+    cat = copy_search_catalog(path, tmp_path / "instance", backend)
+    try:
+        yield Corpus(cat, ids)
+    finally:
+        cat.dispose()
+
+
+# -- an empty catalog ------------------------------------------------------------------------
+def test_empty_index_answers(search_cat) -> None:  # noqa: ANN001
+    res = search_cat.search.search(SearchQuery(text="保定"))
+    assert res.total == 0 and res.hits == []
+    assert set(res.facets) == set(FACETS) and all(v == [] for v in res.facets.values())
+    assert search_cat.search.suggest("保定") == []
+    assert search_cat.search.health()["ok"] is True
+    assert search_cat.search.count() == 0
+    ds = datasets.create_dataset(
+        search_cat, SYSTEM, {"title": "保定市公交线路"}, status="published"
+    )
+    assert [h.id for h in search_cat.search.search(SearchQuery(text="公交")).hits] == [ds.id]
+    assert search_cat.search.suggest("保定") == ["保定市公交线路"]
+
+
+# -- ranking and matching -------------------------------------------------------------------
+def test_every_published_dataset_is_indexed(corpus: Corpus) -> None:
+    assert corpus.cat.search.count() == len(CORPUS)
+    assert corpus.search().total == len(CORPUS)
+
+
+def test_title_match_outranks_description_only_match(corpus: Corpus) -> None:
+    found = corpus.found("湿地")
+    assert set(found) == {"baiyangdian-birds", "anxin-land-use"}
+    assert found.index("baiyangdian-birds") < found.index("anxin-land-use")
+
+
+def test_title_match_outranks_description_match_in_english(corpus: Corpus) -> None:
+    found = corpus.found("tracking")
+    assert found[0] == "object-tracking"
+
+
+def test_jiaotong_finds_jiaotong_yunshu(corpus: Corpus) -> None:
+    found = corpus.found("交通")
+    assert "transport-stats" in found  # title 交通运输
+    assert "taxi-gps" in found  # description 交通运输
+    assert found.index("transport-stats") < found.index("taxi-gps")
+
+
+def test_mixed_chinese_and_english_query(corpus: Corpus) -> None:
+    found = corpus.found("医疗 imaging")
+    assert set(found) == {"lung-ct", "chest-xray"}
+    # each word alone finds more: the query is an AND of its words
+    assert "hospitals" in corpus.found("医疗")
+    assert "satellite" in corpus.found("imaging")
+
+
+def test_object_detection_ranks_datasets_with_both_words_first(corpus: Corpus) -> None:
+    found = corpus.found("object detection")
+    both = {"traffic-camera-od", "warehouse-goods"}
+    assert set(found[: len(both)]) == both
+    for name in found[len(both) :]:
+        rec = BY_NAME[name]
+        text = f"{rec['title_en']} {rec.get('description_en') or ''}".lower()
+        assert not ("object" in text and "detection" in text), name
+    assert "pedestrian-det" not in found[: len(both)]
+    assert "object-tracking" not in found[: len(both)]
+
+
+def test_english_words_are_stemmed_and_case_insensitive(corpus: Corpus) -> None:
+    assert corpus.found("STATISTICS") == corpus.found("statistic")
+    assert "transport-stats" in corpus.found("Statistics")
+
+
+def test_baoding(corpus: Corpus) -> None:
+    found = set(corpus.found("保定"))
+    assert found == containing("保定")
+    assert "transport-stats" in found and "wheat-yield" not in found
+    assert set(corpus.found("保定市")) >= {"transport-stats", "air-quality", "weather"}
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "公交",
+        "水质",
+        "影像",
+        "名录",
+        "统计",
+        "气象",
+        "景区",
+        "语料",
+        "充电",
+        "遥感",
+        "方言",
+        "信用",
+    ],
+)
+def test_two_character_chinese_words_match(corpus: Corpus, word: str) -> None:
+    expected = containing(word)
+    assert expected, f"corpus has nothing with {word}"
+    assert set(corpus.found(word)) == expected
+
+
+def test_single_character_and_full_width_queries(corpus: Corpus) -> None:
+    assert "satellite" in corpus.found("ＳＡＴＥＬＬＩＴＥ")  # full-width latin
+    assert corpus.found("PM2.5") == ["air-quality"]
+
+
+def test_no_match_gives_empty_result(corpus: Corpus) -> None:
+    res = corpus.search("火星基地")
+    assert res.total == 0 and res.hits == []
+    assert corpus.search("zzzqqqxxx").total == 0
+
+
+def test_synonyms(corpus: Corpus) -> None:
+    ai = set(corpus.found("AI"))
+    assert {"gov-qa-corpus", "ai-policy"} <= ai
+    assert set(corpus.found("人工智能")) == ai
+    assert set(corpus.found("ai")) == ai
+    assert "ev-charging" in corpus.found("新能源车")
+
+
+def test_multi_word_synonyms_work_both_ways(corpus: Corpus) -> None:
+    assert "ev-charging" in corpus.found("electric vehicle")
+    assert {"gov-qa-corpus", "ai-policy"} <= set(corpus.found("artificial intelligence"))
+    # 目标检测 <-> object detection
+    zh = set(corpus.found("目标检测"))
+    assert {"traffic-camera-od", "warehouse-goods"} <= zh
+    assert zh <= set(corpus.found("object detection"))
+
+
+def test_quoted_phrase_and_exclusion(corpus: Corpus) -> None:
+    assert set(corpus.found('"object detection"')) == {"traffic-camera-od", "warehouse-goods"}
+    found = corpus.found("影像 -医学")
+    assert "lung-ct" not in found
+    assert "chest-xray" in found
+
+
+# -- facets and filters ---------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["", "保定", "imaging", "统计"])
+def test_facet_counts_equal_filtered_totals(corpus: Corpus, text: str) -> None:
+    res = corpus.search(text)
+    checked = 0
+    for facet in FACETS:
+        for value, n in res.facets[facet]:
+            assert n > 0
+            filtered = corpus.search(text, filters={facet: [value]})
+            assert filtered.total == n, (facet, value)
+            assert len(filtered.hits) == n
+            checked += 1
+    assert checked >= 10
+
+
+def test_facet_counts_match_the_corpus(corpus: Corpus) -> None:
+    facets = dict(corpus.search().facets)
+    assert dict(facets["kind"]) == {
+        k: sum(1 for r in CORPUS if r["kind"] == k) for k in {r["kind"] for r in CORPUS}
+    }
+    assert dict(facets["publisher"]) == {
+        o: sum(1 for r in CORPUS if r["organization"] == o) for o in ORG_TITLE
+    }
+    assert dict(facets["region"])["130632"] == 2
+    assert dict(facets["format"])["JPEG"] == 3
+
+
+def test_filters_combine(corpus: Corpus) -> None:
+    found = set(corpus.found(filters={"kind": ["training"], "modality": ["image"]}))
+    assert found == {
+        r["name"] for r in CORPUS if r["kind"] == "training" and "image" in r["modalities"]
+    }
+    either = set(corpus.found(filters={"theme": ["health", "energy"]}))
+    assert either == {r["name"] for r in CORPUS if {"health", "energy"} & set(r["themes"])}
+
+
+def test_unknown_facet_value_gives_empty_result(corpus: Corpus) -> None:
+    res = corpus.search(filters={"theme": ["no-such-theme"]})
+    assert res.total == 0 and res.hits == []
+    assert all(v == [] for v in res.facets.values())
+    assert corpus.search("保定", filters={"publisher": ["nobody"]}).total == 0
+
+
+def test_empty_filter_values_are_ignored(corpus: Corpus) -> None:
+    assert corpus.search(filters={"theme": [""]}).total == len(CORPUS)
+
+
+# -- paging and sorting ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "sort"),
+    [
+        ("", "relevance"),
+        ("数据", "relevance"),
+        ("保定", "relevance"),
+        ("", "modified"),
+        ("保定", "quality"),
+        ("统计", "issued"),
+    ],
+)
+def test_paging_is_stable(corpus: Corpus, text: str, sort: str) -> None:
+    full = corpus.search(text, sort=sort)
+    assert full.total == len(full.hits) > 4
+    pages: list[str] = []
+    page = 1
+    while True:
+        res = corpus.search(text, sort=sort, page=page, page_size=3)
+        assert res.total == full.total
+        if not res.hits:
+            break
+        assert len(res.hits) <= 3
+        pages.extend(h.id for h in res.hits)
+        page += 1
+    assert len(pages) == len(set(pages)), "pages overlap"
+    assert pages == [h.id for h in full.hits]
+    again = corpus.search(text, sort=sort)
+    assert [h.id for h in again.hits] == [h.id for h in full.hits]
+
+
+def test_sort_by_modified_is_newest_first(corpus: Corpus) -> None:
+    found = corpus.found(sort="modified")
+    expected = [r["name"] for r in sorted(CORPUS, key=lambda r: r["modified"], reverse=True)]
+    assert found == expected
+    # with a text query too
+    found = corpus.found("保定", sort="modified")
+    assert found == [n for n in expected if n in set(found)]
+
+
+def test_no_text_defaults_to_newest_first(corpus: Corpus) -> None:
+    assert corpus.found() == corpus.found(sort="modified")
+
+
+def test_sort_by_quality_is_best_first(corpus: Corpus) -> None:
+    hits = corpus.search(sort="quality").hits
+    scores = [h.doc["quality"] for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+# -- snippets and suggestions ---------------------------------------------------------------
+def test_snippets_mark_matches_and_escape_html(corpus: Corpus) -> None:
+    res = corpus.search("信用")
+    assert [corpus.names[h.id] for h in res.hits] == ["credit"]
+    snip = res.hits[0].snippets
+    assert "<mark>信用</mark>" in snip["title"]
+    assert "&lt;年报&gt;" in snip["title"]
+    assert "<mark>信用</mark>" in snip["description"]
+    assert "&lt;script&gt;" in snip["description"]
+    assert "&amp;" in snip["description"]
+    assert "<script>" not in snip["description"]
+    # nothing but <mark> is left as markup
+    stripped = snip["description"].replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in stripped and ">" not in stripped
+
+
+def test_english_snippets(corpus: Corpus) -> None:
+    hit = corpus.search("satellite").hits[0]
+    assert re.search(r"<mark>satellite</mark>", hit.snippets["title_en"], re.IGNORECASE)
+    hit = corpus.search("医疗 imaging").hits[0]
+    assert "<mark>" in hit.snippets["title"] or "<mark>" in hit.snippets["title_en"]
+
+
+def test_hits_carry_public_metadata_only(corpus: Corpus) -> None:
+    hit = corpus.search("公交").hits[0]
+    assert hit.doc["title"] == "保定市公交线路与站点"
+    assert hit.doc["publisher"] == "bd-transport"
+    assert "https://" not in repr(hit.doc)  # never a distribution link
+
+
+def test_suggestions_start_with_the_prefix(corpus: Corpus) -> None:
+    sug = corpus.cat.search.suggest("保定市")
+    assert sug
+    assert all(s.startswith("保定市") for s in sug)
+    assert "保定市公交线路与站点" in corpus.cat.search.suggest("保定市公交")
+    assert corpus.cat.search.suggest("保定市公交") == ["保定市公交线路与站点"]
+    assert len(corpus.cat.search.suggest("保定", limit=3)) == 3
+    en = corpus.cat.search.suggest("Wheat")
+    assert en and all(s.lower().startswith("wheat") for s in en)
+    assert corpus.cat.search.suggest("火星") == []
+    assert corpus.cat.search.suggest("") == []
+
+
+# -- changes are visible at once ------------------------------------------------------------
+def test_deletes_are_gone_at_once(fresh_corpus: Corpus) -> None:
+    c = fresh_corpus
+    gone = c.ids["bus-lines"]
+    assert "bus-lines" in c.found("公交")
+    c.cat.search.delete([gone])
+    assert "bus-lines" not in c.found("公交")
+    assert c.search().total == len(CORPUS) - 1
+    assert c.cat.search.suggest("保定市公交") == []
+    facets = dict(c.search().facets["publisher"])
+    assert (
+        facets["bd-transport"] == sum(1 for r in CORPUS if r["organization"] == "bd-transport") - 1
+    )
+
+
+def test_deleting_from_the_store_removes_from_the_index(fresh_corpus: Corpus) -> None:
+    c = fresh_corpus
+    with c.cat.session() as s:
+        s.delete(s.get(Dataset, c.ids["water-quality"]))
+        indexing.queue(s, c.ids["water-quality"])
+    c.cat.sync_index()
+    assert c.found("水质") == []
+    assert c.search().total == len(CORPUS) - 1
+
+
+def test_withdrawn_datasets_leave_search(fresh_corpus: Corpus) -> None:
+    c = fresh_corpus
+    assert c.cat.search.suggest("保定市气象") == ["保定市气象观测数据"]
+    datasets.withdraw_dataset(c.cat, SYSTEM, c.ids["weather"], "停更")
+    assert c.found("气象") == []
+    assert c.search().total == len(CORPUS) - 1
+    assert c.cat.search.suggest("保定市气象") == []
+
+
+def test_rebuild_gives_identical_results(fresh_corpus: Corpus) -> None:
+    c = fresh_corpus
+    # some history first: an update and a withdrawal leave deleted documents behind
+    datasets.update_dataset(c.cat, SYSTEM, c.ids["schools"], {"description": "学校名称与地址。"})
+    datasets.withdraw_dataset(c.cat, SYSTEM, c.ids["housing"], "下线")
+    queries = [
+        SearchQuery(text=t, sort=s, page_size=100)
+        for t in ("", "保定", "数据", "医疗 imaging", "object detection", "统计", "AI")
+        for s in ("relevance", "modified")
+    ]
+    before = [c.cat.search.search(q) for q in queries]
+    n = indexing.rebuild_index(c.cat)
+    assert n == len(CORPUS) - 1
+    after = [c.cat.search.search(q) for q in queries]
+    for q, b, a in zip(queries, before, after, strict=True):
+        assert a.total == b.total
+        assert a.facets == b.facets, q.text
+        # same order; hits whose scores are exactly equal may swap (the engine orders ties
+        # by their place in the index, which a rebuild changes)
+        assert rank_groups(a) == rank_groups(b), (q.text, q.sort)
+        assert {h.id: h.snippets for h in a.hits} == {h.id: h.snippets for h in b.hits}
+
+
+def rank_groups(res) -> list[frozenset[str]]:  # noqa: ANN001
+    """Hit ids in rank order, runs of equal score merged into one group."""
+    groups: list[tuple[float, set[str]]] = []
+    for h in res.hits:
+        if groups and abs(groups[-1][0] - h.score) < 1e-6:
+            groups[-1][1].add(h.id)
+        else:
+            groups.append((h.score, {h.id}))
+    return [frozenset(ids) for _score, ids in groups]
+
+
+def test_rebuild_without_history_gives_identical_scores(fresh_corpus: Corpus) -> None:
+    c = fresh_corpus
+    queries = [SearchQuery(text=t, page_size=100) for t in ("保定", "医疗 imaging", "湿地")]
+    before = [{h.id: h.score for h in c.cat.search.search(q).hits} for q in queries]
+    indexing.rebuild_index(c.cat)
+    after = [{h.id: h.score for h in c.cat.search.search(q).hits} for q in queries]
+    for b, a in zip(before, after, strict=True):
+        assert a.keys() == b.keys()
+        for id_, score in b.items():
+            assert a[id_] == pytest.approx(score, rel=1e-6)
+
+
+def test_rebuild_keeps_answering_and_leaves_no_folders(fresh_corpus: Corpus) -> None:
+    c = fresh_corpus
+    index_path = Path(c.cat.settings.index_path)
+    indexing.rebuild_index(c.cat)
+    indexing.rebuild_index(c.cat)
+    assert c.cat.search.health()["ok"] is True
+    assert c.cat.search.count() == len(CORPUS)
+    siblings = [p.name for p in index_path.parent.iterdir() if p.name.startswith(index_path.name)]
+    assert siblings == [index_path.name]
+
+
+def test_changes_after_rebuild_are_indexed(fresh_corpus: Corpus) -> None:
+    c = fresh_corpus
+    indexing.rebuild_index(c.cat)
+    datasets.update_dataset(c.cat, SYSTEM, c.ids["loans"], {"title": "普惠金融贷款统计"})
+    assert c.found("普惠金融") == ["loans"]
+    ds = datasets.create_dataset(c.cat, SYSTEM, {"title": "保定市停车场名录"}, status="published")
+    assert c.found("停车场") == [c.names.get(ds.id, ds.id)]
+
+
+def test_index_matches_the_store(fresh_corpus: Corpus) -> None:
+    c = fresh_corpus
+    with c.cat.session() as s:
+        published = set(
+            s.execute(select(Dataset.id).where(Dataset.status == "published")).scalars()
+        )
+    assert {h.id for h in c.search().hits} == published
+    assert indexing.count_indexable(c.cat) == len(published)
