@@ -50,11 +50,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_filters(app)
 
     from web.api import bp as api_bp
+    from web.ckan_api import bp as ckan_api_bp
+    from web.exports import bp as exports_bp
     from web.pages import bp as pages_bp
+    from web.sitemap import bp as sitemap_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(ckan_api_bp)
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(sitemap_bp)
     csrf.exempt(api_bp)
+    csrf.exempt(ckan_api_bp)
 
     @app.before_request
     def _remember_language() -> None:

@@ -1,16 +1,38 @@
-"""JSON API under /api/v1: search and show datasets (the full API has its own issue)."""
+"""JSON API under /api/v1: datasets, organizations, the open list, harvests, access requests.
+
+Every call goes through the same services as the pages (``catalog/services``), with the
+caller resolved from a personal API token (``web.apiauth``), so permissions cannot differ
+between surfaces. One error shape: ``{"error": {"code", "message", "fields"?}}``; field
+errors are in the caller's language (``?lang=`` or Accept-Language, default Chinese).
+Reads carry ETag / Last-Modified (``web.conditional``). The OpenAPI document is built in
+``web.openapi`` from the marshmallow schemas.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request, url_for
+from datetime import UTC, datetime
 
-from catalog.errors import CatalogError, NotFound, ValidationFailed
+from flask import Blueprint, g, jsonify, render_template, request, url_for
+
+from catalog.errors import CatalogError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalog.search import BadQuery, SearchUnavailable
+from catalog.search.base import MAX_PAGE_SIZE
 from catalog.services import datasets as dataset_service
-from catalog.services.authz import ANONYMOUS
+from catalog.services import published, readonly
+from schemas import vocab
+from schemas.messages import localize_errors
+from web.apiauth import Unauthenticated, api_actor, require_token
+from web.conditional import conditional_json
 from web.searchargs import query_from_args
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+_CODES = {
+    NotFound: "not_found",
+    PermissionDenied: "forbidden",
+    Conflict: "conflict",
+    Unauthenticated: "unauthenticated",
+}
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
@@ -19,6 +41,8 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
         body["error"]["fields"] = fields
     resp = jsonify(body)
     resp.status_code = status
+    if status == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return resp
 
 
@@ -36,62 +60,293 @@ def _unavailable(exc: SearchUnavailable):
 def _catalog_error(exc: CatalogError):
     if isinstance(exc, ValidationFailed):
         return error_response(422, "invalid", "invalid input", exc.localized(_lang()))
-    return error_response(exc.status, type(exc).__name__.lower(), str(exc))
+    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
+    return error_response(exc.status, code, str(exc))
 
 
 def _lang() -> str:
-    return "en" if request.args.get("lang") == "en" else "zh"
+    """Language of messages: ?lang=, else the Accept-Language header, else Chinese."""
+    wanted = request.args.get("lang")
+    if wanted in ("zh", "en"):
+        return wanted
+    if request.headers.get("Accept-Language"):
+        return request.accept_languages.best_match(["zh", "en"]) or "zh"
+    return "zh"
 
 
-def _links(query, total: int) -> dict:
+# -- helpers -------------------------------------------------------------------------------
+def _int_arg(name: str, default: int, lo: int = 1, hi: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadQuery(f"'{name}' must be a whole number") from None
+    if value < lo or (hi is not None and value > hi):
+        raise BadQuery(
+            f"'{name}' must be between {lo} and {hi}" if hi else f"'{name}' must be >= {lo}"
+        )
+    return value
+
+
+def _paging() -> tuple[int, int]:
+    return _int_arg("page", 1), _int_arg("page_size", 20, 1, MAX_PAGE_SIZE)
+
+
+def _page_links(endpoint: str, page: int, page_size: int, total: int, **view_args: object) -> dict:
     args = request.args.to_dict(flat=False)
-    last = max(1, -(-total // query.page_size))
+    last = max(1, -(-total // page_size))
 
-    def page(n: int) -> str:
-        return url_for("api.search_datasets", **{**args, "page": n}, _external=False)
+    def at(n: int) -> str:
+        return url_for(endpoint, **view_args, **{**args, "page": n})
 
-    links = {"self": page(query.page), "first": page(1), "last": page(last)}
-    if query.page > 1:
-        links["prev"] = page(query.page - 1)
-    if query.page < last:
-        links["next"] = page(query.page + 1)
+    links = {"self": at(page), "first": at(1), "last": at(last)}
+    if page > 1:
+        links["prev"] = at(page - 1)
+    if page < last:
+        links["next"] = at(page + 1)
     return links
 
 
+def _paged(
+    endpoint: str, total: int, results: list, page: int, page_size: int, **kw: object
+) -> dict:
+    return {
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "results": results,
+        "links": _page_links(endpoint, page, page_size, total, **kw),
+    }
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadQuery("the request body must be a JSON object (Content-Type: application/json)")
+    return data
+
+
+def _index_changed_at() -> datetime | None:
+    """When the search index last committed: search results cannot have changed since."""
+    try:
+        mtime = (g.catalog.settings.index_path / "meta.json").stat().st_mtime
+    except OSError:
+        return None
+    return datetime.fromtimestamp(int(mtime), tz=UTC)
+
+
+def _dataset_out(actor, ds) -> dict:  # noqa: ANN001
+    data = published.dataset_record(actor, ds)
+    org = data.get("organization")
+    data["organization"] = (
+        {k: org.get(k) for k in ("id", "name", "title", "title_en", "org_type")} if org else None
+    )
+    return data
+
+
+def _org_out(org, count: int, actor) -> dict:  # noqa: ANN001
+    data = published.organization_record(org, actor) or {}
+    if not (actor.is_curator or actor.member_of(org.id)):
+        for key in ("contact_name", "contact_email", "contact_phone"):
+            data.pop(key, None)
+    data["dataset_count"] = count
+    return data
+
+
+# -- datasets ------------------------------------------------------------------------------
 @bp.get("/datasets")
 def search_datasets():
     query = query_from_args(request.args, g.catalog.settings.page_size)
     res = g.catalog.search.search(query)
-    return jsonify(
-        total=res.total,
-        page=res.page,
-        page_size=res.page_size,
-        results=[{**h.doc, "score": h.score, "snippets": h.snippets} for h in res.hits],
-        facets={
-            f: [{"value": v, "count": n} for v, n in buckets] for f, buckets in res.facets.items()
+    return conditional_json(
+        {
+            "total": res.total,
+            "page": res.page,
+            "page_size": res.page_size,
+            "results": [{**h.doc, "score": h.score, "snippets": h.snippets} for h in res.hits],
+            "facets": {
+                f: [{"value": v, "count": n} for v, n in buckets]
+                for f, buckets in res.facets.items()
+            },
+            "links": _page_links("api.search_datasets", query.page, query.page_size, res.total),
         },
-        links=_links(query, res.total),
+        _index_changed_at(),
     )
+
+
+@bp.post("/datasets")
+def create_dataset():
+    actor = require_token()
+    ds = dataset_service.create_dataset(g.catalog, actor, _body())
+    ds = dataset_service.get_dataset(g.catalog, actor, ds.id)
+    resp = jsonify(_dataset_out(actor, ds))
+    resp.status_code = 201
+    resp.headers["Location"] = url_for("api.show_dataset", ref=ds.name)
+    return resp
 
 
 @bp.get("/datasets/<ref>")
 def show_dataset(ref: str):
-    try:
-        ds = dataset_service.get_dataset(g.catalog, ANONYMOUS, ref)
-    except NotFound:
-        return error_response(404, "not_found", f"dataset {ref!r} not found")
-    data = dataset_service.snapshot(ds)
-    visible = {d.id for d in dataset_service.visible_distributions(ANONYMOUS, ds)}
-    data["distributions"] = [d for d in data["distributions"] if d["id"] in visible]
-    for key in ("created_by", "updated_by", "content_hash", "field_provenance"):
-        data.pop(key, None)
-    data["organization"] = (
-        {
-            "name": ds.organization.name,
-            "title": ds.organization.title,
-            "title_en": ds.organization.title_en,
-        }
-        if ds.organization
-        else None
+    actor = api_actor()
+    ds = dataset_service.get_dataset(g.catalog, actor, ref)
+    return conditional_json(_dataset_out(actor, ds), ds.updated_at)
+
+
+@bp.patch("/datasets/<ref>")
+def update_dataset(ref: str):
+    actor = require_token()
+    body = _body()
+    dataset_service.get_dataset(g.catalog, actor, ref)  # others' drafts look missing: 404
+    ds = dataset_service.update_dataset(g.catalog, actor, ref, body)
+    ds = dataset_service.get_dataset(g.catalog, actor, ds.id)
+    return jsonify(_dataset_out(actor, ds))
+
+
+@bp.post("/datasets/<ref>/status")
+def change_status(ref: str):
+    actor = require_token()
+    body = _body()
+    errors = {}
+    if body.get("status") not in vocab.STATUSES:
+        errors["status"] = [f"Must be one of: {', '.join(vocab.STATUSES)}."]
+    if body.get("note") is not None and not isinstance(body.get("note"), str):
+        errors["note"] = ["Not a valid string."]
+    unknown = set(body) - {"status", "note"}
+    for key in unknown:
+        errors[key] = ["Unknown field."]
+    if errors:
+        return error_response(422, "invalid", "invalid input", localize_errors(errors, _lang()))
+    dataset_service.get_dataset(g.catalog, actor, ref)
+    ds = dataset_service.change_status(g.catalog, actor, ref, body["status"], body.get("note"))
+    ds = dataset_service.get_dataset(g.catalog, actor, ds.id)
+    return jsonify(_dataset_out(actor, ds))
+
+
+# -- organizations -------------------------------------------------------------------------
+@bp.get("/organizations")
+def list_organizations():
+    actor = api_actor()
+    page, page_size = _paging()
+    rows = readonly.organizations_for(g.catalog, actor)
+    chunk = rows[(page - 1) * page_size : page * page_size]
+    results = [_org_out(o, n, actor) for o, n in chunk]
+    return conditional_json(
+        _paged("api.list_organizations", len(rows), results, page, page_size),
+        published.last_change(g.catalog),
     )
-    return jsonify(data)
+
+
+@bp.get("/organizations/<ref>")
+def show_organization(ref: str):
+    actor = api_actor()
+    org, n = readonly.organization_for(g.catalog, actor, ref)
+    return conditional_json(_org_out(org, n, actor), org.updated_at)
+
+
+# -- the open list -------------------------------------------------------------------------
+def _version_arg(value: str | None, name: str) -> int | str:
+    if value == "latest":
+        return value
+    try:
+        return int(value or "")
+    except ValueError:
+        raise BadQuery(f"'{name}' must be a version number or 'latest'") from None
+
+
+@bp.get("/openlist/versions")
+def openlist_versions():
+    return conditional_json({"results": readonly.openlist_versions(g.catalog)})
+
+
+@bp.get("/openlist/versions/<version>")
+def openlist_version(version: str):
+    return conditional_json(readonly.openlist_version(g.catalog, _version_arg(version, "version")))
+
+
+@bp.get("/openlist/versions/<version>/entries")
+def openlist_entries(version: str):
+    number = _version_arg(version, "version")
+    page, page_size = _paging()
+    total, entries = readonly.openlist_entries(g.catalog, number, (page - 1) * page_size, page_size)
+    body = _paged("api.openlist_entries", total, entries, page, page_size, version=version)
+    body["version"] = readonly.openlist_version(g.catalog, number)
+    return conditional_json(body)
+
+
+@bp.get("/openlist/diff")
+def openlist_diff():
+    old = _version_arg(request.args.get("from"), "from")
+    new = _version_arg(request.args.get("to"), "to")
+    return conditional_json(readonly.openlist_diff(g.catalog, old, new))
+
+
+# -- harvest sources and jobs (curators) ---------------------------------------------------
+@bp.get("/harvest/sources")
+def harvest_sources():
+    return conditional_json({"results": readonly.harvest_sources(g.catalog, require_token())})
+
+
+@bp.get("/harvest/sources/<ref>")
+def harvest_source(ref: str):
+    return conditional_json(readonly.harvest_source(g.catalog, require_token(), ref))
+
+
+@bp.get("/harvest/jobs")
+def harvest_jobs():
+    actor = require_token()
+    page, page_size = _paging()
+    source = _int_arg("source", 0, 0) or None
+    total, jobs = readonly.harvest_jobs(g.catalog, actor, source, (page - 1) * page_size, page_size)
+    return conditional_json(_paged("api.harvest_jobs", total, jobs, page, page_size))
+
+
+@bp.get("/harvest/jobs/<int:job_id>")
+def harvest_job(job_id: int):
+    return conditional_json(readonly.harvest_job(g.catalog, require_token(), job_id))
+
+
+# -- access requests (the caller's own) ----------------------------------------------------
+@bp.get("/access-requests")
+def my_access_requests():
+    actor = require_token()
+    page, page_size = _paging()
+    total, rows = readonly.my_access_requests(g.catalog, actor, (page - 1) * page_size, page_size)
+    return conditional_json(_paged("api.my_access_requests", total, rows, page, page_size))
+
+
+@bp.get("/access-requests/<int:request_id>")
+def my_access_request(request_id: int):
+    return conditional_json(readonly.my_access_request(g.catalog, require_token(), request_id))
+
+
+# -- reference -----------------------------------------------------------------------------
+@bp.get("/vocabularies")
+def vocabularies():
+    tables = dict(vocab.VOCABS) | {"region": vocab.regions()}
+    return conditional_json(
+        {
+            "vocabularies": {
+                name: [{"code": c, "zh": zh, "en": en} for c, (zh, en) in table.items()]
+                for name, table in tables.items()
+            }
+        }
+    )
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    from web.openapi import openapi_document
+
+    s = g.catalog.settings
+    server = (s.extra.get("base_url") or request.url_root).rstrip("/") + bp.url_prefix
+    return conditional_json(openapi_document(s.site_name_en, server))
+
+
+@bp.get("/docs")
+def docs():
+    """A plain HTML page listing every path (no scripts, nothing loaded from elsewhere)."""
+    from web.openapi import OPERATIONS
+
+    return render_template("api_docs.html", operations=OPERATIONS, prefix=bp.url_prefix)

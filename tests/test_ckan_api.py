@@ -1,0 +1,251 @@
+"""The CKAN-compatible Action API, driven by ckanapi (library and command line) over a socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from ckanapi import NotAuthorized, NotFound, RemoteCKAN, SearchQueryError, ValidationError
+
+from tests.apisite import PUBLIC_URL, SECRET_URL, load_api_catalog
+from tests.livesite import serve
+
+PUBLISHED = 19  # 17 of the small catalog + ct-checksums + traffic-live
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    info: dict = {}
+
+    def load(cat):  # noqa: ANN001
+        info.update(load_api_catalog(cat))
+
+    with serve(tmp_path_factory.mktemp("ckan"), load) as (url, cat):
+        yield url, cat, info
+
+
+@pytest.fixture(scope="module")
+def ckan(site):
+    with RemoteCKAN(site[0]) as remote:
+        yield remote
+
+
+def _names(result: dict) -> list[str]:
+    return [p["name"] for p in result["results"]]
+
+
+def test_status_show_and_package_list(ckan):
+    status = ckan.action.status_show()
+    assert status["ckan_version"].startswith("2.") and status["site_title"]
+    names = ckan.action.package_list()
+    assert len(names) == PUBLISHED and names == sorted(names)
+    assert "medai-draft" not in names
+    assert ckan.action.package_list(limit=2, offset=1) == names[1:3]
+
+
+def test_package_show_is_a_ckan_package_dict(ckan):
+    pkg = ckan.action.package_show(id="ct-checksums")
+    assert pkg["name"] == "ct-checksums" and pkg["title"] == "胸部CT训练集"
+    assert pkg["notes"] == "带校验和的训练数据。" and pkg["state"] == "active"
+    assert pkg["organization"]["name"] == "medai" and pkg["organization"]["title"]
+    assert {t["name"] for t in pkg["tags"]} == {"CT", "保定"}
+    assert {g["name"] for g in pkg["groups"]} == {"health", "science"}
+    assert pkg["license_id"] == "CC-BY-4.0" and pkg["isopen"] is True
+    assert pkg["metadata_created"] and pkg["metadata_modified"]
+    res = pkg["resources"][0]
+    assert set(res) >= {"id", "name", "url", "format", "mimetype", "size"}
+    assert res["url"] == "https://data.example/chest-ct.zip" and res["format"] == "ZIP"
+    assert res["mimetype"] == "application/zip" and res["size"] == 12_000_000_000
+    extras = {e["key"]: e["value"] for e in pkg["extras"]}
+    assert all(isinstance(v, str) for v in extras.values())
+    assert extras["access_rights"] == "unconditional" and extras["resource_code"] == "BD-MEDAI-0001"
+    assert extras["kind"] == "training" and extras["title_en"] == "Chest CT training set"
+    assert json.loads(extras["themes"]) == ["health", "science"]
+    assert json.loads(extras["sample_counts"]) == {"test": 1000, "train": 8000, "validation": 1000}
+    assert json.loads(extras["task_categories"]) == ["object_detection", "image_segmentation"]
+    assert ckan.action.package_show(id=pkg["id"])["name"] == "ct-checksums"
+
+
+def test_package_show_hides_restricted_resources_and_unknown_ids_are_404(ckan, site):
+    pkg = ckan.action.package_show(id="lung-ct")
+    urls = [r["url"] for r in pkg["resources"]]
+    assert urls == [PUBLIC_URL]
+    with pytest.raises(NotFound):
+        ckan.action.package_show(id="no-such-package")
+    with pytest.raises(NotFound):
+        ckan.action.package_show(id="medai-draft")
+    r = requests.get(site[0] + "/api/3/action/package_show", params={"id": "nope"}, timeout=20)
+    assert r.status_code == 404
+    assert r.json() == {
+        "help": r.json()["help"],
+        "success": False,
+        "error": {"__type": "Not Found Error", "message": "Not found"},
+    }
+
+
+def test_api_key_lets_editors_see_their_restricted_resources(site):
+    url, _cat, info = site
+    with RemoteCKAN(url, apikey=info["medai"]) as member:
+        assert SECRET_URL in [
+            r["url"] for r in member.action.package_show(id="lung-ct")["resources"]
+        ]
+        assert member.action.package_show(id="medai-draft")["state"] == "draft"
+    with RemoteCKAN(url, apikey="dpc_wrong") as stranger, pytest.raises(NotAuthorized):
+        stranger.action.package_list()
+
+
+def test_package_search_goes_through_the_search_backend(ckan, site):
+    res = ckan.action.package_search(q="交通", rows=5)
+    api = requests.get(site[0] + "/api/v1/datasets", params={"q": "交通"}, timeout=20).json()
+    assert res["count"] == api["total"] and len(res["results"]) == 5
+    assert _names(res) == [h["name"] for h in api["results"][:5]]
+    assert res["sort"] == "score desc, metadata_modified desc"
+
+
+@pytest.mark.parametrize(
+    ("fq", "expected"),
+    [
+        ("organization:medai", {"lung-ct", "fundus", "ct-checksums"}),
+        ('organization:"medai"', {"lung-ct", "fundus", "ct-checksums"}),
+        ("+organization:medai +groups:health", {"lung-ct", "fundus", "ct-checksums"}),
+        ("groups:science", {"ct-checksums"}),
+        ("res_format:zip", {"taxi-orders", "lung-ct", "ct-checksums"}),
+        ("license_id:CC-BY-4.0", {"ct-checksums"}),
+        ("organization:medai OR organization:nobody", {"lung-ct", "fundus", "ct-checksums"}),
+        ("groups:(science OR public_safety)", {"ct-checksums", "road-cameras"}),
+        ("kind:benchmark dataset_type:dataset", {"fundus", "traffic-live"}),
+        ("tags:CT", {"ct-checksums", "lung-ct"}),
+    ],
+)
+def test_package_search_fq_forms(ckan, fq, expected):
+    res = ckan.action.package_search(fq=fq, rows=100)
+    assert set(_names(res)) == expected, fq
+    assert res["count"] == len(expected)
+
+
+def test_package_search_paging_sort_and_facets(ckan):
+    every = _names(ckan.action.package_search(rows=100, sort="metadata_modified desc"))
+    assert len(every) == PUBLISHED
+    pages = []
+    for start in range(0, PUBLISHED, 7):  # windows that are not whole backend pages
+        pages += _names(
+            ckan.action.package_search(rows=7, start=start, sort="metadata_modified desc")
+        )
+    assert pages == every
+    assert _names(ckan.action.package_search(rows=3, start=5)) == every[5:8]
+    harvester = ckan.action.package_search(rows=100, start=0, sort="id asc")
+    assert harvester["sort"] == "metadata_modified desc" and len(harvester["results"]) == PUBLISHED
+    assert ckan.action.package_search(rows=100, start=100)["results"] == []
+    res = ckan.action.package_search(
+        q="*:*",
+        rows=0,
+        **{"facet.field": json.dumps(["organization", "groups", "res_format", "license_id"])},
+    )
+    assert res["count"] == PUBLISHED and res["results"] == []
+    assert res["facets"]["organization"] == {"transport-bureau": 16, "medai": 3}
+    items = {i["name"]: i for i in res["search_facets"]["groups"]["items"]}
+    assert items["health"]["count"] == 3 and items["health"]["display_name"] == "医疗"
+
+
+def test_package_search_errors_in_ckan_shape(ckan, site):
+    with pytest.raises(ValidationError) as bad_rows:
+        ckan.action.package_search(rows="many")
+    assert bad_rows.value.error_dict["rows"]
+    with pytest.raises(ValidationError):
+        ckan.action.package_search(start=-1)
+    with pytest.raises(ValidationError):
+        ckan.action.package_search(rows=5000)
+    with pytest.raises(SearchQueryError):
+        ckan.action.package_search(fq="name:lung-ct")
+    with pytest.raises(SearchQueryError):  # what ckanext-harvest asks for incremental runs
+        ckan.action.package_search(fq="metadata_modified:[2020-01-01T00:00:00Z TO *]")
+    with pytest.raises(SearchQueryError):
+        ckan.action.package_search(fq="-organization:medai")
+    r = requests.get(site[0] + "/api/3/action/package_search", params={"rows": "x"}, timeout=20)
+    assert r.status_code == 409
+    assert r.json()["error"] == {"__type": "Validation Error", "rows": ["Invalid integer"]}
+    r = requests.get(site[0] + "/api/3/action/package_search", params={"fq": "id:1"}, timeout=20)
+    assert r.status_code == 409 and r.json()["error"]["__type"] == "Search Query Error"
+    r = requests.get(site[0] + "/api/3/action/package_create", timeout=20)
+    assert r.status_code == 400 and r.json()["success"] is False
+    r = requests.post(
+        site[0] + "/api/3/action/package_show",
+        data="{not json",
+        headers={"Content-Type": "application/json"},
+        timeout=20,
+    )
+    assert r.status_code == 400 and r.json()["success"] is False
+
+
+def test_get_and_post_give_the_same_answers(site):
+    url = site[0]
+    with RemoteCKAN(url, get_only=True) as getter, RemoteCKAN(url) as poster:
+        for action, params in [
+            ("package_search", {"fq": "organization:medai", "rows": 10}),
+            ("organization_list", {"all_fields": True}),
+            ("package_show", {"id": "fundus"}),
+        ]:
+            assert getter.call_action(action, params) == poster.call_action(action, params)
+
+
+def test_current_package_list_with_resources(ckan):
+    first = ckan.action.current_package_list_with_resources(limit=3)
+    second = ckan.action.current_package_list_with_resources(limit=3, page=2)
+    assert len(first) == 3 and len(second) == 3
+    assert not {p["name"] for p in first} & {p["name"] for p in second}
+    assert all("resources" in p for p in first)
+
+
+def test_organizations_groups_and_tags(ckan):
+    assert ckan.action.organization_list() == ["medai", "transport-bureau"]  # by title
+    full = ckan.action.organization_list(all_fields=True, sort="package_count desc")
+    assert [o["name"] for o in full] == ["transport-bureau", "medai"]
+    assert full[0]["package_count"] == 16 and full[0]["is_organization"] is True
+    org = ckan.action.organization_show(id="medai", include_datasets=True)
+    assert org["title"] == "保定医影智能科技有限公司" and org["package_count"] == 3
+    assert {p["name"] for p in org["packages"]} == {"lung-ct", "fundus", "ct-checksums"}
+    extras = {e["key"]: e["value"] for e in org["extras"]}
+    assert extras["title_en"] == "Baoding MedAI Co." and extras["org_type"] == "enterprise"
+    with pytest.raises(NotFound):
+        ckan.action.organization_show(id="applicant-co")
+    groups = ckan.action.group_list(all_fields=True)
+    health = next(g for g in groups if g["name"] == "health")
+    assert health["title"] == "医疗" and health["package_count"] == 3
+    assert "transport" in ckan.action.group_list()
+    shown = ckan.action.group_show(id="science", include_datasets=True)
+    assert [p["name"] for p in shown["packages"]] == ["ct-checksums"]
+    with pytest.raises(NotFound):
+        ckan.action.group_show(id="astrology")
+    assert ckan.action.tag_list() == sorted(["保定", "CT"])
+    assert ckan.action.tag_list(query="c") == ["CT"]
+    assert {"name": "CT", "count": 2} | ckan.action.tag_list(all_fields=True)[
+        0
+    ] == ckan.action.tag_list(all_fields=True)[0]
+
+
+def test_ckanapi_dump_command_writes_one_line_per_dataset(site, tmp_path):
+    url = site[0]
+    out = tmp_path / "dump.jsonl"
+    ckanapi = Path(sys.executable).with_name("ckanapi")
+    env = {**os.environ, "PATH": f"{ckanapi.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(  # ckanapi starts its workers as `ckanapi` from PATH
+        [str(ckanapi), "dump", "datasets", "--all", "-r", url, "-O", str(out), "-p", "2", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == PUBLISHED
+    records = [json.loads(line) for line in lines]
+    assert {r["name"] for r in records} == set(
+        requests.get(url + "/api/3/action/package_list", timeout=20).json()["result"]
+    )
+    assert SECRET_URL not in out.read_text(encoding="utf-8")
+    assert PUBLIC_URL in out.read_text(encoding="utf-8")

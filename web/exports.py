@@ -1,0 +1,94 @@
+"""Metadata exports for harvesters and crawlers: DCAT-AP 3, Croissant, schema.org.
+
+* ``/catalog.jsonld|.ttl|.rdf?page=N``: the catalog, 100 published datasets a page, with
+  Hydra paging (first / next / previous / last);
+* ``/dataset/<name>.jsonld|.ttl|.rdf``: one dataset;
+* ``/dataset/<name>/croissant.jsonld``: Croissant, for training and benchmark datasets;
+* ``schemaorg_jsonld(ds)``: the schema.org JSON-LD the dataset page embeds.
+
+These are public feeds, built for an anonymous caller: through
+``published.dataset_record`` a restricted distribution never reaches them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, g, request
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
+
+from catalog.errors import NotFound
+from catalog.models import Dataset
+from catalog.services import datasets as dataset_service
+from catalog.services import published
+from catalog.services.authz import ANONYMOUS
+from schemas.formats.croissant import has_croissant, to_croissant
+from schemas.formats.dcat import catalog_graph, dataset_graph, serialize
+from schemas.formats.schemaorg import to_schemaorg
+from web.conditional import conditional
+from web.i18n import locale
+from web.links import catalog_info, site_links
+
+bp = Blueprint("exports", __name__)
+PER_PAGE = 100
+EXT = "<any(jsonld,ttl,rdf):ext>"
+
+
+def _public_dataset(ref: str) -> Dataset:
+    try:
+        return dataset_service.get_dataset(g.catalog, ANONYMOUS, ref)
+    except NotFound:
+        abort(404)
+
+
+@bp.get(f"/catalog.{EXT}")
+def catalog_export(ext: str):
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        abort(400, "page must be a whole number")
+    total = published.count_published(g.catalog)
+    last = max(1, -(-total // PER_PAGE))
+    if not 1 <= page <= last:
+        abort(404)
+    rows = published.page_published(g.catalog, page, PER_PAGE)
+    records = [published.dataset_record(ANONYMOUS, ds) for ds in rows]
+    changed = published.last_change(g.catalog)
+    graph = catalog_graph(
+        records,
+        site_links(),
+        catalog_info(changed),
+        page=page,
+        per_page=PER_PAGE,
+        total=total,
+        ext=ext,
+    )
+    body, mime = serialize(graph, ext)
+    return conditional(body, mime, changed)
+
+
+@bp.get(f"/dataset/<ref>.{EXT}")
+def dataset_export(ref: str, ext: str):
+    ds = _public_dataset(ref)
+    body, mime = serialize(
+        dataset_graph(published.dataset_record(ANONYMOUS, ds), site_links()), ext
+    )
+    return conditional(body, mime, ds.updated_at)
+
+
+@bp.get("/dataset/<ref>/croissant.jsonld")
+def croissant(ref: str):
+    ds = _public_dataset(ref)
+    record = published.dataset_record(ANONYMOUS, ds)
+    if not has_croissant(record):
+        abort(404)
+    body = json.dumps(to_croissant(record, site_links()), ensure_ascii=False, indent=1)
+    return conditional(body.encode("utf-8"), "application/ld+json", ds.updated_at)
+
+
+@bp.app_template_global("schemaorg_jsonld")
+def schemaorg_jsonld(ds: Dataset) -> Markup:
+    """The page's schema.org Dataset, safe inside <script> (``<``, ``>``, ``&`` escaped)."""
+    record = published.dataset_record(ANONYMOUS, ds)
+    return htmlsafe_json_dumps(to_schemaorg(record, site_links(), locale()), ensure_ascii=False)
