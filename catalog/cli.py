@@ -154,5 +154,332 @@ def import_cmd(path: str) -> None:
     click.echo(f"imported {counts['organization']} organizations and {counts['dataset']} datasets")
 
 
+# -- harvesting ----------------------------------------------------------------------------
+def _harvest_cat():  # noqa: ANN202
+    """The catalog, migrated (harvest commands may be the first an operator runs)."""
+    cat = _cat()
+    cat.migrate()
+    cat.create_index_if_missing()
+    return cat
+
+
+def _config_option(value: str | None) -> dict | None:
+    """``--config '{"batch_size": 50}'`` or ``--config @settings.json``."""
+    if not value:
+        return None
+    try:
+        if value.startswith("@"):
+            with open(value[1:], encoding="utf-8") as fh:
+                value = fh.read()
+        data = json.loads(value)
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"not a JSON object: {exc}", param_hint="--config") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter("must be a JSON object", param_hint="--config")
+    return data
+
+
+def _progress_bar(label: str):  # noqa: ANN202
+    """A tqdm bar on stderr and the callback the pipeline reports to."""
+    bar = tqdm(desc=label, unit="rec", file=sys.stderr, dynamic_ncols=True)
+
+    def update(n: int, counts) -> None:  # noqa: ANN001
+        bar.update(n)
+        bar.set_postfix_str(
+            f"{counts.new} new, {counts.updated} upd, {counts.unchanged} same, {counts.errors} err",
+            refresh=False,
+        )
+
+    return bar, update
+
+
+def _run_claimed(cat, job, label: str) -> None:  # noqa: ANN001
+    """Run a job this process claimed, with a progress bar; print the summary line."""
+    import signal
+
+    from catalog.services import harvest as svc
+    from catalog.services.authz import SYSTEM
+    from harvesters.pipeline import run_job
+
+    interrupted = []
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    bar, update = _progress_bar(label)
+    try:
+        outcome = run_job(cat, job, progress=update, should_stop=lambda: bool(interrupted))
+    finally:
+        bar.close()
+        signal.signal(signal.SIGINT, previous)
+    if outcome.state == "queued":  # interrupted here: do not leave it for a worker
+        svc.cancel_job(cat, SYSTEM, job.id)
+        click.echo(f"cancelled: {outcome.counts.summary()}")
+        sys.exit(130)
+    if outcome.message and outcome.state == "failed":
+        click.echo(f"job {job.id} failed: {outcome.message}", err=True)
+    elif outcome.counts.errors:
+        click.echo(f"job {job.id}: see the errors with `catalog harvest show {job.id}`", err=True)
+    click.echo(outcome.message if job.job_type == "linkcheck" else outcome.summary)
+    if outcome.state in ("failed", "cancelled"):
+        sys.exit(1)
+
+
+@main.group()
+def harvest() -> None:
+    """Harvest sources and jobs: CKAN, DCAT, data.json, open lists, Croissant, cards."""
+
+
+@harvest.command("kinds")
+def harvest_kinds() -> None:
+    """List the installed source kinds."""
+    from harvesters.registry import kinds
+
+    for name, doc in kinds().items():
+        click.echo(f"{name:12} {doc}")
+
+
+def _register(
+    cat,  # noqa: ANN001
+    name: str | None,
+    kind: str,
+    url: str,
+    org: str | None,
+    config: str | None,
+    trusted: bool,
+    schedule: str | None,
+):
+    from catalog.services import harvest as svc
+    from catalog.services.authz import SYSTEM
+
+    return svc.register_source(
+        cat,
+        SYSTEM,
+        name=name or svc.default_source_name(kind, url),
+        kind=kind,
+        url=url,
+        organization=org,
+        config=_config_option(config),
+        trusted=trusted,
+        schedule=schedule,
+    )
+
+
+_source_options = [
+    click.option("--org", default=None, help="Owner organization (name)."),
+    click.option("--config", default=None, help="JSON object, or @file.json, of options."),
+    click.option(
+        "--trusted/--review",
+        default=False,
+        help="Publish records directly, or send them to review (default).",
+    ),
+    click.option("--schedule", default=None, help="hourly, daily, weekly, monthly, 6h, 30m..."),
+]
+
+
+def _with_source_options(fn):  # noqa: ANN001, ANN202
+    for opt in reversed(_source_options):
+        fn = opt(fn)
+    return fn
+
+
+@harvest.command("add")
+@click.argument("name")
+@click.option("--kind", required=True)
+@click.option("--url", required=True, help="URL, folder or file of the source.")
+@_with_source_options
+def harvest_add(
+    name: str,
+    kind: str,
+    url: str,
+    org: str | None,
+    config: str | None,
+    trusted: bool,
+    schedule: str | None,
+) -> None:
+    """Register a harvest source."""
+    cat = _harvest_cat()
+    try:
+        src = _register(cat, name, kind, url, org, config, trusted, schedule)
+    except CatalogError as exc:
+        _fail(exc)
+    click.echo(f"added source {src.name} ({src.kind}) #{src.id}")
+
+
+@harvest.command("run")
+@click.argument("name", required=False)
+@click.option("--kind", default=None, help="With --url: register the source and run it.")
+@click.option("--url", default=None)
+@click.option("--name", "new_name", default=None, help="Name for a source registered here.")
+@_with_source_options
+@click.option("--full", is_flag=True, help="Ignore watermark and hashes: re-read everything.")
+@click.option("--force-withdraw", is_flag=True, help="Withdraw even if most records vanished.")
+@click.option("--queue", "queue_only", is_flag=True, help="Queue it for `catalog worker`.")
+def harvest_run(
+    name: str | None,
+    kind: str | None,
+    url: str | None,
+    new_name: str | None,
+    org: str | None,
+    config: str | None,
+    trusted: bool,
+    schedule: str | None,
+    full: bool,
+    force_withdraw: bool,
+    queue_only: bool,
+) -> None:
+    """Run a source now: `harvest run NAME`, or `harvest run --kind KIND --url URL`."""
+    from catalog.services import harvest as svc
+    from catalog.services.authz import SYSTEM
+
+    if bool(name) == bool(kind and url) or bool(kind) != bool(url):
+        raise click.UsageError("give a source NAME, or --kind and --url")
+    cat = _harvest_cat()
+    try:
+        if name:
+            src = svc.get_source(cat, name)
+        else:
+            src = svc.find_source(cat, kind, url) or _register(
+                cat, new_name, kind, url, org, config, trusted, schedule
+            )
+        options = {k: True for k, v in (("full", full), ("force_withdraw", force_withdraw)) if v}
+        job = svc.enqueue_job(cat, SYSTEM, src.id, options=options)
+        if queue_only:
+            click.echo(f"queued job {job.id} for source {src.name}")
+            return
+        job = svc.start_job(cat, job.id)
+    except CatalogError as exc:
+        _fail(exc)
+    _run_claimed(cat, job, src.name)
+
+
+@harvest.command("linkcheck")
+@click.argument("name", required=False)
+@click.option("--allow-private", is_flag=True, help="Also check private/loopback addresses.")
+@click.option("--timeout", default=10.0, show_default=True, type=float)
+@click.option("--queue", "queue_only", is_flag=True, help="Queue it for `catalog worker`.")
+def harvest_linkcheck(
+    name: str | None, allow_private: bool, timeout: float, queue_only: bool
+) -> None:
+    """Check the distribution links of one source's datasets (or of all datasets)."""
+    from catalog.services import harvest as svc
+    from catalog.services.authz import SYSTEM
+
+    cat = _harvest_cat()
+    options = {"allow_private": allow_private, "timeout": timeout}
+    try:
+        job = svc.enqueue_job(cat, SYSTEM, name, job_type="linkcheck", options=options)
+        if queue_only:
+            click.echo(f"queued link check job {job.id}")
+            return
+        job = svc.start_job(cat, job.id)
+    except CatalogError as exc:
+        _fail(exc)
+    _run_claimed(cat, job, "links")
+    from catalog.services.link_status import broken_links_by_publisher
+
+    for publisher, n in broken_links_by_publisher(cat).items():
+        click.echo(f"  {publisher}: {n} broken")
+
+
+@harvest.command("list")
+def harvest_list() -> None:
+    """Sources with their latest job."""
+    from catalog.services import harvest as svc
+
+    cat = _harvest_cat()
+    for src, last, n in svc.list_sources(cat):
+        state = f"job {last.id} {last.state}" if last else "never run"
+        flags = ("trusted" if src.trusted else "review") + ("" if src.active else ", inactive")
+        click.echo(
+            f"{src.name}  [{src.kind}] {src.url}\n"
+            f"    {n} datasets, {flags}, schedule {src.schedule or 'manual'}, {state}"
+        )
+
+
+@harvest.command("jobs")
+@click.option("--source", default=None)
+@click.option("--limit", default=20, show_default=True)
+def harvest_jobs(source: str | None, limit: int) -> None:
+    """Recent jobs, newest first (dead workers' jobs are shown failed, not running)."""
+    from catalog.services import harvest as svc
+
+    cat = _harvest_cat()
+    try:
+        jobs = svc.list_jobs(cat, source, limit)
+    except CatalogError as exc:
+        _fail(exc)
+    for j in jobs:
+        when = j.started_at or j.created_at
+        click.echo(
+            f"#{j.id} {j.job_type} source={j.source_id or '-'} {j.state} "
+            f"{when:%Y-%m-%d %H:%M:%S}  {j.count_new} new, {j.count_updated} updated, "
+            f"{j.count_unchanged} unchanged, {j.count_withdrawn} withdrawn, {j.count_errors} errors"
+        )
+
+
+@harvest.command("show")
+@click.argument("job_id", type=int)
+@click.option("--errors", "max_errors", default=50, show_default=True)
+def harvest_show(job_id: int, max_errors: int) -> None:
+    """A job's log and its per-record errors."""
+    from catalog.services import harvest as svc
+
+    cat = _harvest_cat()
+    try:
+        job = svc.get_job(cat, job_id)
+    except CatalogError as exc:
+        _fail(exc)
+    click.echo(f"job {job.id}: {job.state} (worker {job.worker or '-'})")
+    click.echo(job.log.rstrip())
+    for e in svc.job_errors(cat, job_id, max_errors):
+        click.echo(f"  [{e.stage}] {e.remote_id or '-'}: {e.reason}")
+
+
+@harvest.command("cancel")
+@click.argument("job_id", type=int)
+def harvest_cancel(job_id: int) -> None:
+    """Cancel a queued job or stop a running one at its next heartbeat."""
+    from catalog.services import harvest as svc
+    from catalog.services.authz import SYSTEM
+
+    try:
+        job = svc.cancel_job(_harvest_cat(), SYSTEM, job_id)
+    except CatalogError as exc:
+        _fail(exc)
+    click.echo(f"job {job.id} cancelled")
+
+
+@harvest.command("release")
+@click.argument("dataset")
+@click.argument("field")
+def harvest_release(dataset: str, field: str) -> None:
+    """Give a field a person edited back to the harvest (the next run sets it)."""
+    from catalog.services.authz import SYSTEM
+    from catalog.services.datasets import release_field
+
+    try:
+        release_field(_harvest_cat(), SYSTEM, dataset, field)
+    except CatalogError as exc:
+        _fail(exc)
+    click.echo(f"{field} of {dataset} follows its harvest source again")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
+@click.option("--poll", default=5.0, show_default=True, help="Seconds between queue checks.")
+@click.option("--max-jobs", default=None, type=int, help="Exit after this many jobs.")
+def worker(once: bool, poll: float, max_jobs: int | None) -> None:
+    """Run queued and scheduled harvest jobs until stopped (SIGTERM/Ctrl-C)."""
+    import logging
+
+    from harvesters.jobs import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    cat = _harvest_cat()
+    w = Worker(cat, poll=poll, on_job=lambda o: click.echo(f"job {o.job_id} {o.summary}"))
+    w.install_signal_handlers()
+    click.echo(f"worker {w.name} started", err=True)
+    n = w.run(max_jobs=max_jobs, idle_exit=once)
+    click.echo(f"worker {w.name} stopped after {n} jobs", err=True)
+
+
 if __name__ == "__main__":
     main()

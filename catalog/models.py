@@ -246,7 +246,8 @@ class HarvestJob(Base):
     __tablename__ = "harvest_jobs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    source_id: Mapped[int] = mapped_column(
+    # NULL for catalog-wide jobs (a link check of every distribution)
+    source_id: Mapped[int | None] = mapped_column(
         ForeignKey("harvest_sources.id", ondelete="CASCADE"), index=True
     )
     job_type: Mapped[str] = mapped_column(String(20), default="harvest")
@@ -262,6 +263,10 @@ class HarvestJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the newest remote modification stamp a finished run saw: the next run's starting point
+    watermark: Mapped[str | None] = mapped_column(String(64))
+    # per-run options: {"full": true} ignores the watermark and content hashes, ...
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class HarvestError(Base):
@@ -380,3 +385,19 @@ class DatasetSource(Base):
     first_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     gone_since: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class DatasetMatchKey(Base):
+    """What a source said identifies a dataset (identifier, landing page, distribution URL,
+    content hash, publisher + normalised title), hashed: how records of different sources
+    are recognised as one dataset instead of being listed twice."""
+
+    __tablename__ = "dataset_match_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))
+    key: Mapped[str] = mapped_column(String(64), index=True)

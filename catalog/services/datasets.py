@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.errors import Conflict, NotFound, ValidationFailed
-from catalog.models import Dataset, DatasetVersion, Distribution, Organization, utcnow
+from catalog.models import (
+    Dataset,
+    DatasetSource,
+    DatasetVersion,
+    Distribution,
+    Organization,
+    utcnow,
+)
 from catalog.quality import score_dataset
 from catalog.services import audit, authz, indexing
 from catalog.services.authz import Actor
-from schemas.dataset import DatasetPatchSchema, DatasetSchema
+from schemas.dataset import EDITABLE_FIELDS, DatasetPatchSchema, DatasetSchema
 
 # Allowed state changes: (from, to) -> who may make them.
 TRANSITIONS = {
@@ -101,9 +108,16 @@ def _save_version(session: Session, ds: Dataset, actor: Actor) -> None:
 
 
 def _finish(cat, session: Session, ds: Dataset, actor: Actor) -> None:  # noqa: ANN001
+    session.flush()  # so that keys set through relationships (organization) are scored
     ds.quality_score = score_dataset(ds).total
     _save_version(session, ds, actor)
     indexing.queue(session, ds.id)
+
+
+def finish_change(session: Session, ds: Dataset, actor: Actor) -> None:
+    """Close a change made inside another service's transaction (the harvest's batches):
+    quality score, a version snapshot and the search index update, as every write has."""
+    _finish(None, session, ds, actor)
 
 
 def create_dataset(
@@ -140,8 +154,14 @@ def create_dataset(
     return ds
 
 
+def user_owner(actor: Actor) -> str:
+    """The field-provenance mark of a person's edit (``SYSTEM`` edits are ``user:system``)."""
+    return f"user:{actor.id or 'system'}"
+
+
 def update_dataset(cat, actor: Actor, ref: str, patch: dict, note: str | None = None) -> Dataset:  # noqa: ANN001
     values = load_input(patch, partial=True)
+    edited = sorted(values)
     with cat.session() as s:
         ds = _get(s, ref)
         authz.require(authz.can_edit_dataset(actor, ds), "not allowed to edit this dataset")
@@ -161,12 +181,234 @@ def update_dataset(cat, actor: Actor, ref: str, patch: dict, note: str | None = 
             values["modified"] = utcnow()
         _apply(ds, values)
         ds.updated_by = actor.id
+        # a person's edit wins over harvests of this field until it is released
+        owner = user_owner(actor)
+        ds.field_provenance = {**(ds.field_provenance or {}), **dict.fromkeys(edited, owner)}
         audit.record(
             s, actor, "dataset.update", "dataset", ds.id, note=note, data={"fields": sorted(values)}
         )
         _finish(cat, s, ds, actor)
     cat.sync_index()
     return ds
+
+
+def release_field(cat, actor: Actor, ref: str, field: str) -> Dataset:  # noqa: ANN001
+    """Hand a field a person edited back to the harvest: the next run of the dataset's
+    sources sets it again (their records are re-applied even if unchanged)."""
+    if field not in EDITABLE_FIELDS:
+        raise ValidationFailed({"field": [f"Unknown field '{field}'."]})
+    with cat.session() as s:
+        ds = _get(s, ref)
+        authz.require(authz.can_edit_dataset(actor, ds), "not allowed to edit this dataset")
+        prov = dict(ds.field_provenance or {})
+        owner = prov.get(field, "")
+        if not owner.startswith("user:"):
+            raise Conflict(f"field {field!r} is not held by a person's edit")
+        del prov[field]
+        links = list(
+            s.execute(select(DatasetSource).where(DatasetSource.dataset_id == ds.id)).scalars()
+        )
+        feeding = [ln.source_id for ln in links if ln.gone_since is None]
+        if feeding:  # back to the source that made the dataset (or one still feeding it)
+            owner_id = ds.source_id if ds.source_id in feeding else feeding[0]
+            prov[field] = f"source:{owner_id}"
+        ds.field_provenance = prov
+        for link in links:
+            link.content_hash = None  # forces the next run to apply the record again
+        audit.record(
+            s, actor, "dataset.release_field", "dataset", ds.id, data={"field": field, "was": owner}
+        )
+    return ds
+
+
+# -- harvested records ----------------------------------------------------------------------
+# Fields a harvest sets when it creates a dataset but never changes afterwards: the name is
+# the dataset's address, the rest belong to the bureau's curation.
+_SET_ONCE = frozenset({"name", "review_by", "featured"})
+_DIST_FIELDS = (
+    "title",
+    "title_en",
+    "description",
+    "access_url",
+    "download_url",
+    "format",
+    "media_type",
+    "byte_size",
+    "checksum",
+    "checksum_algorithm",
+    "license",
+    "restricted",
+)
+
+
+def _empty(value: object) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _naive_utc(value: object) -> object:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _defaults() -> dict:
+    """What a field holds when no one gave it a value (the schema's load defaults)."""
+    global _DEFAULTS
+    if _DEFAULTS is None:
+        _DEFAULTS = DatasetSchema().load({"title": "-"})
+    return _DEFAULTS
+
+
+_DEFAULTS: dict | None = None
+
+
+def _current(ds: Dataset, key: str) -> object:
+    if key == "organization":
+        return ds.organization_id
+    if key == "distributions":
+        return _dist_rows(ds.distributions)
+    return getattr(ds, key)
+
+
+def _dist_rows(dists: list) -> list[dict]:
+    rows = []
+    for d in dists:
+        get = d.get if isinstance(d, dict) else lambda k, _d=d: getattr(_d, k)
+        row = {k: get(k) for k in _DIST_FIELDS}
+        row["restricted"] = bool(row["restricted"])
+        rows.append(row)
+    return rows
+
+
+def _set_distributions(ds: Dataset, dists: list[dict]) -> None:
+    """Replace the distributions, keeping the link-check results of URLs that stay."""
+    checked = {
+        (d.access_url, d.download_url): (d.link_status, d.link_checked_at)
+        for d in ds.distributions
+        if d.link_checked_at is not None
+    }
+    _apply(ds, {"distributions": dists})
+    for d in ds.distributions:
+        d.link_status, d.link_checked_at = checked.get((d.access_url, d.download_url), (None, None))
+
+
+def write_harvested(
+    session: Session,
+    actor: Actor,
+    values: dict,
+    *,
+    dataset: Dataset | None,
+    owner: str,
+    emitted: set[str],
+    active_owners: set[str],
+    status: str,
+    provenance: dict,
+    audit_data: dict,
+) -> tuple[Dataset, list[str]]:
+    """Create or update a dataset from a harvested record, field by field, inside the
+    harvest's own transaction (the harvest commits per batch, not per record).
+
+    ``values`` were loaded by :class:`DatasetSchema` (``organization`` is our organization's
+    name). ``owner`` is ``"source:<id>"``. A field is written when a person does not hold it
+    (``user:`` provenance), and it is this source's, or nobody's (the value is empty or its
+    source stopped feeding the dataset). A field the source no longer gives goes back to its
+    default. Returns the dataset and the fields that changed (empty: nothing to do).
+    """
+    values = {k: _naive_utc(v) for k, v in values.items()}
+    if dataset is None:
+        return _create_harvested(
+            session, actor, values, owner, emitted, status, provenance, audit_data
+        )
+    ds = dataset
+    prov = dict(ds.field_provenance or {})
+    defaults = _defaults()
+    changed: list[str] = []
+    for key in EDITABLE_FIELDS:
+        if key in _SET_ONCE:
+            continue
+        holder = prov.get(key)
+        if holder is not None and holder.startswith("user:"):
+            continue
+        gives = key in emitted
+        if holder == owner:
+            if not gives:
+                prov.pop(key, None)
+                if key == "modified":
+                    continue
+        elif holder in active_owners or not gives:
+            continue
+        elif holder is None and not _empty(_current(ds, key)):
+            continue  # someone set it by hand before the dataset was harvested
+        new = values.get(key, defaults.get(key))
+        if gives:
+            prov[key] = owner
+        if key == "organization":
+            org = _resolve_org(session, new)
+            if (org.id if org else None) != ds.organization_id:
+                ds.organization = org
+                changed.append(key)
+        elif key == "distributions":
+            if _dist_rows(new or []) != _dist_rows(ds.distributions):
+                _set_distributions(ds, new or [])
+                changed.append(key)
+        elif getattr(ds, key) != new:
+            setattr(ds, key, new)
+            changed.append(key)
+    if ds.access_rights != "conditional":
+        for d in ds.distributions:
+            d.restricted = False
+    if prov != (ds.field_provenance or {}):
+        ds.field_provenance = prov
+    for key, value in provenance.items():
+        setattr(ds, key, value)
+    if changed:
+        ds.updated_by = actor.id
+        audit.record(
+            session,
+            actor,
+            "dataset.harvest",
+            "dataset",
+            ds.id,
+            data={**audit_data, "fields": changed},
+        )
+        finish_change(session, ds, actor)
+    return ds, changed
+
+
+def _create_harvested(
+    session: Session,
+    actor: Actor,
+    values: dict,
+    owner: str,
+    emitted: set[str],
+    status: str,
+    provenance: dict,
+    audit_data: dict,
+) -> tuple[Dataset, list[str]]:
+    org = _resolve_org(session, values.get("organization"))
+    authz.require_create_dataset(actor, org.id if org else None)
+    if status == "published":
+        authz.require_curator(actor)
+    wanted = values.get("name")
+    if wanted and not session.execute(select(Dataset.id).where(Dataset.name == wanted)).first():
+        values["name"] = wanted
+    else:  # taken (or none given): the same base with a counter, as for hand-made datasets
+        base = {**values, "resource_code": wanted or values.get("resource_code")}
+        values["name"] = _unique_name(session, base)
+    ds = Dataset(organization=org, status=status, created_by=actor.id, updated_by=actor.id)
+    if not values.get("modified"):
+        values["modified"] = utcnow()
+    _apply(ds, dict(values))
+    ds.field_provenance = {k: owner for k in EDITABLE_FIELDS if k in emitted}
+    for key, value in provenance.items():
+        setattr(ds, key, value)
+    session.add(ds)
+    session.flush()
+    audit.record(
+        session, actor, "dataset.create", "dataset", ds.id, data={**audit_data, "status": status}
+    )
+    finish_change(session, ds, actor)
+    return ds, sorted(k for k in values if k in EDITABLE_FIELDS)
 
 
 def change_status(cat, actor: Actor, ref: str, to: str, note: str | None = None) -> Dataset:  # noqa: ANN001
@@ -250,12 +492,16 @@ def featured_datasets(cat, limit: int = 6) -> list[dict]:  # noqa: ANN001
     from catalog.search.documents import dataset_document, payload
 
     with cat.session() as s:
-        rows = s.execute(
-            select(Dataset)
-            .where(Dataset.status == "published", Dataset.featured.is_(True))
-            .order_by(Dataset.modified.desc())
-            .limit(limit)
-        ).scalars().all()
+        rows = (
+            s.execute(
+                select(Dataset)
+                .where(Dataset.status == "published", Dataset.featured.is_(True))
+                .order_by(Dataset.modified.desc())
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
         return [payload(dataset_document(d)) for d in rows]
 
 

@@ -1,0 +1,301 @@
+"""One harvest run: gather -> fetch -> transform -> load, in batches, with counts.
+
+Records stream through in batches (``batch_size``, 200 by default). Each batch is
+written in one transaction together with the job's counts and heartbeat, and the search
+index is updated once per batch, so a job killed at any point loses at most the batch in
+flight; run again, it skips what is stored (content hashes) and ends with the catalog an
+uninterrupted run gives. Records that the source no longer offers are withdrawn only
+after a run that read the whole source.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from itertools import islice
+
+from marshmallow import ValidationError
+
+from catalog.errors import CatalogError
+from catalog.models import HarvestJob
+from catalog.services import harvest as svc
+from catalog.services import harvest_records as records
+from catalog.services.harvest import (
+    BatchItem,
+    Changed,
+    Counts,
+    Failed,
+    KnownRecord,
+    SourceSpec,
+    Unchanged,
+)
+from harvesters import prepare
+from harvesters.base import (
+    HarvestContext,
+    Harvester,
+    Outcome,
+    RecordError,
+    RemoteRecord,
+    SkipRecord,
+    SourceError,
+    flatten_messages,
+)
+from harvesters.config import load_config
+from harvesters.http import FetchError, HttpClient
+from harvesters.registry import harvester_class
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, Counts], None]
+
+
+class JobStopped(Exception):  # noqa: N818
+    """The job was cancelled or failed by someone else while it ran, or the worker is
+    shutting down (``requeue``)."""
+
+    def __init__(self, state: str, requeue: bool = False):
+        super().__init__(state)
+        self.state = state
+        self.requeue = requeue
+
+
+def batched(items: Iterator, n: int) -> Iterator[list]:
+    it = iter(items)
+    while batch := list(islice(it, n)):
+        yield batch
+
+
+class Run:
+    """The state of one harvest run (one job over one source)."""
+
+    def __init__(
+        self,
+        cat,  # noqa: ANN001
+        job: HarvestJob,
+        spec: SourceSpec,
+        progress: Progress | None,
+        should_stop: Callable[[], bool] | None,
+    ):
+        self.cat = cat
+        self.job_id = job.id
+        self.spec = spec
+        self.options = dict(job.options or {})
+        self.full = bool(self.options.get("full"))
+        self.progress = progress
+        self.should_stop = should_stop or (lambda: False)
+        cls = harvester_class(spec.kind)
+        try:
+            self.config = load_config(cls.config_schema, spec.config)
+        except ValidationError as exc:
+            raise SourceError(f"configuration: {flatten_messages(exc.messages)}") from None
+        self.http = HttpClient(self.config)
+        watermark = None if self.full else svc.last_watermark(cat, spec.id)
+        self.ctx = HarvestContext(
+            spec=spec,
+            config=self.config,
+            http=self.http,
+            watermark=watermark,
+            full=self.full,
+            log=lambda line: svc.log_job(cat, self.job_id, line),
+        )
+        self.harvester: Harvester = cls(self.ctx)
+        self.counts = Counts()
+        self.seen: set[str] = set()
+        self.orgs: dict[object, str | None] = {}
+        self.unidentified = 0
+        self.newest: str | None = None
+        self.oldest_failed: str | None = None
+        self.last_beat = time.monotonic()
+
+    # -- the run -----------------------------------------------------------------------------
+    def execute(self) -> Outcome:
+        gathered = self.harvester.gather()
+        for batch in batched(gathered, int(self.config["batch_size"])):
+            items = self._prepare_batch(batch)
+            self._flush_problems()
+            with self.cat.deferred_indexing():
+                got = records.load_batch(self.cat, self.job_id, self.spec, items)
+            self.counts.add(got)
+            if self.progress:
+                self.progress(len(batch), self.counts)
+        self._flush_problems()
+        return self._finish()
+
+    def _finish(self) -> Outcome:
+        problem = None
+        if self.unidentified:
+            problem = (
+                f"{self.unidentified} records could not be identified; "
+                "nothing withdrawn in this run"
+            )
+            svc.log_job(self.cat, self.job_id, problem)
+        else:
+            grace = timedelta(hours=float(self.config["withdraw_after_hours"]))
+            withdrawn, problem = records.withdraw_missing(
+                self.cat,
+                self.job_id,
+                self.spec,
+                grace=grace,
+                max_fraction=float(self.config["max_withdraw_fraction"]),
+                force=bool(self.options.get("force_withdraw")),
+            )
+            self.counts.withdrawn += withdrawn
+            if problem:
+                svc.record_job_errors(self.cat, self.job_id, [Failed(None, "withdraw", problem)])
+                self.counts.errors += 1
+        state = "done" if self.counts.errors == 0 else "done_with_errors"
+        watermark = self.newest
+        if self.oldest_failed is not None and (watermark is None or self.oldest_failed < watermark):
+            watermark = self.oldest_failed
+        summary = f"{state}: {self.counts.summary()}"
+        job = svc.finish_job(self.cat, self.job_id, state, summary, watermark=watermark)
+        return Outcome(self.job_id, job.state, self.counts, problem or "")
+
+    # -- per record --------------------------------------------------------------------------
+    def _beat(self) -> None:
+        if self.should_stop():
+            raise JobStopped("running", requeue=True)
+        now = time.monotonic()
+        if now - self.last_beat >= float(self.config["heartbeat_seconds"]):
+            self.last_beat = now
+            state = svc.heartbeat(self.cat, self.job_id)
+            if state != "running":
+                raise JobStopped(state)
+
+    def _prepare_batch(self, batch: list[RemoteRecord]) -> list[BatchItem]:
+        known = records.known_records(self.cat, self.spec.id, [r.remote_id for r in batch])
+        items: list[BatchItem] = []
+        for rec in batch:
+            self._beat()
+            item = self._prepare(rec, known)
+            if item is not None:
+                items.append(item)
+        return items
+
+    def _prepare(self, rec: RemoteRecord, known: dict[str, KnownRecord]) -> BatchItem | None:
+        rid = rec.remote_id
+        if rid is not None and self._duplicate(rid):
+            return None
+        if rec.modified and (self.newest is None or rec.modified > self.newest):
+            self.newest = rec.modified
+        k = known.get(rid) if rid else None
+        wm = self.ctx.watermark
+        if (
+            k is not None
+            and self.harvester.uses_watermark
+            and wm
+            and rec.modified
+            and rec.modified < wm
+            and k.content_hash is not None
+        ):
+            return Unchanged(rid)
+        try:
+            payload = rec.payload if rec.payload is not None else self.harvester.fetch(rec)
+            t = self.harvester.transform(payload, rec)
+        except SkipRecord:
+            if rid:
+                self.seen.discard(rid)  # not a dataset here: as good as not offered
+            return None
+        except FetchError as exc:
+            return self._failed(rec, "fetch", str(exc))
+        except RecordError as exc:
+            return self._failed(rec, exc.stage, exc.reason)
+        if rid is None:  # known only now (fetched by name)
+            rid = t.remote_id
+            if self._duplicate(rid):
+                return None
+            known.update(records.known_records(self.cat, self.spec.id, [rid]))
+            k = known.get(rid)
+        try:
+            data = prepare.finish_input(
+                t,
+                self.spec,
+                self.config,
+                self.config.get("dataset_kind") or self.harvester.dataset_kind,
+            )
+            digest = prepare.content_hash(data, t.publisher, self.spec)
+            if k is not None and k.content_hash == digest and not self.full:
+                return Unchanged(rid)
+            data["organization"] = self._organization(t)
+            values = prepare.validate(data)
+        except RecordError as exc:
+            return self._failed(rec, exc.stage, exc.reason, rid)
+        except CatalogError as exc:
+            return self._failed(rec, "load", f"publisher: {getattr(exc, 'messages', exc)}", rid)
+        emitted = {k for k, v in data.items() if v not in (None, "", [], {})} - {"name"}
+        keys = prepare.match_keys(data, data.get("organization"))
+        return Changed(rid, values, emitted, digest, keys, list(t.warnings))
+
+    def _duplicate(self, rid: str) -> bool:
+        if rid in self.seen:
+            self.ctx.report(rid, "warning", "offered twice by the source: the first is kept")
+            return True
+        self.seen.add(rid)
+        return False
+
+    def _failed(self, rec: RemoteRecord, stage: str, reason: str, rid: str | None = None) -> Failed:
+        rid = rid or rec.remote_id
+        if rec.modified and (self.oldest_failed is None or rec.modified < self.oldest_failed):
+            self.oldest_failed = rec.modified
+        if rid is None:
+            reason = f"{rec.locator}: {reason}" if rec.locator else reason
+            if rec.payload is None:  # never read: it may be a record we hold
+                self.unidentified += 1
+        return Failed(rid, stage, reason)
+
+    def _organization(self, t) -> str | None:  # noqa: ANN001
+        ref = t.publisher if self.config.get("use_remote_publishers", True) else None
+        key = (ref.key, ref.title) if ref else None
+        if key not in self.orgs:
+            self.orgs[key] = records.resolve_publisher(self.cat, self.spec, ref)
+        return self.orgs[key]
+
+    def _flush_problems(self) -> None:
+        if self.ctx.problems:
+            problems = [Failed(r, s, m) for r, s, m in self.ctx.problems]
+            self.ctx.problems.clear()
+            svc.record_job_errors(self.cat, self.job_id, problems)
+            self.counts.errors += sum(1 for p in problems if p.stage != "warning")
+
+
+def run_job(
+    cat,  # noqa: ANN001
+    job: HarvestJob,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Outcome:
+    """Run a job this process has claimed (``state == "running"``) to its end state."""
+    if job.job_type == "linkcheck":
+        from harvesters.linkcheck import run_linkcheck
+
+        return run_linkcheck(cat, job, progress, should_stop)
+    run: Run | None = None
+    try:
+        spec = svc.source_spec(cat, job.source_id)
+        run = Run(cat, job, spec, progress, should_stop)
+        return run.execute()
+    except JobStopped as exc:
+        counts = run.counts if run else Counts()
+        if exc.requeue:
+            svc.requeue_job(cat, job.id, "worker shutting down")
+            return Outcome(job.id, "queued", counts, "interrupted; queued again")
+        svc.log_job(cat, job.id, f"stopped: the job is {exc.state}")
+        return Outcome(job.id, exc.state, counts, f"job became {exc.state}")
+    except (SourceError, FetchError, CatalogError, ValueError, OSError) as exc:
+        reason = str(exc) or type(exc).__name__
+        return _fail(cat, job, run, reason)
+    except Exception as exc:  # a bug must still end the job, with the reason, not leave it running
+        log.exception("harvest job %s crashed", job.id)
+        return _fail(cat, job, run, f"internal error: {type(exc).__name__}: {exc}")
+    finally:
+        if run is not None:
+            run.http.close()
+
+
+def _fail(cat, job: HarvestJob, run: Run | None, reason: str) -> Outcome:  # noqa: ANN001
+    counts = run.counts if run else Counts()
+    svc.record_job_errors(cat, job.id, [Failed(None, "gather", reason)])
+    counts.errors += 1
+    done = svc.finish_job(cat, job.id, "failed", f"failed: {reason}; {counts.summary()}")
+    return Outcome(job.id, done.state, counts, reason)

@@ -1,0 +1,175 @@
+"""From a kind's transform output to what the store takes: clean, hash, key, validate.
+
+Shared by every kind, so that limits (lengths, vocabularies, extras size), the content
+hash that makes reruns cheap and the match keys that find duplicates across sources are
+computed one way only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from marshmallow import ValidationError
+
+from catalog.services.harvest import PublisherRef, SourceSpec
+from harvesters import normalize
+from harvesters.base import RecordError, Transformed, flatten_messages
+from schemas.dataset import DatasetSchema
+from schemas.distribution import DistributionSchema
+
+MAX_EXTRA_BYTES = 20_000
+_LIMITS = {
+    "title": 500,
+    "title_en": 500,
+    "contact_name": 200,
+    "contact_phone": 50,
+    "version": 50,
+    "source_department": 300,
+    "domain": 100,
+    "data_volume": 100,
+}
+_dataset_schema = DatasetSchema()
+_dist_schema = DistributionSchema()
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def finish_input(t: Transformed, spec: SourceSpec, config: dict, dataset_kind: str) -> dict:
+    """Apply the catalog's limits and the source's defaults to a transformed record.
+
+    Values that cannot be kept where they belong go to ``extras`` (with a warning in
+    ``t.warnings``), so a record loses nothing it had."""
+    data = {k: v for k, v in t.data.items() if not _empty(v)}
+    warnings = t.warnings
+    extras = dict(data.pop("extras", {}) or {})
+    data.setdefault("kind", config.get("dataset_kind") or dataset_kind)
+    data.setdefault("access_rights", config.get("default_openness") or "unconditional")
+    for key, limit in _LIMITS.items():
+        if isinstance(data.get(key), str) and len(data[key]) > limit:
+            data[key] = normalize.clip(data[key], limit)
+            warnings.append(f"{key} shortened to {limit} characters")
+    if isinstance(data.get("identifier"), str) and len(data["identifier"]) > 500:
+        extras["identifier"] = data.pop("identifier")
+        warnings.append("identifier longer than 500 characters kept in extras")
+    if isinstance(data.get("license"), str) and len(data["license"]) > 100:
+        extras["license"] = data.pop("license")
+        warnings.append("licence longer than 100 characters kept in extras")
+    for key in ("landing_page", "documentation"):
+        if isinstance(data.get(key), str) and len(data[key]) > 1000:
+            extras[key] = data.pop(key)
+            warnings.append(f"{key} longer than 1000 characters kept in extras")
+    for key, limit in (("keywords", 100), ("metrics", 100), ("conforms_to", 500)):
+        if key in data:
+            keep = [v for v in data[key] if len(v) <= limit]
+            if len(keep) < len(data[key]):
+                extras[f"{key}_too_long"] = [v for v in data[key] if len(v) > limit]
+                warnings.append(f"{key} longer than {limit} characters kept in extras")
+            data[key] = keep
+    data["distributions"] = _distributions(data.get("distributions") or [], warnings)
+    start, end = data.get("temporal_start"), data.get("temporal_end")
+    if start and end and end < start:
+        extras["temporal"] = [data.pop("temporal_start"), data.pop("temporal_end")]
+        warnings.append("temporal coverage ends before it starts: kept in extras")
+    for key in list(extras):
+        if _empty(extras[key]):
+            del extras[key]
+        elif normalize.json_size(extras[key]) > MAX_EXTRA_BYTES:
+            size = normalize.json_size(extras.pop(key))
+            warnings.append(f"extras.{key} dropped: {size:,} bytes is more than the catalog keeps")
+    if extras:
+        data["extras"] = json.loads(json.dumps(extras, ensure_ascii=False, default=str))
+    data["name"] = _name(t, spec)
+    return {k: v for k, v in data.items() if not _empty(v)}
+
+
+def _distributions(dists: list, warnings: list[str]) -> list[dict]:
+    """Each distribution checked on its own: an unusable one (no valid link) is dropped
+    with the reason instead of failing the whole dataset."""
+    out = []
+    for i, d in enumerate(dists):
+        d = {k: v for k, v in d.items() if not _empty(v)}
+        if "title" in d:
+            d["title"] = normalize.clip(d["title"], 500)
+        else:
+            d["title"] = d.get("format") or f"Resource {i + 1}"
+        for key, limit in (("format", 50), ("license", 100), ("checksum", 128)):
+            if isinstance(d.get(key), str) and len(d[key]) > limit:
+                d.pop(key)
+        errors = _dist_schema.validate(d)
+        if errors:
+            warnings.append(
+                f"distribution {i + 1} ({d.get('title')}) dropped: {flatten_messages(errors)}"
+            )
+            continue
+        out.append(d)
+    return out
+
+
+def _name(t: Transformed, spec: SourceSpec) -> str:
+    """A stable name: the same record gets the same name in every run (and in a run
+    repeated after a crash), so links and exports do not change."""
+    for candidate in (t.name_hint, t.data.get("title_en"), t.data.get("title")):
+        s = normalize.slug(candidate or "", 80)
+        if len(s) >= 3:
+            return s
+    kind = (t.data.get("kind") or "dataset").replace("_", "-")
+    return f"{kind}-{normalize.short_hash(spec.name, t.remote_id)}"
+
+
+def content_hash(data: dict, publisher: PublisherRef | None, spec: SourceSpec) -> str:
+    """What decides "unchanged": the record as transformed, its publisher and the source's
+    settings (a new mapping in the configuration re-applies every record)."""
+    payload = {
+        "record": data,
+        "publisher": publisher.__dict__ if publisher else None,
+        "config": spec.config,
+        "trusted": spec.trusted,
+        "owner": spec.organization,
+    }
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def validate(data: dict) -> dict:
+    """Load with the catalog's own :class:`DatasetSchema`: what passes here is what a
+    person could have typed in."""
+    try:
+        return _dataset_schema.load(data)
+    except ValidationError as exc:
+        raise RecordError("validate", flatten_messages(exc.messages)) from None
+
+
+def _norm_url(u: str) -> str:
+    parts = urlsplit(u.strip())
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+def _key(kind: str, value: str) -> tuple[str, str]:
+    return kind, hashlib.sha256(f"{kind}\x1f{value}".encode()).hexdigest()
+
+
+def match_keys(data: dict, organization: str | None) -> list[tuple[str, str]]:
+    """The keys by which another source's record of the same dataset is recognised,
+    strongest first."""
+    keys = []
+    ident = data.get("identifier")
+    if ident:
+        keys.append(_key("identifier", ident.strip().casefold()))
+    if data.get("landing_page"):
+        keys.append(_key("landing_page", _norm_url(data["landing_page"])))
+    for d in data.get("distributions") or []:
+        for k in ("download_url", "access_url"):
+            if d.get(k):
+                keys.append(_key("url", _norm_url(d[k])))
+    body = {k: v for k, v in data.items() if k not in ("name", "organization")}
+    blob = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    keys.append(_key("content", blob))
+    if organization and data.get("title"):
+        keys.append(_key("title", f"{organization}\x1f{normalize.fold(data['title'])}"))
+    return list(dict.fromkeys(keys))

@@ -1,0 +1,341 @@
+"""Open-list spreadsheets: CSV in UTF-8 and GBK, XLSX, with the column names of Chinese
+portals; per-row errors and warnings; rows keep their 资源代码 across runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from conftest import errors_of
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from catalog.models import Dataset, Organization
+from catalog.services import organizations
+from catalog.services.authz import SYSTEM
+from harvesters.openlist_columns import COLUMNS, header_key
+
+HEAD_A = [
+    "序号",
+    "资源代码",
+    "资源名称",
+    "数源部门",
+    "所属领域",
+    "开放属性",
+    "开放方式",
+    "更新频率",
+]
+HEAD_A += ["数据格式", "资源摘要", "关键字", "发布日期", "备注"]
+ROWS_A = [
+    [
+        "1",
+        "BD-JT-0001",
+        "保定市公交线路信息",
+        "保定市交通运输局",
+        "交通",
+        "无条件开放",
+        "文件下载、接口调用",
+        "每月",
+        "CSV,JSON",
+        "市区公交线路、站点和首末班时间。",
+        "公交;线路",
+        "2024-03-01",
+        "",
+    ],
+    [
+        "2",
+        "BD-WJ-0002",
+        "保定市医疗机构名录",
+        "保定市卫生健康委员会",
+        "医疗卫生",
+        "依申请开放",
+        "接口调用",
+        "每季度",
+        "XLSX",
+        "医疗机构名称、地址、等级。",
+        "医院、诊所",
+        "2024年2月15日",
+        "按季度核对",
+    ],
+    [
+        "3",
+        "BD-JY-0003",
+        "保定市中小学学校名录",
+        "保定市教育局",
+        "教育",
+        "无条件开发",  # a typo portals make
+        "文件下载",
+        "每两月",
+        "CSV",
+        "学校名称与地址。",
+        "学校",
+        "待定",
+        "",
+    ],
+    [
+        "4",
+        "BD-GA-0004",
+        "保定市交通事故统计",
+        "保定市公安局",
+        "公共安全",
+        "部分开放",
+        "文件下载",
+        "每年",
+        "XLSX",
+        "按月统计的事故数。",
+        "事故",
+        "2023-12-31",
+        "",
+    ],
+    [
+        "5",
+        "",
+        "没有代码的一行",
+        "保定市统计局",
+        "经济",
+        "无条件开放",
+        "文件下载",
+        "每年",
+        "CSV",
+        "缺少资源代码。",
+        "",
+        "2023-01-01",
+        "",
+    ],
+    [
+        "6",
+        "BD-TJ-0006",
+        "保定市国民经济主要指标",
+        "保定市统计局",
+        "经济建设",
+        "无条件开放",
+        "文件下载",
+        "每月",
+        "XLSX",
+        "GDP、固定资产投资等月度指标。",
+        "GDP",
+        "2024-01-20",
+        "",
+    ],
+]
+HEAD_B = ["目录编码", "数据集名称", "提供单位", "主题分类", "开放类型", "更新周期", "文件格式"]
+HEAD_B += ["描述", "标签", "更新时间", "联系电话", "所属区县"]
+ROWS_B = [
+    [
+        "BD-ZJ-0101",
+        "竞秀区住房租赁备案信息",
+        "保定市住房和城乡建设局",
+        "城建住房",
+        "有条件开放",
+        "每周",
+        "JSON",
+        "租赁备案数量按街道统计。",
+        "租赁",
+        "2024-04-02 10:30:00",
+        "0312-1234567",
+        "竞秀区",
+    ],
+    [
+        "BD-HB-0102",
+        "莲池区空气质量日报",
+        "保定市生态环境局",
+        "生态环境",
+        "无条件开放",
+        "每日",
+        "CSV",
+        "PM2.5、PM10等指标日均值。",
+        "空气;环境",
+        "2024-04-03",
+        "0312-7654321",
+        "莲池区",
+    ],
+]
+
+
+def _csv(headers: list[str], rows: list[list[str]], encoding: str) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(headers)
+    w.writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def _xlsx() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "开放清单"
+    ws.append(["保定市公共数据开放清单（2024年版）"])  # a caption above the header
+    ws.append(
+        ["资源编码", "目录名称", "来源部门", "数据领域", "开放条件", "更新频度", "资源格式", "摘要"]
+        + ["数据量", "最后更新", "联系邮箱", "英文名称"]
+    )
+    ws.append(
+        [
+            "BD-WL-0201",
+            "保定市A级旅游景区名录",
+            "保定市文化广电和旅游局",
+            "文化旅游",
+            "无条件开放",
+            "不定期",
+            "XLSX",
+            "景区名称、等级与地址。",
+            58,
+            "2024-05-06",
+            "wlj@example.gov.cn",
+            "Baoding A-level scenic spots",
+        ]
+    )
+    ws.append(
+        [
+            "BD-NY-0202",
+            "保定市农产品批发价格",
+            "保定市农业农村局",
+            "农业",
+            "无条件开放",
+            "每日",
+            "CSV、JSON",
+            "主要农产品日批发价。",
+            "约3万条",
+            "2024-05-07",
+            "不是邮箱",
+            None,
+        ]
+    )
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_utf8_csv_rows_errors_and_unmapped_columns(cat, server, harvest):
+    url = server.put("openlist-a.csv", _csv(HEAD_A, ROWS_A, "utf-8"), "text/csv")
+    out = harvest("spreadsheet", url)
+    assert (out.state, out.counts.new, out.counts.errors) == ("done_with_errors", 4, 2)
+    errors = errors_of(cat, out.job_id)
+    failures = sorted((e for e in errors if e[0] != "warning"), key=lambda e: e[1] or "")
+    assert failures[0][1] is None and "no 资源代码" in failures[0][2]
+    assert failures[1][1] == "BD-GA-0004" and "openness not recognised" in failures[1][2]
+    warnings = [why for stage, _r, why in errors if stage == "warning"]
+    assert any("columns not mapped (kept in extras): 备注" in w for w in warnings)
+    assert any("更新频率 '每两月' not recognised" in w for w in warnings)
+    assert any("发布日期 '待定' is not a date" in w for w in warnings)
+    with cat.session() as s:
+        rows = {d.resource_code: d for d in s.execute(select(Dataset)).scalars()}
+    bus = rows["BD-JT-0001"]
+    assert bus.title == "保定市公交线路信息"
+    assert bus.source_department == "保定市交通运输局"
+    assert bus.organization.title == "保定市交通运输局"
+    assert (bus.access_rights, bus.open_mode, bus.frequency) == (
+        "unconditional",
+        "download",
+        "MONTHLY",
+    )
+    assert bus.themes == ["transport"] and bus.domain == "交通"
+    assert bus.data_formats == ["CSV", "JSON"] and bus.keywords == ["公交", "线路"]
+    assert str(bus.issued) == "2024-03-01"
+    assert bus.name == "openlist-bd-jt-0001"
+    health = rows["BD-WJ-0002"]
+    assert (health.access_rights, health.open_mode) == ("conditional", "api")  # 依申请开放
+    assert str(health.issued) == "2024-02-15"
+    assert health.extras["备注"] == "按季度核对"
+    school = rows["BD-JY-0003"]
+    assert school.access_rights == "unconditional"  # 无条件开发, the typo, is understood
+    assert school.frequency is None and school.extras["更新频率"] == "每两月"
+
+
+def test_gbk_csv_and_existing_departments(cat, server, harvest):
+    organizations.create_organization(
+        cat, SYSTEM, {"name": "bd-housing", "title": "保定市住房和城乡建设局"}
+    )
+    url = server.put("openlist-b.csv", _csv(HEAD_B, ROWS_B, "gbk"), "text/csv")
+    out = harvest("spreadsheet", url)
+    assert out.summary == "done: 2 new, 0 updated, 0 unchanged, 0 withdrawn, 0 errors"
+    with cat.session() as s:
+        rows = {d.resource_code: d for d in s.execute(select(Dataset)).scalars()}
+        rent = rows["BD-ZJ-0101"]
+        assert rent.title == "竞秀区住房租赁备案信息"
+        assert rent.organization.name == "bd-housing"  # matched by title, not duplicated
+        assert rent.spatial == ["130602"]  # 竞秀区
+        assert rent.contact_phone == "0312-1234567"
+        assert rent.modified.isoformat() == "2024-04-02T10:30:00"
+        air = rows["BD-HB-0102"]
+        assert (air.frequency, air.themes, air.spatial) == ("DAILY", ["environment"], ["130606"])
+        n_orgs = len(list(s.execute(select(Organization)).scalars()))
+    assert n_orgs == 2
+
+
+def test_xlsx_with_caption_row(cat, server, harvest):
+    url = server.put(
+        "openlist-c.xlsx",
+        _xlsx(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    out = harvest("spreadsheet", url)
+    assert (out.counts.new, out.counts.errors) == (2, 0)
+    warnings = [why for stage, _r, why in errors_of(cat, out.job_id) if stage == "warning"]
+    assert any("联系邮箱 '不是邮箱' is not an e-mail address" in w for w in warnings)
+    with cat.session() as s:
+        rows = {d.resource_code: d for d in s.execute(select(Dataset)).scalars()}
+    spots = rows["BD-WL-0201"]
+    assert (spots.title_en, spots.data_volume, spots.frequency) == (
+        "Baoding A-level scenic spots",
+        "58",
+        "IRREG",
+    )
+    assert spots.contact_email == "wlj@example.gov.cn"
+    assert spots.name == "openlist-bd-wl-0201"
+    assert rows["BD-NY-0202"].data_formats == ["CSV", "JSON"]
+
+
+def test_rerun_change_and_removal_follow_the_resource_code(cat, server, harvest):
+    url = server.put("openlist.csv", _csv(HEAD_B, ROWS_B, "utf-8"), "text/csv")
+    harvest("spreadsheet", url)
+    assert harvest("spreadsheet", url).summary.startswith("done: 0 new, 0 updated, 2 unchanged")
+    changed = [list(ROWS_B[0])]
+    changed[0][1] = "竞秀区住房租赁备案信息（2024）"
+    server.put(
+        "openlist.csv", _csv(HEAD_B, changed, "utf-8"), "text/csv"
+    )  # one row edited, one gone
+    out = harvest("spreadsheet", url)
+    assert (out.counts.updated, out.counts.withdrawn) == (1, 1)
+    with cat.session() as s:
+        rows = {d.resource_code: d for d in s.execute(select(Dataset)).scalars()}
+    assert rows["BD-ZJ-0101"].title == "竞秀区住房租赁备案信息（2024）"
+    assert rows["BD-HB-0102"].status == "withdrawn"
+
+
+def test_a_file_without_the_needed_columns_fails_cleanly(cat, server, harvest):
+    url = server.put("not-a-list.csv", "a,b,c\n1,2,3\n", "text/csv")
+    out = harvest("spreadsheet", url)
+    assert out.state == "failed"
+    [(stage, _rid, why)] = errors_of(cat, out.job_id)
+    assert stage == "gather" and "no header row" in why
+
+
+@pytest.mark.parametrize(
+    ("common", "ours"),
+    [
+        ("title", "title"),
+        ("department", "department"),
+        ("is_open", "openness"),
+        ("update_frequency", "frequency"),
+        ("description", "description"),
+        ("tags", "keywords"),
+        ("data_formats", "data_formats"),
+        ("data_volume", "data_volume"),
+        ("publish_time", "issued"),
+        ("update_time", "modified"),
+        ("email", "contact_email"),
+        ("telephone", "contact_phone"),
+        ("category", "domain"),
+        ("industry", "industry"),
+    ],
+)
+def test_every_portal_column_name_is_understood(fixtures, common, ours):
+    """The column names 149 Chinese portals use (CNPDS's field_mapping.json) are all known."""
+    mapping = json.loads((fixtures / "cn-portals/field_mapping.json").read_text("utf-8"))["common"]
+    labels = [label for label, field in mapping.items() if field == common]
+    assert labels
+    unknown = [label for label in labels if COLUMNS.get(header_key(label)) != ours]
+    assert unknown == []
