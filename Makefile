@@ -7,11 +7,11 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTHON ?= python3
 export CATALOG_INSTANCE ?= $(CURDIR)/instance
-# Debian packages the tests need: a real browser, CJK fonts for its screenshots, PostgreSQL.
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei postgresql
+# Debian packages the tests need: a real browser, CJK fonts for its screenshots, PostgreSQL,
+# Java and Maven for the OpenSearch test node (installed by system-deps when missing).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test bench lint format system-deps translations clean
+.PHONY: install run test bench lint format system-deps translations clean opensearch-testnode
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,8 @@ system-deps:
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || missing="$$missing fonts-wqy-microhei"; \
 	[ -x /usr/lib/postgresql/15/bin/initdb ] || missing="$$missing postgresql"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing openjdk-17-jdk-headless"; \
+	command -v mvn >/dev/null 2>&1 || missing="$$missing maven"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
@@ -39,8 +41,14 @@ run: install
 
 # The tests start what they need themselves: a throwaway PostgreSQL cluster, the app on
 # real sockets, headless Chromium.
-test: install system-deps
+test: install system-deps opensearch-testnode
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# The OpenSearch node of the search tests (tests/opensearch/): Maven fetches it from Maven
+# Central once, then builds offline; the tests start and stop it. A failure is ignored here
+# and reported by the opensearch tests themselves, so the rest of the suite still runs.
+opensearch-testnode: install
+	-$(PY) -m tests.opensearch.testnode build
 
 bench: install
 	$(PY) -m bench

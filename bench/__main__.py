@@ -13,7 +13,13 @@ def _search(argv: list[str]) -> int:
     return search.main(argv)
 
 
-BENCHMARKS: dict[str, Callable[[list[str]], int]] = {"search": _search}
+def _bigrams(argv: list[str]) -> int:
+    from bench import bigrams
+
+    return bigrams.main(argv)
+
+
+BENCHMARKS: dict[str, Callable[[list[str]], int]] = {"search": _search, "bigrams": _bigrams}
 
 
 def main(argv: list[str]) -> int:

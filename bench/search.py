@@ -445,12 +445,28 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with --keep: search the kept index of that size, skip the rebuild",
     )
+    ap.add_argument(
+        "--backends",
+        default="embedded,opensearch",
+        help="embedded alone (this table), or embedded,opensearch side by side "
+        "(bench/search_cluster.py; starts an OpenSearch node)",
+    )
+    ap.add_argument("--heap", default="2g", help="heap of the OpenSearch node (default 2g)")
     args = ap.parse_args(argv)
     if args.reuse and not args.keep:
         ap.error("--reuse needs --keep DIR")
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    backends = {b.strip() for b in args.backends.split(",") if b.strip()}
+    if backends - {"embedded", "opensearch"}:
+        ap.error("--backends: embedded and/or opensearch")
+    if "opensearch" in backends:
+        from bench import search_cluster
+
+        return search_cluster.run(
+            sizes, args.queries, args.seed, args.warmup, out, args.tmp, args.heap
+        )
     for size in sizes:
         table = measure(size, args.queries, args.seed, args.warmup, args.tmp, args.keep, args.reuse)
         print(table, flush=True)

@@ -7,7 +7,11 @@
   ``postgres``); each test gets a fresh SQLite file or a fresh PostgreSQL database.
 * ``sqlite_cat``: a fresh catalog on SQLite only.
 * ``search_backend`` / ``search_cat``: parametrised by ``catalogtest.SEARCH_BACKENDS``
-  (``embedded``; adding a backend is one entry there).
+  (``embedded``, ``opensearch``; adding a backend is one entry there).
+* ``opensearch_session`` (session, autouse): the OpenSearch node of the ``opensearch``
+  backend (``tests/opensearch/``) is started on first use, or taken from
+  ``CATALOG_TEST_OPENSEARCH_URL``, and stopped at session end. Without Java or Maven the
+  OpenSearch tests FAIL with the reason, like PostgreSQL's.
 
 Helpers that test modules import live in ``catalogtest.py`` (not here: ``conftest`` is not a
 unique module name once sub-folders have their own).
@@ -24,7 +28,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from catalogtest import SEARCH_BACKENDS, build_catalog, build_search_catalog  # noqa: E402
+from catalogtest import (  # noqa: E402
+    OPENSEARCH,
+    SEARCH_BACKENDS,
+    build_catalog,
+    build_search_catalog,
+)
 from pgcluster import DatabasePool, PgCluster, PostgresUnavailable  # noqa: E402
 
 from catalog.context import Catalog, open_catalog  # noqa: E402
@@ -47,6 +56,25 @@ def _no_catalog_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
             monkeypatch.delenv(key)
     fallback = request.getfixturevalue("tmp_path_factory").mktemp("stray-instance")
     monkeypatch.setenv("CATALOG_INSTANCE", str(fallback))
+
+
+# -- OpenSearch ---------------------------------------------------------------------------
+@pytest.fixture(scope="session", autouse=True)
+def opensearch_session() -> Iterator[None]:
+    """Stops the session's OpenSearch node, if a test started one (see catalogtest)."""
+    yield
+    OPENSEARCH.stop()
+
+
+@pytest.fixture(scope="session")
+def opensearch_base() -> str:
+    """``opensearch://127.0.0.1:PORT`` of the session's node; FAILS if it cannot start."""
+    from tests.opensearch.testnode import NodeUnavailable
+
+    try:
+        return OPENSEARCH.base_url()
+    except NodeUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------
@@ -177,7 +205,7 @@ def sqlite_cat(tmp_path: Path) -> Iterator[Catalog]:
 
 @pytest.fixture(params=list(SEARCH_BACKENDS))
 def search_backend(request: pytest.FixtureRequest) -> str:
-    """The id of the search backend under test (``embedded``; ``opensearch`` later)."""
+    """The id of the search backend under test (``embedded`` or ``opensearch``)."""
     return request.param
 
 

@@ -17,9 +17,25 @@ from catalog.search.base import (  # noqa: F401
 def make_backend(
     search_url: str, index_path, synonyms_file: str | None = None, create: bool = False
 ):
-    """The backend named by the URL's scheme; ``embedded://`` is the default."""
-    if search_url.startswith("embedded://"):
+    """The backend named by the URL's scheme.
+
+    ``embedded://`` (the default) keeps a tantivy index in the instance folder;
+    ``opensearch://`` and ``elasticsearch://`` (``+https`` for TLS) use a search cluster
+    (see ``catalog/search/es_client.py`` for the URL's form and options). The clients are
+    imported only when a cluster is configured.
+    """
+    scheme = search_url.partition("://")[0].lower()
+    if scheme == "embedded":
         from catalog.search.embedded import EmbeddedBackend
 
         return EmbeddedBackend(index_path, create=create, synonyms_file=synonyms_file)
-    raise ValueError(f"unsupported search URL {search_url!r}: this build knows embedded:// only")
+    from catalog.search.es_client import SCHEMES
+
+    if scheme in SCHEMES:
+        from catalog.search.opensearch import ClusterBackend
+
+        return ClusterBackend(search_url, synonyms_file=synonyms_file, create=create)
+    raise ValueError(
+        f"unsupported search URL {search_url!r}: use embedded://, opensearch://host:9200/prefix "
+        "or elasticsearch://host:9200/prefix (+https for TLS)"
+    )

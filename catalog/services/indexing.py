@@ -61,10 +61,14 @@ def drain_outbox(cat) -> int:  # noqa: ANN001  (Catalog; avoids an import cycle)
                     i for i in ids if i not in found or found[i].status not in INDEXED_STATUSES
                 ]
                 try:
-                    cat.search.apply(upserts, deletes)
+                    rejected = cat.search.apply(upserts, deletes) or []
                 except (WriterBusy, SearchUnavailable) as exc:
                     log.info("index changes stay queued: %s", exc)
                     return done
+                # a document a search cluster refused would be refused again: report it
+                # (id and the engine's reason) and let the rest of the batch through
+                for r in rejected:
+                    log.warning("search index refused dataset %s", r)
                 s.execute(
                     delete(IndexOutbox).where(
                         IndexOutbox.id <= rows[-1].id, IndexOutbox.dataset_id.in_(ids)
@@ -99,12 +103,24 @@ def indexable_documents(session: Session, batch: int = 2000) -> Iterator[dict]:
 
 
 def rebuild_index(cat, progress: Callable[[int], None] | None = None) -> int:  # noqa: ANN001
-    """Rebuild the whole index from the store; the outbox is cleared of what it covered."""
+    """Rebuild the whole index from the store; the outbox is cleared of what it covered.
+
+    Changes committed while the rebuild reads may be drained into the old index and would be
+    lost with it at the swap, so every dataset changed since the rebuild began is queued
+    again afterwards and applied to the new index.
+    """
+    from catalog.models import utcnow
+
+    started = utcnow()  # before the snapshot's first read: earlier commits are in it
     with cat.session() as s:
         high = s.execute(select(IndexOutbox.id).order_by(IndexOutbox.id.desc()).limit(1)).scalar()
         n = cat.search.rebuild(indexable_documents(s), progress)
         if high is not None:
             s.execute(delete(IndexOutbox).where(IndexOutbox.id <= high))
+    with cat.session() as s:
+        for (dataset_id,) in s.execute(select(Dataset.id).where(Dataset.updated_at >= started)):
+            queue(s, dataset_id)
+    cat.sync_index()
     return n
 
 

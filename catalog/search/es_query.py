@@ -1,0 +1,377 @@
+"""What the cluster backend sends to Elasticsearch or OpenSearch, and how it reads answers.
+
+Pure functions and data, no client and no I/O, shared by both engines (their query DSL is
+the same for everything used here). The query semantics are those of the embedded backend
+(``embedded.py``), clause for clause, so the contract suite holds on both:
+
+* text is segmented in Python with ``text.py`` (jieba through rjieba) before it is indexed
+  and before it is queried; the engine only splits on whitespace, lowercases and applies
+  the English Snowball stemmer (``porter2``, the stemmer tantivy uses), so both backends
+  see the same tokens;
+* CJK character bigrams go into ``title_bg`` / ``body_bg``. Two ways of making them are
+  supported and were measured on the contract corpus (see docs/search.md): computed in
+  Python like the embedded backend (``bigrams=python``, the default), or by the engine's
+  ``cjk_bigram`` filter from the raw text (``bigrams=engine``);
+* every query word must match, in some text field or as bigrams; synonyms widen a word;
+  filters are OR within a facet and AND across facets (filter context: they never change
+  a score); facet counts are terms aggregations over the filtered result;
+* snippets are not the engine's highlighter: they are computed in Python from the stored
+  payload by ``text.highlight`` exactly as in the embedded backend, because the engine
+  only holds the segmented text (its highlights would show the inserted spaces), and so
+  that every backend marks and escapes identically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from catalog.search import text as ta
+from catalog.search.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, Hit, SearchQuery
+from catalog.search.documents import payload
+
+TEXT_FIELDS = {"title": 3.0, "keywords": 2.0, "org": 1.2, "body": 1.0}
+BIGRAM_FIELDS = {"title_bg": 1.5, "body_bg": 0.4}
+SORT_FIELDS = ("modified", "issued", "quality")
+BIGRAM_MODES = ("python", "engine")
+MAX_SUGGEST_SCAN = 50
+# engines refuse prefix automata past ~1000 states (bytes): longer prefixes are cut for the
+# engine and the rest is checked here (nothing but a title could be that long anyway)
+SUGGEST_ENGINE_PREFIX = 64
+MAPPING_VERSION = 1
+
+
+# -- the index template -------------------------------------------------------------------
+def index_settings(shards: int = 1, replicas: str = "0-all", bigrams: str = "python") -> dict:
+    """Analysis and shape of a dataset index.
+
+    One primary shard: a catalog of a few million datasets is a few GB, well within one
+    shard, and one shard keeps BM25 statistics exact (several shards would each score
+    with their own). ``auto_expand_replicas`` ``0-all`` puts a full copy on every node,
+    so any node answers any search on its own, and a single test node stays green.
+    """
+    settings: dict = {
+        "number_of_shards": shards,
+        "max_result_window": MAX_OFFSET + MAX_PAGE_SIZE,
+        "analysis": {
+            "filter": {"catalog_en_stem": {"type": "stemmer", "language": "porter2"}},
+            "analyzer": {
+                # pre-segmented text (jieba ran in Python): whitespace, lowercase, stem
+                "catalog_segmented": {
+                    "type": "custom",
+                    "tokenizer": "whitespace",
+                    "filter": ["lowercase", "catalog_en_stem"],
+                },
+                # bigrams computed in Python: taken as they come
+                "catalog_bigrams": {"type": "custom", "tokenizer": "whitespace"},
+                # bigrams made by the engine from raw text (analysis-common's cjk_bigram)
+                "catalog_cjk": {
+                    "type": "custom",
+                    "tokenizer": "standard",
+                    "filter": ["cjk_width", "lowercase", "cjk_bigram"],
+                },
+            },
+        },
+    }
+    if replicas.isdigit():
+        settings["number_of_replicas"] = int(replicas)
+    else:
+        settings["auto_expand_replicas"] = replicas
+    return settings
+
+
+def index_mappings(bigrams: str = "python") -> dict:
+    """Fields of a dataset index; ``dynamic: strict`` rejects a document with a field we
+    did not plan for instead of guessing its type."""
+    segmented = {"type": "text", "analyzer": "catalog_segmented"}
+    bigram_analyzer = "catalog_bigrams" if bigrams == "python" else "catalog_cjk"
+    props: dict = {"id": {"type": "keyword"}}
+    props.update({f: dict(segmented) for f in TEXT_FIELDS})
+    props.update({f: {"type": "text", "analyzer": bigram_analyzer} for f in BIGRAM_FIELDS})
+    props.update({f: {"type": "keyword"} for f in FACETS})
+    props["sug"] = {"type": "keyword", "ignore_above": 1000}
+    props.update({f: {"type": "long"} for f in SORT_FIELDS})
+    props["payload"] = {"type": "object", "enabled": False}
+    return {
+        "dynamic": "strict",
+        "_meta": {"catalog_mapping_version": MAPPING_VERSION, "bigrams": bigrams},
+        # the analysed copies are rebuilt from the store, never read back: keep them out of
+        # _source (a third of the index size)
+        "_source": {"excludes": list(TEXT_FIELDS) + list(BIGRAM_FIELDS)},
+        "properties": props,
+    }
+
+
+def index_template(pattern: str, shards: int, replicas: str, bigrams: str) -> dict:
+    return {
+        "index_patterns": [pattern],
+        "priority": 200,
+        "version": MAPPING_VERSION,
+        "template": {
+            "settings": index_settings(shards, replicas, bigrams),
+            "mappings": index_mappings(bigrams),
+        },
+        "_meta": {"description": "Data Partner Catalog datasets (catalog/search/es_query.py)"},
+    }
+
+
+# -- documents ----------------------------------------------------------------------------
+def engine_document(doc: dict, bigrams: str = "python") -> dict:
+    """A catalog search document (documents.py) as the engine indexes it."""
+    kw = " ".join(doc.get("keywords") or [])
+    description = doc.get("description") or ""
+    out: dict = {
+        "id": doc["id"],
+        "title": " ".join(ta.segment(f"{doc['title']} {doc.get('title_en') or ''}")),
+        "keywords": " ".join(ta.segment(kw)),
+        "org": " ".join(
+            ta.segment(f"{doc.get('publisher_title') or ''} {doc.get('publisher_title_en') or ''}")
+        ),
+        "body": " ".join(ta.segment(f"{description} {doc.get('description_en') or ''}")),
+        "sug": [ta.normalize(t) for t in (doc["title"], doc.get("title_en")) if t],
+        "modified": doc.get("modified") or 0,
+        "issued": doc.get("issued") or 0,
+        "quality": doc.get("quality") or 0,
+        "payload": payload(doc),
+    }
+    if bigrams == "python":
+        out["title_bg"] = " ".join(ta.bigrams(doc["title"]))
+        out["body_bg"] = " ".join(ta.bigrams(f"{description} {kw}"))
+    else:
+        out["title_bg"] = ta.normalize(doc["title"])
+        out["body_bg"] = ta.normalize(f"{description} {kw}")
+    for name in FACETS:
+        value = doc.get(name)
+        values = value if isinstance(value, list) else ([value] if value else [])
+        out[name] = [str(v) for v in values]
+    return out
+
+
+def bulk_actions(
+    index: str, upserts: Iterable[dict], deletes: Iterable[str] = (), bigrams: str = "python"
+) -> Iterator[dict]:
+    """Bulk actions for ``helpers.streaming_bulk``: deletes first, then upserts (by id, so
+    a document sent twice is replaced, never doubled)."""
+    for id_ in deletes:
+        yield {"_op_type": "delete", "_index": index, "_id": id_}
+    for doc in upserts:
+        yield {
+            "_op_type": "index",
+            "_index": index,
+            "_id": doc["id"],
+            "_source": engine_document(doc, bigrams),
+        }
+
+
+# -- queries ------------------------------------------------------------------------------
+def _fields(boosts: dict[str, float]) -> list[str]:
+    return [f"{f}^{b:g}" for f, b in boosts.items()]
+
+
+def _cjk_text(word: str) -> str:
+    """The CJK runs of a word, for the engine-made bigram fields."""
+    return " ".join(re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+", ta.normalize(word)))
+
+
+@dataclass
+class BuiltQuery:
+    query: dict
+    highlight_terms: list[str]
+    has_text: bool
+
+
+class QueryBuilder:
+    """The engine query of a :class:`SearchQuery`; mirrors ``EmbeddedBackend.build_query``."""
+
+    def __init__(self, synonyms_file: str | None = None, bigrams: str = "python"):
+        if bigrams not in BIGRAM_MODES:
+            raise ValueError(f"bigrams must be one of {', '.join(BIGRAM_MODES)}")
+        self.synonyms_file = synonyms_file
+        self.bigrams = bigrams
+
+    @staticmethod
+    def _term(token: str) -> dict:
+        """One token in any text field, boosted by where it is found (scores add up)."""
+        return {
+            "multi_match": {"query": token, "fields": _fields(TEXT_FIELDS), "type": "most_fields"}
+        }
+
+    def _token(self, token: str, synonyms: dict[str, tuple[str, ...]]) -> dict | None:
+        """A segmented token, or any word of its synonym group (all of that word's parts)."""
+        alternatives = []
+        for variant in synonyms.get(token, (token,)):
+            parts = ta.segment_query(variant) if variant != token else [token]
+            if parts:
+                alternatives.append({"bool": {"must": [self._term(p) for p in parts]}})
+        if not alternatives:
+            return None
+        if len(alternatives) == 1:
+            return alternatives[0]
+        return {"bool": {"should": alternatives}}
+
+    def _bigram_options(self, word: str, grams: list[str]) -> list[dict]:
+        text = " ".join(grams) if self.bigrams == "python" else _cjk_text(word)
+        title, body = BIGRAM_FIELDS["title_bg"], BIGRAM_FIELDS["body_bg"]
+        if len(grams) == 1:
+            return [
+                {"match": {"title_bg": {"query": text, "boost": title}}},
+                {"match": {"body_bg": {"query": text, "boost": body}}},
+            ]
+        return [
+            {"match_phrase": {"title_bg": {"query": text, "boost": title}}},
+            # in long descriptions an AND of the bigrams finds nearly what the phrase
+            # finds, for a fraction of the cost (measured on the embedded engine)
+            {"match": {"body_bg": {"query": text, "operator": "and", "boost": body}}},
+        ]
+
+    def _word(self, word: str, synonyms: dict[str, tuple[str, ...]]) -> dict | None:
+        """A query word: all its segments match (each or a synonym), or its bigrams do."""
+        options: list[dict] = []
+        if word in synonyms and (whole := self._token(word, synonyms)) is not None:
+            options.append(whole)
+        tokens = ta.segment_query(word)
+        parts = [q for t in tokens if (q := self._token(t, synonyms)) is not None]
+        if parts and len(parts) == len(tokens):
+            options.append({"bool": {"must": parts}})
+        grams = ta.bigrams(word)
+        # a word the segmenter keeps whole is found through its token (documents are cut in
+        # search mode, which also emits the parts of long words)
+        if grams and not (len(grams) > 1 and len(tokens) <= 1):
+            options.extend(self._bigram_options(word, grams))
+        if not options:
+            return None
+        return {"bool": {"should": options}}
+
+    def _phrase(self, phrase: str) -> dict | None:
+        tokens = ta.segment_query(phrase)
+        options: list[dict] = []
+        if tokens:
+            joined = " ".join(tokens)
+            options += [
+                {"match_phrase": {f: {"query": joined, "boost": b}}} for f, b in TEXT_FIELDS.items()
+            ]
+        grams = ta.bigrams(phrase)
+        if len(grams) > 1 and not ta.normalize(phrase).isascii():
+            text = " ".join(grams) if self.bigrams == "python" else _cjk_text(phrase)
+            options += [{"match_phrase": {f: {"query": text}}} for f in BIGRAM_FIELDS]
+        if not options:
+            return None
+        return {"bool": {"should": options}}
+
+    def build(self, query: SearchQuery) -> BuiltQuery:
+        phrases, words, excluded = ta.parse_user_query(query.text)
+        synonyms = ta.load_synonyms(self.synonyms_file)
+        words = ta.join_synonym_phrases(words, synonyms)
+        must = [q for p in phrases if (q := self._phrase(p)) is not None]
+        must += [q for w in words if (q := self._word(w, synonyms)) is not None]
+        has_text = bool(must)
+        must_not = [q for w in excluded if (q := self._word(w, {})) is not None]
+        filters = []
+        for facet, values in query.filters.items():
+            values = [v for v in values if v]
+            if values:
+                filters.append({"terms": {facet: values}})
+        if not must:
+            must = [{"match_all": {}}]
+        bool_q: dict = {"must": must}
+        if must_not:
+            bool_q["must_not"] = must_not
+        if filters:
+            bool_q["filter"] = filters
+        terms: list[str] = []
+        for w in phrases + words:
+            terms.extend(ta.segment_query(w))
+            terms.extend(synonyms.get(w, ()))
+        return BuiltQuery({"bool": bool_q}, terms, has_text)
+
+
+def effective_sort(query: SearchQuery, has_text: bool) -> str:
+    return "modified" if query.sort == "relevance" and not has_text else query.sort
+
+
+def search_body(query: SearchQuery, built: BuiltQuery, *, with_source: bool = True) -> dict:
+    """The request body: one page of hits (ties broken by id, so paging is stable), the
+    exact total, and a terms aggregation per requested facet."""
+    sort = effective_sort(query, built.has_text)
+    order = [{"_score": "desc"}] if sort == "relevance" else [{sort: "desc"}]
+    body: dict = {
+        "query": built.query,
+        "from": (query.page - 1) * query.page_size,
+        "size": query.page_size,
+        "track_total_hits": True,
+        "sort": order + [{"id": "asc"}],
+        "_source": ["payload"] if with_source else False,
+    }
+    if query.facets:
+        body["aggs"] = {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
+    return body
+
+
+def read_hits(response: dict, terms: list[str]) -> list[Hit]:
+    """Hits with the snippets of the embedded backend, computed from the stored payload."""
+    hits = []
+    for h in response["hits"]["hits"]:
+        doc = h["_source"]["payload"]
+        score = h.get("_score")
+        if score is None:  # sorted by a field: report the sort key, as tantivy does
+            score = h["sort"][0] if h.get("sort") else 0.0
+        snippets = {
+            "title": ta.highlight(doc["title"], terms, width=500),
+            "description": ta.highlight(doc.get("description") or "", terms),
+        }
+        if doc.get("title_en"):
+            snippets["title_en"] = ta.highlight(doc["title_en"], terms, width=500)
+        if doc.get("description_en"):
+            snippets["description_en"] = ta.highlight(doc["description_en"], terms)
+        hits.append(Hit(id=doc["id"], score=float(score), doc=doc, snippets=snippets))
+    return hits
+
+
+def read_facets(response: dict, facets: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
+    aggs = response.get("aggregations") or {}
+    return {
+        f: [(b["key"], int(b["doc_count"])) for b in aggs.get(f, {}).get("buckets", [])]
+        for f in facets
+    }
+
+
+def read_total(response: dict) -> int:
+    total = response["hits"]["total"]
+    return int(total["value"] if isinstance(total, dict) else total)
+
+
+# -- suggestions --------------------------------------------------------------------------
+def _regex_literal(text: str) -> str:
+    """``text`` as a Lucene regular expression matching itself (every symbol escaped)."""
+    return "".join(c if c.isalnum() else "\\" + c for c in text)
+
+
+def suggest_body(prefix: str) -> dict:
+    """Titles (normalised, as in the embedded index) starting with ``prefix``: a prefix
+    query on the ``sug`` keyword field, and a terms aggregation restricted to the matching
+    values, which counts live documents only (a withdrawn title is never offered)."""
+    prefix = prefix[:SUGGEST_ENGINE_PREFIX]
+    return {
+        "size": 0,
+        "query": {"prefix": {"sug": {"value": prefix}}},
+        "aggs": {
+            "sug": {
+                "terms": {
+                    "field": "sug",
+                    "size": MAX_SUGGEST_SCAN,
+                    "include": _regex_literal(prefix) + ".*",
+                }
+            }
+        },
+    }
+
+
+def read_suggestions(response: dict, prefix: str, limit: int) -> list[str]:
+    """Most frequent first, then shortest, as the embedded backend orders them."""
+    buckets = (response.get("aggregations") or {}).get("sug", {}).get("buckets", [])
+    terms = sorted(
+        ((b["key"], b["doc_count"]) for b in buckets if b["key"].startswith(prefix)),
+        key=lambda t: (-t[1], len(t[0])),
+    )
+    return [t for t, _n in terms[:limit]]
