@@ -11,6 +11,40 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# File types a partner may upload: data and documentation, never anything a browser would
+# run (html, svg, js) or a program.
+UPLOAD_EXTENSIONS = (
+    "csv",
+    "tsv",
+    "txt",
+    "json",
+    "jsonl",
+    "xml",
+    "xls",
+    "xlsx",
+    "ods",
+    "parquet",
+    "geojson",
+    "zip",
+    "gz",
+    "tar",
+    "7z",
+    "pdf",
+    "docx",
+    "png",
+    "jpg",
+    "jpeg",
+    "tif",
+    "tiff",
+    "wav",
+    "mp3",
+    "mp4",
+    "pcd",
+    "shp",
+)
+_INT_SETTINGS = ("smtp_port", "upload_max_bytes", "page_size")
+_BOOL_SETTINGS = ("smtp_starttls",)
+
 
 @dataclass
 class Settings:
@@ -26,6 +60,17 @@ class Settings:
     region_file: str | None = None
     synonyms_file: str | None = None
     page_size: int = 20
+    # outgoing e-mail (password resets, partner decisions, invitations); without a host the
+    # messages are written to <instance>/mail/ so a development instance still works
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "noreply@localhost"
+    # files partners upload as distributions: stored in <instance>/files/
+    upload_max_bytes: int = 50 * 1024 * 1024
+    upload_extensions: tuple[str, ...] = UPLOAD_EXTENSIONS
     extra: dict = field(default_factory=dict)
 
     @property
@@ -56,6 +101,13 @@ def load_settings(**overrides: object) -> Settings:
         "city_region": os.environ.get("CATALOG_CITY_REGION"),
         "region_file": os.environ.get("CATALOG_REGION_FILE"),
         "synonyms_file": os.environ.get("CATALOG_SYNONYMS_FILE"),
+        "smtp_host": os.environ.get("CATALOG_SMTP_HOST"),
+        "smtp_port": os.environ.get("CATALOG_SMTP_PORT"),
+        "smtp_user": os.environ.get("CATALOG_SMTP_USER"),
+        "smtp_password": os.environ.get("CATALOG_SMTP_PASSWORD"),
+        "smtp_starttls": os.environ.get("CATALOG_SMTP_STARTTLS"),
+        "mail_from": os.environ.get("CATALOG_MAIL_FROM"),
+        "upload_max_bytes": os.environ.get("CATALOG_UPLOAD_MAX_BYTES"),
     }
     values: dict = {k: v for k, v in file_values.items() if k in Settings.__dataclass_fields__}
     values.update({k: v for k, v in env.items() if v})
@@ -64,7 +116,22 @@ def load_settings(**overrides: object) -> Settings:
     values.setdefault("search_url", "embedded://")
     if not values.get("secret_key"):
         values["secret_key"] = _instance_secret(instance)
+    _coerce(values)
     return Settings(instance_path=instance, **values)
+
+
+def _coerce(values: dict) -> None:
+    """Environment variables are text: turn the numeric and yes/no settings into their types."""
+    for key in _INT_SETTINGS:
+        if isinstance(values.get(key), str):
+            values[key] = int(values[key])
+    for key in _BOOL_SETTINGS:
+        if isinstance(values.get(key), str):
+            values[key] = values[key].strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(values.get("upload_extensions"), list | str):
+        raw = values["upload_extensions"]
+        items = raw.split(",") if isinstance(raw, str) else raw
+        values["upload_extensions"] = tuple(x.strip().lower().lstrip(".") for x in items if x)
 
 
 def _instance_secret(instance: Path) -> str:

@@ -204,6 +204,8 @@ class Distribution(Base):
     checksum_algorithm: Mapped[str | None] = mapped_column(String(20))
     license: Mapped[str | None] = mapped_column(String(100))
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "<sha256>/<file name>" of a file uploaded into the instance folder (files/)
+    stored_file: Mapped[str | None] = mapped_column(String(300), index=True)
     link_status: Mapped[int | None] = mapped_column(Integer)
     link_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -401,3 +403,55 @@ class DatasetMatchKey(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(12))
     key: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class Invitation(Base):
+    """An organization admin's invitation of someone without an account, sent by e-mail.
+
+    Only the SHA-256 of the token is stored; the token travels in the e-mail's link once.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    accepted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PasswordReset(Base):
+    """A password-reset link sent by e-mail: stored hashed, valid once and for a short time."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class UploadedFile(Base):
+    """A file a person uploaded for a distribution, stored once per content in the instance
+    folder (``files/<sha256>``). The row records who uploaded it, so that a form can
+    only attach files its user uploaded (or that the dataset already had)."""
+
+    __tablename__ = "uploaded_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)  # "<sha256>/<file name>"
+    sha256: Mapped[str] = mapped_column(String(64))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

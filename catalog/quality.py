@@ -61,7 +61,8 @@ class QualityScore:
     lost: list[tuple[str, str, int, str, str]] = field(default_factory=list)
 
 
-def _passes(ds, check: str) -> bool:  # noqa: ANN001  (a Dataset or anything shaped like it)
+def _checks(ds) -> dict[str, bool]:  # noqa: ANN001  (a Dataset or anything shaped like it)
+    """Every check's result (computed together: scoring runs on every write)."""
     dists = list(ds.distributions or [])
     return {
         "keywords": bool(ds.keywords),
@@ -84,17 +85,18 @@ def _passes(ds, check: str) -> bool:  # noqa: ANN001  (a Dataset or anything sha
         "issued": bool(ds.issued),
         "modified": bool(ds.modified),
         "frequency": bool(ds.frequency),
-    }[check]
+    }
 
 
 def score_dataset(ds) -> QualityScore:  # noqa: ANN001
     dims: dict[str, list[int]] = {}
     lost = []
     got = 0
+    passed = _checks(ds)
     for dim, check, points, zh, en in CHECKS:
         have = dims.setdefault(dim, [0, 0])
         have[1] += points
-        if _passes(ds, check):
+        if passed[check]:
             have[0] += points
             got += points
         else:

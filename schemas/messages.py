@@ -38,6 +38,18 @@ _EXACT = {
     "A dataset with this name already exists.": "已存在同名（标识名）的数据集。",
     "An organization with this name or credit code exists.": "已存在同名或同一信用代码的机构。",
     "An account with this e-mail exists.": "该电子邮件已注册。",
+    "Passwords do not match.": "两次输入的密码不一致。",
+    "The current password is wrong.": "当前密码不正确。",
+    "This link is invalid or has expired.": "该链接无效或已过期。",
+    "Give a reason.": "请填写理由。",
+    "This person is already a member.": "此人已是本机构成员。",
+    "This invitation was sent to another e-mail address.": "该邀请发给了另一个电子邮件地址。",
+    "This resource code is already on the list.": "该资源代码已在清单中。",
+    "The working list is empty.": "工作清单为空。",
+    "Unknown dataset.": "未知的数据集。",
+    "The file is empty.": "文件为空。",
+    "Files need their distributions.": "上传的文件须对应资源条目。",
+    "Not a valid file.": "不是有效的文件。",
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), "须为以下之一：{0}。"),
@@ -51,6 +63,11 @@ _PATTERNS = [
         "须介于 {0} 与 {1} 之间。",
     ),
     (re.compile(r"^Unknown code '(.*)' in (\w+)\.$"), "“{0}”不是{1}的有效代码。"),
+    (
+        re.compile(r"^Files of type (\S+) cannot be uploaded\. Allowed: (.*)\.$"),
+        "不能上传 {0} 类型的文件。允许的类型：{1}。",
+    ),
+    (re.compile(r"^The file is larger than the limit of (.*)\.$"), "文件超过了 {0} 的大小限制。"),
 ]
 _VOCAB_ZH = {
     "themes": "主题",

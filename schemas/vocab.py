@@ -21,6 +21,7 @@ KINDS: Vocab = {
 STATUSES: Vocab = {
     "draft": ("草稿", "Draft"),
     "submitted": ("待审核", "Submitted"),
+    "changes_requested": ("待修改", "Changes requested"),
     "published": ("已发布", "Published"),
     "rejected": ("已退回", "Rejected"),
     "withdrawn": ("已撤回", "Withdrawn"),
@@ -170,6 +171,27 @@ ORG_TYPES: Vocab = {
     "third_party": ("第三方机构", "Third-party body"),
 }
 
+PARTNER_STATUSES: Vocab = {
+    "applied": ("申请中", "Applied"),
+    "verified": ("已认证", "Verified"),
+    "rejected": ("未通过", "Not verified"),
+    "suspended": ("已暂停", "Suspended"),
+}
+
+MEMBER_ROLES: Vocab = {
+    "member": ("成员", "Member"),
+    "admin": ("管理员", "Admin"),
+}
+
+JOB_STATES: Vocab = {
+    "queued": ("排队中", "Queued"),
+    "running": ("运行中", "Running"),
+    "done": ("已完成", "Done"),
+    "done_with_errors": ("完成但有错误", "Done with errors"),
+    "failed": ("失败", "Failed"),
+    "cancelled": ("已取消", "Cancelled"),
+}
+
 OPEN_MODES: Vocab = {
     "download": ("文件下载", "File download"),
     "api": ("接口调用", "API"),
@@ -275,6 +297,9 @@ VOCABS: dict[str, Vocab] = {
     "annotation_type": ANNOTATION_TYPES,
     "annotation_method": ANNOTATION_METHODS,
     "org_type": ORG_TYPES,
+    "partner_status": PARTNER_STATUSES,
+    "member_role": MEMBER_ROLES,
+    "job_state": JOB_STATES,
     "open_mode": OPEN_MODES,
     "license": LICENSES,
     "language": LANGUAGES,

@@ -14,9 +14,13 @@ from web import create_app
 
 
 @contextmanager
-def serve(instance: Path, load=None):  # noqa: ANN001
-    """Start the app on 127.0.0.1 at a free port; ``load(cat)`` fills the catalog first."""
-    app = create_app({"instance_path": instance})
+def serve(instance: Path, load=None, **settings: object):  # noqa: ANN001
+    """Start the app on 127.0.0.1 at a free port; ``load(cat)`` fills the catalog first.
+
+    ``settings`` override the catalog's settings, e.g. ``smtp_host``/``smtp_port`` of the
+    test's SMTP server (``tests/mailserver.py``), ``upload_max_bytes`` or
+    ``extra={"rate_limits": {...}}``."""
+    app = create_app({"instance_path": instance, **settings})
     cat = app.extensions["catalog"]
     cat.migrate()
     cat.create_index_if_missing()

@@ -22,8 +22,11 @@ def demo_cat(tmp_path_factory):
 
 
 def _text(doc: dict) -> str:
-    return normalize(" ".join(str(doc.get(k) or "") for k in
-                              ("title", "title_en", "description", "description_en")))
+    return normalize(
+        " ".join(
+            str(doc.get(k) or "") for k in ("title", "title_en", "description", "description_en")
+        )
+    )
 
 
 @pytest.mark.parametrize("query", ["交通", "医疗", "保定", "object detection", "公交", "语音"])

@@ -34,4 +34,7 @@ def test_pages_serve_with_notice_until_rebuild(tmp_path, damage):
         assert rebuild_index(cat) == 17
         body = requests.get(f"{url}/api/v1/datasets", params={"q": "交通"}, timeout=10).json()
         assert body["total"] >= 14
-        assert "检索服务暂时不可用" not in requests.get(f"{url}/search", params={"q": "交通"}, timeout=10).text
+        assert (
+            "检索服务暂时不可用"
+            not in requests.get(f"{url}/search", params={"q": "交通"}, timeout=10).text
+        )

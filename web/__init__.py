@@ -1,4 +1,4 @@
-"""Flask application factory: pages, JSON API, language switch."""
+"""Flask application factory: pages, JSON API, accounts, partner and curation workflows."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFProtect
 from catalog.config import load_settings
 from catalog.context import open_catalog
 from web.i18n import ensure_compiled, register_filters
+from web.logins import login_manager
+from web.ratelimit import RateLimiter
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -40,19 +42,42 @@ def create_app(overrides: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         JSON_AS_ASCII=False,
+        # room for a form with several files; each file is checked against the real limit
+        # (settings.upload_max_bytes) by the upload service, which says which one is too big
+        MAX_CONTENT_LENGTH=settings.upload_max_bytes * 8 + 4 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=2 * 1024 * 1024,
     )
     app.json.ensure_ascii = False
     cat = open_catalog(settings)
     app.extensions["catalog"] = cat
     ensure_compiled()
+
+    # first of all request hooks (CSRF's check included), so error pages have the catalog
+    @app.before_request
+    def _remember_language() -> None:
+        g.catalog = cat
+        lang = request.args.get("lang")
+        if lang in settings.locales:
+            session["lang"] = lang
+
     babel.init_app(app, locale_selector=_select_locale)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    app.extensions["rate_limiter"] = RateLimiter(settings.extra.get("rate_limits"))
     register_filters(app)
 
+    from web.account import bp as account_bp
     from web.api import bp as api_bp
+    from web.auth import bp as auth_bp
     from web.ckan_api import bp as ckan_api_bp
+    from web.curation import bp as curation_bp
+    from web.dashboard import bp as dashboard_bp
+    from web.editor import bp as editor_bp
+    from web.errors import register_error_pages
     from web.exports import bp as exports_bp
+    from web.openlist import bp as openlist_bp
     from web.pages import bp as pages_bp
+    from web.partners import bp as partners_bp
     from web.sitemap import bp as sitemap_bp
 
     app.register_blueprint(pages_bp)
@@ -60,14 +85,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(ckan_api_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(sitemap_bp)
+    for bp in (auth_bp, account_bp, partners_bp, editor_bp, curation_bp, openlist_bp, dashboard_bp):
+        app.register_blueprint(bp)
     csrf.exempt(api_bp)
     csrf.exempt(ckan_api_bp)
-
-    @app.before_request
-    def _remember_language() -> None:
-        lang = request.args.get("lang")
-        if lang in settings.locales:
-            session["lang"] = lang
-        g.catalog = cat
+    register_error_pages(app)
 
     return app

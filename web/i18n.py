@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from schemas import vocab
+from web.fieldnames import field_label
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 _ALLOWED_TAGS = sorted(
@@ -81,8 +82,28 @@ def filesize(n: int | None) -> str:
     return ""
 
 
+def vocab_options(name: str) -> list[tuple[str, str]]:
+    """(code, label) pairs of a vocabulary in the page's language, for selects and checks."""
+    table = vocab.regions() if name == "region" else vocab.VOCABS[name]
+    en = locale() == "en"
+    return [(code, pair[1] if en else pair[0]) for code, pair in table.items()]
+
+
+def when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (naive, UTC) as text, marked UTC when it shows the time of day."""
+    if not value:
+        return ""
+    return value.strftime(fmt) + (" UTC" if "%H" in fmt else "")
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
-        label=label, loc=localized, markdown=render_markdown, ts=from_timestamp, filesize=filesize
+        label=label,
+        loc=localized,
+        markdown=render_markdown,
+        ts=from_timestamp,
+        filesize=filesize,
+        when=when,
+        field_label=field_label,
     )
-    app.jinja_env.globals.update(current_locale=locale)
+    app.jinja_env.globals.update(current_locale=locale, vocab_options=vocab_options)

@@ -38,3 +38,12 @@ def catalog_info(modified: datetime | None) -> dict:
         "publisher_en": s.extra.get("publisher_name_en") or s.site_name_en,
         "modified": modified.isoformat() if modified else None,
     }
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """An address for e-mails and stored download links: ``extra.base_url`` when set (the
+    address people use behind a proxy), else the one this request came in on."""
+    from flask import url_for
+
+    base = g.catalog.settings.extra.get("base_url") or request.url_root
+    return base.rstrip("/") + url_for(endpoint, **values)

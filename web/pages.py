@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from catalog.errors import NotFound
 from catalog.quality import score_dataset
 from catalog.search import FACETS, BadQuery, SearchQuery, SearchUnavailable
+from catalog.services import authz, curation
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
-from catalog.services.authz import ANONYMOUS
+from web.logins import current_actor
 from web.searchargs import query_from_args
 
 bp = Blueprint("pages", __name__)
@@ -116,17 +117,24 @@ def search():
 
 @bp.route("/dataset/<ref>")
 def dataset(ref: str):
+    """A dataset as the visitor may see it: the public record, or for its editors and the
+    bureau also a draft or a submission, with the actions their role allows."""
     cat = g.catalog
+    actor = current_actor()
     try:
-        ds = dataset_service.get_dataset(cat, ANONYMOUS, ref)
+        ds = dataset_service.get_dataset(cat, actor, ref)
     except NotFound:
         abort(404)
-    dists = dataset_service.visible_distributions(ANONYMOUS, ds)
+    dists = dataset_service.visible_distributions(actor, ds)
     hidden = len(ds.distributions) - len(dists)
     try:
-        related = dataset_service.related_datasets(cat, ds)
+        related = dataset_service.related_datasets(cat, ds) if ds.status == "published" else []
     except SearchUnavailable:
         related = []
+    editor = authz.can_edit_dataset(actor, ds)
+    note = None
+    if editor and ds.status in ("changes_requested", "rejected"):
+        note = curation.last_note(cat, ds)[0]
     return render_template(
         "dataset.html",
         ds=ds,
@@ -134,6 +142,8 @@ def dataset(ref: str):
         hidden=hidden,
         quality=score_dataset(ds),
         related=related,
+        is_editor=editor,
+        review_note=note,
     )
 
 

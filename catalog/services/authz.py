@@ -1,11 +1,17 @@
-"""Who may do what. Every service checks here, so pages, APIs and the CLI cannot disagree."""
+"""Who may do what. Every service checks here, so pages, APIs and the CLI cannot disagree.
+
+Roles, lowest first: anonymous < registered user < partner member < partner admin (both per
+organization, from ``Membership``) < curator (the data bureau) < sysadmin. A member creates,
+edits and submits the organization's datasets; only an admin manages the organization's
+members and profile; curators review, publish and verify partners.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from catalog.errors import PermissionDenied
-from catalog.models import Dataset, User
+from catalog.models import Dataset, Organization, User
 
 ROLE_RANK = {"anonymous": 0, "user": 1, "curator": 3, "sysadmin": 4}
 
@@ -70,3 +76,33 @@ def require_create_dataset(actor: Actor, org_id: str | None) -> None:
 
 def require_curator(actor: Actor) -> None:
     require(actor.is_curator, "only the data bureau's curators may do this")
+
+
+def require_signed_in(actor: Actor) -> None:
+    require(actor.is_authenticated and actor.id is not None, "sign in first")
+
+
+def can_manage_organization(actor: Actor, org_id: str | None) -> bool:
+    """Members, roles and the profile of an organization: its admins and the bureau."""
+    return actor.is_curator or actor.admin_of(org_id)
+
+
+def require_org_admin(actor: Actor, org_id: str | None) -> None:
+    require(
+        can_manage_organization(actor, org_id),
+        "only an admin of the organization may do this",
+    )
+
+
+def may_contribute(org: Organization | None) -> bool:
+    """Whether an organization's members may add and submit datasets: a publisher the
+    bureau registered (no partner status) or a verified partner -- not an applicant, a
+    rejected or a suspended one."""
+    return org is None or org.partner_status in (None, "verified")
+
+
+def require_contributing(actor: Actor, org: Organization | None) -> None:
+    require(
+        actor.is_curator or may_contribute(org),
+        "the organization is not a verified data partner",
+    )

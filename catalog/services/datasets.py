@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from marshmallow import ValidationError
@@ -25,17 +26,29 @@ from catalog.services.authz import Actor
 from schemas.dataset import EDITABLE_FIELDS, DatasetPatchSchema, DatasetSchema
 
 # Allowed state changes: (from, to) -> who may make them.
+# ``changes_requested``: the curator sends a submission back with a note saying what to fix;
+# the partner edits it (it is theirs again, like a draft) and submits it once more.
+# ``rejected`` is a refusal with a reason; the partner may still rework it (draft) or argue
+# (submit again).
 TRANSITIONS = {
     ("draft", "submitted"): "editor",
     ("rejected", "submitted"): "editor",
+    ("changes_requested", "submitted"): "editor",
     ("submitted", "published"): "curator",
     ("submitted", "rejected"): "curator",
+    ("submitted", "changes_requested"): "curator",
     ("submitted", "draft"): "editor",
     ("rejected", "draft"): "editor",
+    ("changes_requested", "draft"): "editor",
     ("draft", "published"): "curator",
     ("published", "withdrawn"): "editor",
     ("withdrawn", "published"): "curator",
 }
+# A curator's decision that sends a dataset back must say why: the partner acts on it.
+NOTE_REQUIRED = frozenset({"changes_requested", "rejected"})
+# While the bureau reviews a submission, only curators change it (the partner takes it back
+# to draft first), so what is approved is what was reviewed.
+LOCKED_FOR_EDITORS = frozenset({"submitted"})
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
 
@@ -120,6 +133,24 @@ def finish_change(session: Session, ds: Dataset, actor: Actor) -> None:
     _finish(None, session, ds, actor)
 
 
+def _attach_files(
+    session: Session, actor: Actor, dataset_id: str | None, values: dict, files: dict | None
+) -> None:
+    """Point distributions (by position) at uploaded files the actor may attach."""
+    if not files:
+        return
+    from catalog.services import uploads
+
+    dists = values.get("distributions")
+    if dists is None:
+        raise ValidationFailed({"distributions": ["Files need their distributions."]})
+    allowed = uploads.attachable_keys(session, actor, dataset_id, set(files.values()))
+    for position, key in files.items():
+        authz.require(key in allowed, "not allowed to attach this file")
+        if 0 <= position < len(dists):
+            dists[position]["stored_file"] = key
+
+
 def create_dataset(
     cat,
     actor: Actor,
@@ -127,12 +158,18 @@ def create_dataset(
     *,
     status: str = "draft",
     provenance: dict | None = None,  # noqa: ANN001
+    files: dict[int, str] | None = None,
 ) -> Dataset:
-    """Validate and store a new dataset; curators (and trusted harvests) may publish at once."""
+    """Validate and store a new dataset; curators (and trusted harvests) may publish at once.
+
+    ``files`` maps distribution positions to uploaded files (``uploads.store``) to attach.
+    """
     values = load_input(data)
     with cat.session() as s:
         org = _resolve_org(s, values.get("organization"))
         authz.require_create_dataset(actor, org.id if org else None)
+        authz.require_contributing(actor, org)
+        _attach_files(s, actor, None, values, files)
         if status == "published":
             authz.require_curator(actor)
         if values.get("name"):
@@ -159,12 +196,23 @@ def user_owner(actor: Actor) -> str:
     return f"user:{actor.id or 'system'}"
 
 
-def update_dataset(cat, actor: Actor, ref: str, patch: dict, note: str | None = None) -> Dataset:  # noqa: ANN001
+def update_dataset(
+    cat,  # noqa: ANN001
+    actor: Actor,
+    ref: str,
+    patch: dict,
+    note: str | None = None,
+    *,
+    files: dict[int, str] | None = None,
+) -> Dataset:
     values = load_input(patch, partial=True)
     edited = sorted(values)
     with cat.session() as s:
         ds = _get(s, ref)
         authz.require(authz.can_edit_dataset(actor, ds), "not allowed to edit this dataset")
+        if ds.status in LOCKED_FOR_EDITORS and not actor.is_curator:
+            raise Conflict("the dataset is under review: take it back to draft to change it")
+        _attach_files(s, actor, ds.id, values, files)
         if "organization" in values:
             org = _resolve_org(s, values["organization"])
             if org and org.id != ds.organization_id:
@@ -304,6 +352,7 @@ def write_harvested(
     status: str,
     provenance: dict,
     audit_data: dict,
+    finish: Callable[[Session, Dataset, Actor], None] | None = None,
 ) -> tuple[Dataset, list[str]]:
     """Create or update a dataset from a harvested record, field by field, inside the
     harvest's own transaction (the harvest commits per batch, not per record).
@@ -313,6 +362,8 @@ def write_harvested(
     (``user:`` provenance), and it is this source's, or nobody's (the value is empty or its
     source stopped feeding the dataset). A field the source no longer gives goes back to its
     default. Returns the dataset and the fields that changed (empty: nothing to do).
+    ``finish`` closes an update in place of :func:`finish_change` (a harvest batch closes
+    its changes together).
     """
     values = {k: _naive_utc(v) for k, v in values.items()}
     if dataset is None:
@@ -371,7 +422,7 @@ def write_harvested(
             ds.id,
             data={**audit_data, "fields": changed},
         )
-        finish_change(session, ds, actor)
+        (finish or finish_change)(session, ds, actor)
     return ds, changed
 
 
@@ -422,6 +473,10 @@ def change_status(cat, actor: Actor, ref: str, to: str, note: str | None = None)
             authz.require_curator(actor)
         else:
             authz.require(authz.can_edit_dataset(actor, ds), "not allowed to change this dataset")
+            if to == "submitted":
+                authz.require_contributing(actor, ds.organization)
+        if to in NOTE_REQUIRED and not (note or "").strip():
+            raise ValidationFailed({"note": ["Give a reason."]})
         before = ds.status
         ds.status = to
         ds.status_note = note
@@ -439,6 +494,9 @@ def publish_dataset(cat, actor: Actor, ref: str, note: str | None = None) -> Dat
 
 
 def withdraw_dataset(cat, actor: Actor, ref: str, reason: str) -> Dataset:  # noqa: ANN001
+    """Take a published dataset off the catalog; its page stays and says why."""
+    if not (reason or "").strip():
+        raise ValidationFailed({"note": ["Give a reason."]})
     return change_status(cat, actor, ref, "withdrawn", reason)
 
 

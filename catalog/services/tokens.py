@@ -57,3 +57,14 @@ def revoke_token(cat, actor: Actor, token_id: int) -> None:  # noqa: ANN001
             raise NotFound("token not found")
         tok.revoked_at = utcnow()
         audit.record(s, actor, "token.revoke", "user", tok.user_id, data={"token": tok.id})
+
+
+def list_tokens(cat, actor: Actor) -> list[ApiToken]:  # noqa: ANN001
+    """The actor's tokens, newest first (revoked ones too, marked); never the token itself."""
+    authz.require(actor.is_authenticated and actor.id is not None, "sign in to see your tokens")
+    with cat.session() as s:
+        return list(
+            s.execute(
+                select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.id.desc())
+            ).scalars()
+        )

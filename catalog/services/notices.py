@@ -1,0 +1,114 @@
+"""The texts of the catalog's e-mails, in Chinese then English.
+
+An e-mail goes to someone whose page language we may not know (an invited person has no
+account yet), so each carries both languages, Chinese first as on the pages. Links are made
+by the caller (the web knows the site's address); the services decide who is told what.
+"""
+
+from __future__ import annotations
+
+from catalog.services.mail import Message
+
+_SEP = "\n\n---\n\n"
+
+
+def _msg(
+    to: list[str] | tuple[str, ...], subject_zh: str, subject_en: str, zh: str, en: str
+) -> Message:
+    return Message(tuple(to), f"{subject_zh} / {subject_en}", zh.strip() + _SEP + en.strip() + "\n")
+
+
+def password_reset(site: str, to: str, link: str, hours: int) -> Message:
+    return _msg(
+        [to],
+        f"{site}：重置密码",
+        "Reset your password",
+        f"""
+您（或他人）请求重置在{site}的账号密码。请在 {hours} 小时内打开以下链接设置新密码：
+
+{link}
+
+如果不是您本人操作，请忽略本邮件，您的密码不会改变。""",
+        f"""
+Someone (probably you) asked to reset the password of your account. Open this link within
+{hours} hours to choose a new password:
+
+{link}
+
+If it was not you, ignore this message: your password stays as it is.""",
+    )
+
+
+def partner_applied(to: list[str], org_title: str, link: str) -> Message:
+    return _msg(
+        to,
+        f"新的数据合伙人申请：{org_title}",
+        f"New data-partner application: {org_title}",
+        f"{org_title} 提交了数据合伙人申请，请审核：\n\n{link}",
+        f"{org_title} applied to become a data partner. Review the application:\n\n{link}",
+    )
+
+
+def partner_decision(
+    to: list[str], org_title: str, status: str, note: str | None, link: str
+) -> Message:
+    zh_word = {"verified": "已通过认证", "rejected": "未通过认证", "suspended": "已被暂停"}[status]
+    en_word = {"verified": "verified", "rejected": "not verified", "suspended": "suspended"}[status]
+    reason_zh = f"\n\n说明：{note}" if note else ""
+    reason_en = f"\n\nNote: {note}" if note else ""
+    return _msg(
+        to,
+        f"数据合伙人申请结果：{org_title}{zh_word}",
+        f"Data-partner application: {org_title} {en_word}",
+        f"数据局已审核 {org_title} 的数据合伙人申请：{zh_word}。{reason_zh}\n\n详情：{link}",
+        f"The data bureau reviewed the data-partner application of {org_title}: "
+        f"{en_word}.{reason_en}\n\nDetails: {link}",
+    )
+
+
+def dataset_decision(
+    to: list[str], title: str, status: str, note: str | None, link: str
+) -> Message:
+    zh_word = {
+        "published": "已发布",
+        "changes_requested": "需要修改",
+        "rejected": "未通过审核",
+    }[status]
+    en_word = {
+        "published": "published",
+        "changes_requested": "changes requested",
+        "rejected": "rejected",
+    }[status]
+    reason_zh = f"\n\n审核意见：{note}" if note else ""
+    reason_en = f"\n\nReviewer's note: {note}" if note else ""
+    return _msg(
+        to,
+        f"数据集审核结果：{title}（{zh_word}）",
+        f"Dataset review: {title} ({en_word})",
+        f"您提交的数据集“{title}”审核结果：{zh_word}。{reason_zh}\n\n{link}",
+        f'Your dataset "{title}" was reviewed: {en_word}.{reason_en}\n\n{link}',
+    )
+
+
+def invitation(to: str, org_title: str, inviter: str, role: str, link: str, days: int) -> Message:
+    role_zh = "管理员" if role == "admin" else "成员"
+    return _msg(
+        [to],
+        f"邀请您加入 {org_title}",
+        f"Invitation to join {org_title}",
+        f"{inviter} 邀请您以{role_zh}身份加入 {org_title}。请在 {days} 天内打开以下链接，"
+        f"用本邮箱注册或登录后接受邀请：\n\n{link}",
+        f"{inviter} invited you to join {org_title} as {role}. Within {days} days, open this "
+        f"link, register or sign in with this e-mail address and accept:\n\n{link}",
+    )
+
+
+def member_added(to: str, org_title: str, inviter: str, role: str, link: str) -> Message:
+    role_zh = "管理员" if role == "admin" else "成员"
+    return _msg(
+        [to],
+        f"您已加入 {org_title}",
+        f"You were added to {org_title}",
+        f"{inviter} 已将您以{role_zh}身份加入 {org_title}。\n\n{link}",
+        f"{inviter} added you to {org_title} as {role}.\n\n{link}",
+    )

@@ -1,0 +1,434 @@
+"""The open list (开放清单): the curators' working copy, numbered versions, diffs, exports.
+
+Curators edit a working copy (``OpenListEntry`` rows with ``version_id`` NULL): add items by
+hand or from a catalog dataset, change and remove them. Publishing freezes a copy of the
+working list as the next numbered ``OpenListVersion``; published versions never change, so
+any two can be compared (added, removed, changed, keyed by 资源代码) and each exported as
+CSV, XLSX or JSON. Every change is an audit event. The public sees published versions only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+from marshmallow import ValidationError
+from sqlalchemy import func, or_, select
+
+from catalog.errors import NotFound, ValidationFailed
+from catalog.models import Dataset, OpenListEntry, OpenListVersion, utcnow
+from catalog.services import audit, authz
+from catalog.services.authz import Actor
+from catalog.services.datasets import _get as _get_dataset
+from catalog.services.records import row_to_dict
+from schemas import vocab
+from schemas.openlist import COLUMNS_ZH, OpenListEntrySchema
+
+FIELDS = tuple(COLUMNS_ZH)
+WORKING = "working"
+FILTERS = ("openness", "domain", "department", "q")
+
+
+@dataclass(frozen=True)
+class Export:
+    body: bytes
+    mimetype: str
+    filename: str
+
+
+def _entry_dict(e: OpenListEntry, dataset_name: str | None = None) -> dict:
+    d = {k: getattr(e, k) for k in FIELDS}
+    d["data_formats"] = list(e.data_formats or [])
+    d["id"] = e.id
+    d["dataset_id"] = e.dataset_id
+    d["dataset"] = dataset_name
+    return d
+
+
+def _load(s, data: dict) -> tuple[dict, str | None]:  # noqa: ANN001
+    """Validate an item; returns the values and the linked dataset's id."""
+    clean = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            value = value.strip() or None
+        clean[key] = value
+    try:
+        values = OpenListEntrySchema().load({k: v for k, v in clean.items() if v is not None})
+    except ValidationError as exc:
+        raise ValidationFailed(exc.messages) from None
+    ref = values.pop("dataset", None)
+    dataset_id = None
+    if ref:
+        row = s.execute(
+            select(Dataset.id).where(or_(Dataset.id == ref, Dataset.name == ref))
+        ).first()
+        if row is None:
+            raise ValidationFailed({"dataset": ["Unknown dataset."]})
+        dataset_id = row[0]
+    for key in FIELDS:
+        values.setdefault(key, [] if key == "data_formats" else None)
+    return values, dataset_id
+
+
+def _code_taken(s, code: str, except_id: int | None = None) -> bool:  # noqa: ANN001
+    q = select(OpenListEntry.id).where(
+        OpenListEntry.version_id.is_(None), OpenListEntry.resource_code == code
+    )
+    if except_id is not None:
+        q = q.where(OpenListEntry.id != except_id)
+    return s.execute(q).first() is not None
+
+
+def _working_rows(s) -> list[tuple[OpenListEntry, str | None]]:  # noqa: ANN001
+    return list(
+        s.execute(
+            select(OpenListEntry, Dataset.name)
+            .outerjoin(Dataset, Dataset.id == OpenListEntry.dataset_id)
+            .where(OpenListEntry.version_id.is_(None))
+            .order_by(OpenListEntry.resource_code, OpenListEntry.id)
+        ).all()
+    )
+
+
+def working_entries(cat, actor: Actor) -> list[dict]:  # noqa: ANN001
+    authz.require_curator(actor)
+    with cat.session() as s:
+        return [_entry_dict(e, n) for e, n in _working_rows(s)]
+
+
+def add_entry(cat, actor: Actor, data: dict) -> dict:  # noqa: ANN001
+    authz.require_curator(actor)
+    with cat.session() as s:
+        values, dataset_id = _load(s, data)
+        if _code_taken(s, values["resource_code"]):
+            raise ValidationFailed(
+                {"resource_code": ["This resource code is already on the list."]}
+            )
+        entry = OpenListEntry(version_id=None, dataset_id=dataset_id, **values)
+        s.add(entry)
+        s.flush()
+        audit.record(
+            s,
+            actor,
+            "openlist.add",
+            "openlist",
+            entry.id,
+            data={"resource_code": entry.resource_code},
+        )
+        return _entry_dict(entry)
+
+
+def entry_from_dataset(cat, ref: str) -> dict:  # noqa: ANN001
+    """An item filled in from a catalog dataset's open-list fields (for the form)."""
+    with cat.session() as s:
+        ds = _get_dataset(s, ref)
+        domain = ds.domain or (vocab.label("theme", ds.themes[0], "zh") if ds.themes else None)
+        return {
+            "resource_code": ds.resource_code or ds.name,
+            "title": ds.title,
+            "source_department": ds.source_department
+            or (ds.organization.title if ds.organization else None),
+            "domain": domain,
+            "openness": ds.access_rights,
+            "open_mode": ds.open_mode,
+            "frequency": ds.frequency,
+            "data_formats": list(ds.data_formats or [])
+            or sorted({(d.format or "").upper() for d in ds.distributions if d.format}),
+            "dataset": ds.name,
+        }
+
+
+def add_from_dataset(cat, actor: Actor, ref: str) -> dict:  # noqa: ANN001
+    authz.require_curator(actor)
+    return add_entry(cat, actor, entry_from_dataset(cat, ref))
+
+
+def _working_entry(s, entry_id: int) -> OpenListEntry:  # noqa: ANN001
+    entry = s.get(OpenListEntry, entry_id)
+    if entry is None or entry.version_id is not None:
+        raise NotFound(f"open list item {entry_id} not found")
+    return entry
+
+
+def get_working_entry(cat, actor: Actor, entry_id: int) -> dict:  # noqa: ANN001
+    authz.require_curator(actor)
+    with cat.session() as s:
+        entry = _working_entry(s, entry_id)
+        name = (
+            s.execute(select(Dataset.name).where(Dataset.id == entry.dataset_id)).scalar()
+            if entry.dataset_id
+            else None
+        )
+        return _entry_dict(entry, name)
+
+
+def update_entry(cat, actor: Actor, entry_id: int, data: dict) -> dict:  # noqa: ANN001
+    authz.require_curator(actor)
+    with cat.session() as s:
+        entry = _working_entry(s, entry_id)
+        values, dataset_id = _load(s, data)
+        if _code_taken(s, values["resource_code"], except_id=entry.id):
+            raise ValidationFailed(
+                {"resource_code": ["This resource code is already on the list."]}
+            )
+        before = _entry_dict(entry)
+        for key, value in values.items():
+            setattr(entry, key, value)
+        entry.dataset_id = dataset_id
+        changed = sorted(k for k in FIELDS if before[k] != getattr(entry, k))
+        audit.record(
+            s,
+            actor,
+            "openlist.update",
+            "openlist",
+            entry.id,
+            data={"resource_code": entry.resource_code, "fields": changed},
+        )
+        return _entry_dict(entry)
+
+
+def remove_entry(cat, actor: Actor, entry_id: int) -> None:  # noqa: ANN001
+    authz.require_curator(actor)
+    with cat.session() as s:
+        entry = _working_entry(s, entry_id)
+        audit.record(
+            s,
+            actor,
+            "openlist.remove",
+            "openlist",
+            entry.id,
+            data={"resource_code": entry.resource_code},
+        )
+        s.delete(entry)
+
+
+def publish(cat, actor: Actor, note: str | None = None) -> dict:  # noqa: ANN001
+    """Freeze the working list as the next numbered version."""
+    authz.require_curator(actor)
+    with cat.session() as s:
+        rows = _working_rows(s)
+        if not rows:
+            raise ValidationFailed({"entries": ["The working list is empty."]})
+        number = (s.execute(select(func.max(OpenListVersion.number))).scalar() or 0) + 1
+        version = OpenListVersion(
+            number=number,
+            note=(note or "").strip() or None,
+            published_by=actor.id,
+            published_at=utcnow(),
+        )
+        s.add(version)
+        s.flush()
+        for e, _name in rows:
+            s.add(
+                OpenListEntry(
+                    version_id=version.id,
+                    dataset_id=e.dataset_id,
+                    **{k: getattr(e, k) for k in FIELDS},
+                )
+            )
+        audit.record(
+            s,
+            actor,
+            "openlist.publish",
+            "openlist",
+            f"v{number}",
+            note=version.note,
+            data={"number": number, "entries": len(rows)},
+        )
+        out = row_to_dict(version)
+        out["entry_count"] = len(rows)
+        return out
+
+
+# -- reading published versions ------------------------------------------------------------
+def _version(s, number: int | str) -> OpenListVersion:  # noqa: ANN001
+    if number == "latest":
+        q = select(OpenListVersion).order_by(OpenListVersion.number.desc()).limit(1)
+    else:
+        try:
+            n = int(number)
+        except (TypeError, ValueError):
+            raise NotFound(f"open list version {number!r} not found") from None
+        q = select(OpenListVersion).where(OpenListVersion.number == n)
+    v = s.execute(q).scalar_one_or_none()
+    if v is None:
+        raise NotFound(f"open list version {number} not found")
+    return v
+
+
+def versions(cat) -> list[dict]:  # noqa: ANN001
+    """Published versions, newest first, with entry counts (public)."""
+    with cat.session() as s:
+        counts = dict(
+            s.execute(
+                select(OpenListEntry.version_id, func.count())
+                .where(OpenListEntry.version_id.is_not(None))
+                .group_by(OpenListEntry.version_id)
+            ).all()
+        )
+        out = []
+        for v in s.execute(
+            select(OpenListVersion).order_by(OpenListVersion.number.desc())
+        ).scalars():
+            d = row_to_dict(v)
+            d.pop("published_by", None)
+            d["published_at"] = v.published_at
+            d["entry_count"] = counts.get(v.id, 0)
+            out.append(d)
+        return out
+
+
+def version_entries(cat, actor: Actor, number: int | str) -> tuple[dict | None, list[dict]]:  # noqa: ANN001
+    """(version, entries) of a published version, or of the working copy for curators."""
+    with cat.session() as s:
+        if number == WORKING:
+            authz.require_curator(actor)
+            return None, [_entry_dict(e, n) for e, n in _working_rows(s)]
+        v = _version(s, number)
+        rows = s.execute(
+            select(OpenListEntry, Dataset.name)
+            .outerjoin(Dataset, Dataset.id == OpenListEntry.dataset_id)
+            .where(OpenListEntry.version_id == v.id)
+            .order_by(OpenListEntry.resource_code, OpenListEntry.id)
+        ).all()
+        d = row_to_dict(v)
+        d.pop("published_by", None)
+        d["published_at"] = v.published_at
+        d["entry_count"] = len(rows)
+        return d, [_entry_dict(e, n) for e, n in rows]
+
+
+def filter_entries(entries: list[dict], filters: dict[str, str]) -> list[dict]:
+    """The public page's filters: openness, domain, department (exact), q (any text)."""
+    out = entries
+    if filters.get("openness"):
+        out = [e for e in out if e["openness"] == filters["openness"]]
+    if filters.get("domain"):
+        out = [e for e in out if (e["domain"] or "") == filters["domain"]]
+    if filters.get("department"):
+        out = [e for e in out if (e["source_department"] or "") == filters["department"]]
+    q = (filters.get("q") or "").strip().lower()
+    if q:
+        out = [
+            e
+            for e in out
+            if q
+            in " ".join(
+                str(e[k] or "") for k in ("resource_code", "title", "source_department", "domain")
+            ).lower()
+        ]
+    return out
+
+
+def facet_values(entries: list[dict]) -> dict[str, list[tuple[str, int]]]:
+    """Values the filters can take in this version, with counts, most common first."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for name, key in (
+        ("openness", "openness"),
+        ("domain", "domain"),
+        ("department", "source_department"),
+    ):
+        counts: dict[str, int] = {}
+        for e in entries:
+            if e[key]:
+                counts[e[key]] = counts.get(e[key], 0) + 1
+        out[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return out
+
+
+def diff(cat, actor: Actor, old: int | str, new: int | str) -> dict:  # noqa: ANN001
+    """What changed from ``old`` to ``new`` (numbers, ``latest`` or, for curators, the
+    working copy), keyed by 资源代码."""
+    v_old, a = version_entries(cat, actor, old)
+    v_new, b = version_entries(cat, actor, new)
+    before = {e["resource_code"]: e for e in a}
+    after = {e["resource_code"]: e for e in b}
+    changed = []
+    for code in sorted(before.keys() & after.keys()):
+        fields = {
+            k: (before[code][k], after[code][k])
+            for k in FIELDS
+            if before[code][k] != after[code][k]
+        }
+        if fields:
+            changed.append(
+                {"resource_code": code, "title": after[code]["title"], "changes": fields}
+            )
+    return {
+        "from": v_old,
+        "to": v_new,
+        "added": [after[c] for c in sorted(after.keys() - before.keys())],
+        "removed": [before[c] for c in sorted(before.keys() - after.keys())],
+        "changed": changed,
+    }
+
+
+# -- exports ------------------------------------------------------------------------------
+def _cell(entry: dict, key: str) -> str:
+    value = entry.get(key)
+    if key == "openness":
+        return vocab.label("openness", value, "zh")
+    if key == "open_mode":
+        return vocab.label("open_mode", value, "zh")
+    if key == "frequency":
+        return vocab.label("frequency", value, "zh")
+    if key == "data_formats":
+        return ", ".join(value or [])
+    return value or ""
+
+
+def table_rows(entries: list[dict]) -> list[list[str]]:
+    """The list as a Chinese table (what the spreadsheet exports hold), header first."""
+    return [list(COLUMNS_ZH.values())] + [[_cell(e, k) for k in FIELDS] for e in entries]
+
+
+def export(cat, number: int | str, fmt: str) -> Export:  # noqa: ANN001
+    """A published version as ``csv`` (UTF-8 with BOM, so Excel reads the Chinese), ``xlsx``
+    or ``json`` (codes and labels both, for machines)."""
+    from catalog.services.authz import ANONYMOUS
+
+    version, entries = version_entries(cat, ANONYMOUS, number)
+    base = f"openlist-v{version['number']}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerows(table_rows(entries))
+        return Export(buf.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", base + ".csv")
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = f"开放清单 v{version['number']}"
+        for row in table_rows(entries):
+            ws.append(row)
+        ws.freeze_panes = "A2"
+        out = io.BytesIO()
+        wb.save(out)
+        return Export(
+            out.getvalue(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            base + ".xlsx",
+        )
+    if fmt == "json":
+        body = {
+            "version": {
+                "number": version["number"],
+                "published_at": version["published_at"].isoformat(),
+                "note": version.get("note"),
+                "entry_count": version["entry_count"],
+            },
+            "columns": COLUMNS_ZH,
+            "entries": [
+                {
+                    **{k: e[k] for k in FIELDS},
+                    "openness_label": _cell(e, "openness"),
+                    "dataset": e["dataset"],
+                }
+                for e in entries
+            ],
+        }
+        data = json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
+        return Export(data, "application/json", base + ".json")
+    raise NotFound(f"unknown export format {fmt!r}")

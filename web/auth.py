@@ -1,0 +1,157 @@
+"""Sign in, sign out, registration and password reset pages.
+
+Failed sign-ins, registrations and reset requests are rate limited per client address
+(``web.ratelimit``); a limited form answers 429 and says so in the page's language.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import flash as flash_message
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from catalog.errors import ValidationFailed
+from catalog.services import accounts, users
+from web.forms import client_address, field_errors, limiter, safe_next, values_of
+from web.links import absolute_url
+from web.logins import SessionUser
+
+bp = Blueprint("auth", __name__)
+
+
+def _limited(bucket: str, template: str, values: dict):  # noqa: ANN202
+    message = _("Too many attempts from your address. Please wait a few minutes and try again.")
+    return render_template(template, values=values, errors={}, form_error=message), 429
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(request.args.get("next")))
+    values = values_of(request.form) if request.method == "POST" else {}
+    values.pop("password", None)
+    if request.method == "GET":
+        return render_template("auth/login.html", values={"next": request.args.get("next", "")})
+    key = client_address()
+    if limiter().blocked("login", key):
+        return _limited("login", "auth/login.html", values)
+    user = users.authenticate(
+        g.catalog, request.form.get("email", ""), request.form.get("password", "")
+    )
+    if user is None:
+        limiter().hit("login", key)
+        return (
+            render_template(
+                "auth/login.html",
+                values=values,
+                errors={},
+                form_error=_("Wrong e-mail address or password."),
+            ),
+            401,
+        )
+    login_user(SessionUser(user))
+    flash_message(_("Welcome, %(name)s.", name=user.name), "success")
+    return redirect(safe_next(request.form.get("next"), "account.show"))
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash_message(_("You have signed out."), "info")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if request.method == "GET":
+        return render_template(
+            "auth/register.html",
+            values={"email": request.args.get("email", ""), "next": request.args.get("next", "")},
+        )
+    values = values_of(request.form)
+    for secret in ("password", "password_confirm"):
+        values.pop(secret, None)
+    key = client_address()
+    if limiter().blocked("register", key):
+        return _limited("register", "auth/register.html", values)
+    limiter().hit("register", key)
+    form = request.form
+    try:
+        user = accounts.register(
+            g.catalog,
+            form.get("email", ""),
+            form.get("name", "").strip(),
+            form.get("password", ""),
+            form.get("password_confirm", ""),
+        )
+    except ValidationFailed as exc:
+        return render_template("auth/register.html", values=values, errors=field_errors(exc)), 422
+    login_user(SessionUser(users.get_user(g.catalog, user.id)))
+    flash_message(_("Your account is ready. Welcome, %(name)s.", name=user.name), "success")
+    return redirect(safe_next(form.get("next"), "account.show"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    if request.method == "GET":
+        return render_template("auth/forgot.html", values={})
+    values = values_of(request.form)
+    key = client_address()
+    if limiter().blocked("reset", key):
+        return _limited("reset", "auth/forgot.html", values)
+    limiter().hit("reset", key)
+    accounts.request_password_reset(
+        g.catalog,
+        request.form.get("email", ""),
+        lambda token: absolute_url("auth.reset_password", token=token),
+        address=key,
+    )
+    # the same answer whether or not the address has an account
+    return render_template("auth/forgot.html", values=values, sent=True)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if request.method == "GET":
+        valid = accounts.reset_token_valid(g.catalog, token)
+        return render_template("auth/reset.html", token=token, valid=valid, values={})
+    try:
+        accounts.reset_password(
+            g.catalog,
+            token,
+            request.form.get("password", ""),
+            request.form.get("password_confirm", ""),
+        )
+    except ValidationFailed as exc:
+        errors = field_errors(exc)
+        valid = "token" not in errors
+        return render_template(
+            "auth/reset.html", token=token, valid=valid, values={}, errors=errors
+        ), 422
+    logout_user()
+    flash_message(_("Your password has been changed. Sign in with the new one."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    from web.logins import current_actor
+
+    try:
+        accounts.change_password(
+            g.catalog,
+            current_actor(),
+            request.form.get("current_password", ""),
+            request.form.get("password", ""),
+            request.form.get("password_confirm", ""),
+        )
+    except ValidationFailed as exc:
+        from web.account import render_account
+
+        return render_account(password_errors=field_errors(exc)), 422
+    # the session's stamp follows the new password; other sessions of the account end
+    login_user(SessionUser(users.get_user(g.catalog, current_user.id)))
+    flash_message(_("Your password has been changed."), "success")
+    return redirect(url_for("account.show"))

@@ -1,0 +1,139 @@
+"""The data bureau's review pages: the queue of submissions and partner applications, the
+review of one dataset (what changed since the bureau last sent it back), the decision on a
+partner. Curators only; the services check again."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import flash as flash_message
+from flask_babel import gettext as _
+
+from catalog.errors import NotFound, ValidationFailed
+from catalog.quality import score_dataset
+from catalog.services import curation, datasets, organizations, partners, versions
+from schemas import vocab
+from web.forms import field_errors
+from web.i18n import locale
+from web.links import absolute_url
+from web.logins import curator_required, current_actor
+
+bp = Blueprint("curation", __name__, url_prefix="/curation")
+
+
+@bp.get("")
+@curator_required
+def queue():
+    actor = current_actor()
+    return render_template(
+        "curation/queue.html",
+        rows=curation.review_queue(g.catalog, actor),
+        applications=partners.pending_applications(g.catalog, actor),
+    )
+
+
+def _changes_since_review(ds) -> tuple[int | None, list]:  # noqa: ANN001
+    """What the partner changed since the bureau last decided on this dataset."""
+    rows = versions.list_versions(g.catalog, current_actor(), ds.id)
+    if len(rows) < 2:
+        return None, []
+    current = rows[0].number
+    decided = ("changes_requested", "rejected", "published")
+    base = None
+    for i in range(1, len(rows)):  # newest first: the snapshot the last decision made
+        older = rows[i + 1] if i + 1 < len(rows) else None
+        if rows[i].status in decided and (older is None or older.status != rows[i].status):
+            base = rows[i].number
+            break
+    if base is None:
+        return None, []
+    return base, versions.compare(g.catalog, current_actor(), ds.id, base, current)
+
+
+def _review_page(ds, errors: dict | None = None, note: str = "", status: int = 200):  # noqa: ANN001, ANN202
+    base, changes = _changes_since_review(ds)
+    return (
+        render_template(
+            "curation/review.html",
+            ds=ds,
+            quality=score_dataset(ds),
+            base=base,
+            changes=changes,
+            errors=errors or {},
+            note=note,
+            last_note=curation.last_note(g.catalog, ds)[0],
+        ),
+        status,
+    )
+
+
+@bp.route("/dataset/<ref>", methods=["GET", "POST"])
+@curator_required
+def review(ref: str):
+    try:
+        ds = datasets.get_dataset(g.catalog, current_actor(), ref)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        return _review_page(ds)
+    decision = request.form.get("decision", "")
+    note = request.form.get("note", "")
+    try:
+        ds, sent = curation.review(
+            g.catalog,
+            current_actor(),
+            ds.id,
+            decision,
+            note,
+            link=lambda name: absolute_url("pages.dataset", ref=name),
+        )
+    except ValidationFailed as exc:
+        return _review_page(ds, field_errors(exc), note, 422)
+    messages = {
+        "published": _("Published."),
+        "changes_requested": _("Sent back to the partner with your note."),
+        "rejected": _("Rejected with your reason."),
+    }
+    flash_message(
+        messages[decision] + ("" if sent else " " + _("The e-mail could not be sent.")), "success"
+    )
+    return redirect(url_for("curation.queue"))
+
+
+@bp.route("/partner/<ref>", methods=["GET", "POST"])
+@curator_required
+def partner(ref: str):
+    try:
+        org = organizations.get_organization(g.catalog, ref)
+    except NotFound:
+        abort(404)
+    errors: dict = {}
+    note = ""
+    if request.method == "POST":
+        note = request.form.get("note", "")
+        try:
+            org, sent = partners.decide(
+                g.catalog,
+                current_actor(),
+                org.name,
+                request.form.get("status", ""),
+                note,
+                link=lambda name: absolute_url("partners.organization", ref=name),
+            )
+        except ValidationFailed as exc:
+            errors = field_errors(exc)
+        else:
+            flash_message(
+                _(
+                    "Decision recorded: %(status)s.",
+                    status=vocab.label("partner_status", org.partner_status, locale()),
+                )
+                if sent
+                else _("Decision recorded, but the e-mail could not be sent."),
+                "success",
+            )
+            return redirect(url_for("curation.queue"))
+    rows, _invites = partners.members(g.catalog, current_actor(), org.name)
+    return (
+        render_template("curation/partner.html", org=org, members=rows, errors=errors, note=note),
+        422 if errors else 200,
+    )

@@ -1,0 +1,203 @@
+"""The open list (开放清单) pages: the public list with filters, any published version, the
+comparison of two versions and the exports; the curators' working copy and publishing."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import flash as flash_message
+from flask_babel import gettext as _
+
+from catalog.errors import NotFound, ValidationFailed
+from catalog.services import openlist
+from web.forms import field_errors, values_of
+from web.logins import curator_required, current_actor
+
+bp = Blueprint("openlist", __name__)
+
+ENTRY_FORM = (
+    "resource_code",
+    "title",
+    "source_department",
+    "domain",
+    "openness",
+    "open_mode",
+    "frequency",
+    "data_formats",
+    "dataset",
+)
+
+
+def _public_page(number: int | str):  # noqa: ANN202
+    versions = openlist.versions(g.catalog)
+    if not versions:
+        return render_template(
+            "openlist/public.html", version=None, versions=[], entries=[], shown=[]
+        )
+    try:
+        version, entries = openlist.version_entries(g.catalog, current_actor(), number)
+    except NotFound:
+        abort(404)
+    filters = {k: request.args.get(k, "").strip() for k in openlist.FILTERS}
+    shown = openlist.filter_entries(entries, filters)
+    previous = next((v["number"] for v in versions if v["number"] < version["number"]), None)
+    return render_template(
+        "openlist/public.html",
+        version=version,
+        versions=versions,
+        entries=entries,
+        shown=shown,
+        filters=filters,
+        facets=openlist.facet_values(entries),
+        previous=previous,
+        is_latest=version["number"] == versions[0]["number"],
+    )
+
+
+@bp.get("/openlist")
+def public():
+    return _public_page("latest")
+
+
+@bp.get("/openlist/v/<int:number>")
+def version(number: int):
+    return _public_page(number)
+
+
+@bp.get("/openlist/v/<version>.<any(csv, xlsx, json):fmt>")
+def export(version: str, fmt: str):
+    if version != "latest" and not version.isdigit():
+        abort(404)
+    try:
+        out = openlist.export(g.catalog, version, fmt)
+    except NotFound:
+        abort(404)
+    resp = Response(out.body, mimetype=out.mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
+    return resp
+
+
+def _version_arg(value: str | None) -> int | str:
+    if value in ("latest", openlist.WORKING):
+        return value
+    try:
+        return int(value or "")
+    except ValueError:
+        abort(400)
+
+
+@bp.get("/openlist/diff")
+def diff():
+    old = _version_arg(request.args.get("from"))
+    new = _version_arg(request.args.get("to"))
+    if openlist.WORKING in (old, new) and not current_actor().is_curator:
+        abort(404)
+    try:
+        result = openlist.diff(g.catalog, current_actor(), old, new)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "openlist/diff.html", diff=result, versions=openlist.versions(g.catalog), old=old, new=new
+    )
+
+
+# -- the curators' working copy ------------------------------------------------------------
+def _working_page(errors: dict | None = None, values: dict | None = None, status: int = 200):  # noqa: ANN202
+    actor = current_actor()
+    entries = openlist.working_entries(g.catalog, actor)
+    versions = openlist.versions(g.catalog)
+    pending = openlist.diff(g.catalog, actor, "latest", openlist.WORKING) if versions else None
+    return (
+        render_template(
+            "openlist/working.html",
+            entries=entries,
+            versions=versions,
+            pending=pending,
+            errors=errors or {},
+            values=values or {"openness": "unconditional"},
+        ),
+        status,
+    )
+
+
+def _entry_input(form) -> dict:  # noqa: ANN001
+    data = {k: form.get(k, "") for k in ENTRY_FORM}
+    data["data_formats"] = [
+        x.strip() for x in data["data_formats"].replace("，", ",").split(",") if x.strip()
+    ]
+    return data
+
+
+@bp.get("/curation/openlist")
+@curator_required
+def working():
+    return _working_page()
+
+
+@bp.post("/curation/openlist/add")
+@curator_required
+def add():
+    try:
+        if request.form.get("from_dataset"):
+            openlist.add_from_dataset(
+                g.catalog, current_actor(), request.form["from_dataset"].strip()
+            )
+        else:
+            openlist.add_entry(g.catalog, current_actor(), _entry_input(request.form))
+    except ValidationFailed as exc:
+        return _working_page(field_errors(exc), values_of(request.form), 422)
+    except NotFound:
+        return _working_page(
+            {"from_dataset": [_("No dataset has this name.")]}, values_of(request.form), 422
+        )
+    flash_message(_("Added to the working list."), "success")
+    return redirect(url_for("openlist.working"))
+
+
+@bp.route("/curation/openlist/<int:entry_id>/edit", methods=["GET", "POST"])
+@curator_required
+def edit(entry_id: int):
+    try:
+        entry = openlist.get_working_entry(g.catalog, current_actor(), entry_id)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        values = {k: entry.get(k) or "" for k in ENTRY_FORM}
+        values["data_formats"] = ", ".join(entry["data_formats"])
+        values["dataset"] = entry.get("dataset") or ""
+        return render_template("openlist/edit.html", entry=entry, values=values, errors={})
+    try:
+        openlist.update_entry(g.catalog, current_actor(), entry_id, _entry_input(request.form))
+    except ValidationFailed as exc:
+        return (
+            render_template(
+                "openlist/edit.html",
+                entry=entry,
+                values=values_of(request.form),
+                errors=field_errors(exc),
+            ),
+            422,
+        )
+    flash_message(_("The item was saved."), "success")
+    return redirect(url_for("openlist.working"))
+
+
+@bp.post("/curation/openlist/<int:entry_id>/remove")
+@curator_required
+def remove(entry_id: int):
+    try:
+        openlist.remove_entry(g.catalog, current_actor(), entry_id)
+    except NotFound:
+        abort(404)
+    flash_message(_("Removed from the working list."), "success")
+    return redirect(url_for("openlist.working"))
+
+
+@bp.post("/curation/openlist/publish")
+@curator_required
+def publish():
+    try:
+        v = openlist.publish(g.catalog, current_actor(), request.form.get("note"))
+    except ValidationFailed as exc:
+        return _working_page(field_errors(exc), status=422)
+    flash_message(_("Version %(n)s of the open list is published.", n=v["number"]), "success")
+    return redirect(url_for("openlist.version", number=v["number"]))
