@@ -38,3 +38,18 @@ def test_pages_serve_with_notice_until_rebuild(tmp_path, damage):
             "检索服务暂时不可用"
             not in requests.get(f"{url}/search", params={"q": "交通"}, timeout=10).text
         )
+
+
+def test_healthz_reports_database_and_search(tmp_path):
+    with serve(tmp_path, load_small_catalog) as (url, cat):
+        ok = requests.get(f"{url}/healthz", timeout=10)
+        assert ok.status_code == 200
+        assert ok.json() == {
+            "status": "ok",
+            "database": "ok",
+            "search": {"ok": True, "backend": "embedded"},
+        }
+        shutil.rmtree(cat.settings.index_path)
+        degraded = requests.get(f"{url}/healthz", timeout=10)
+        assert degraded.status_code == 200
+        assert degraded.json()["search"]["ok"] is False

@@ -75,6 +75,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.editor import bp as editor_bp
     from web.errors import register_error_pages
     from web.exports import bp as exports_bp
+    from web.health import bp as health_bp
     from web.openlist import bp as openlist_bp
     from web.pages import bp as pages_bp
     from web.partners import bp as partners_bp
@@ -85,6 +86,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(ckan_api_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(sitemap_bp)
+    app.register_blueprint(health_bp)
     for bp in (auth_bp, account_bp, partners_bp, editor_bp, curation_bp, openlist_bp, dashboard_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
