@@ -481,5 +481,36 @@ def worker(once: bool, poll: float, max_jobs: int | None) -> None:
     click.echo(f"worker {w.name} stopped after {n} jobs", err=True)
 
 
+# -- access requests -----------------------------------------------------------------------
+@main.group("access")
+def access_group() -> None:
+    """Access requests: reminders of overdue reviews, expiry of grants (run daily, e.g. cron)."""
+
+
+def _request_link(cat):  # noqa: ANN001, ANN202
+    base = (cat.settings.extra.get("base_url") or "").rstrip("/")
+    return lambda rid: f"{base}/access/request/{rid}"
+
+
+@access_group.command("remind")
+def access_remind() -> None:
+    """E-mail the reviewers of requests past their due date (at most once a day each)."""
+    from catalog.services import access
+
+    cat = _harvest_cat()
+    n = access.remind_overdue(cat, link=_request_link(cat))
+    click.echo(f"{n} reminders sent")
+
+
+@access_group.command("expire")
+def access_expire() -> None:
+    """Mark approved requests whose end date has passed as expired."""
+    from catalog.services import access
+
+    cat = _harvest_cat()
+    n = access.expire_due(cat, link=_request_link(cat))
+    click.echo(f"{n} grants expired")
+
+
 if __name__ == "__main__":
     main()

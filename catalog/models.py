@@ -329,6 +329,20 @@ class AccessRequest(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # issue 5: what is asked for, the commitments, the decision and the matchmaking record
+    distribution_ids: Mapped[list] = mapped_column(JSON, default=list)
+    fields_wanted: Mapped[str | None] = mapped_column(Text)
+    security_measures: Mapped[str | None] = mapped_column(Text)
+    accepted_conditions: Mapped[bool] = mapped_column(Boolean, default=False)
+    security_commitment: Mapped[bool] = mapped_column(Boolean, default=False)
+    attachment: Mapped[str | None] = mapped_column(String(300))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    holder_org_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AuditEvent(Base):

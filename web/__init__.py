@@ -66,6 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["rate_limiter"] = RateLimiter(settings.extra.get("rate_limits"))
     register_filters(app)
 
+    from web.access import bp as access_bp
     from web.account import bp as account_bp
     from web.api import bp as api_bp
     from web.auth import bp as auth_bp
@@ -87,7 +88,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(exports_bp)
     app.register_blueprint(sitemap_bp)
     app.register_blueprint(health_bp)
-    for bp in (auth_bp, account_bp, partners_bp, editor_bp, curation_bp, openlist_bp, dashboard_bp):
+    for bp in (
+        auth_bp,
+        account_bp,
+        partners_bp,
+        editor_bp,
+        curation_bp,
+        openlist_bp,
+        dashboard_bp,
+        access_bp,
+    ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
     csrf.exempt(ckan_api_bp)

@@ -23,6 +23,7 @@ from schemas import vocab
 from schemas.messages import localize_errors
 from web.apiauth import Unauthenticated, api_actor, require_token
 from web.conditional import conditional_json
+from web.downloads import signer
 from web.searchargs import query_from_args
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -138,7 +139,7 @@ def _index_changed_at() -> datetime | None:
 
 
 def _dataset_out(actor, ds) -> dict:  # noqa: ANN001
-    data = published.dataset_record(actor, ds)
+    data = published.dataset_record(actor, ds, signer(actor))
     org = data.get("organization")
     data["organization"] = (
         {k: org.get(k) for k in ("id", "name", "title", "title_en", "org_type")} if org else None

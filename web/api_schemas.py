@@ -250,6 +250,17 @@ class AccessRequestOut(Schema):
     due_date = fields.Date(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    distribution_ids = fields.List(fields.String())
+    fields_wanted = fields.String(allow_none=True)
+    security_measures = fields.String(allow_none=True)
+    accepted_conditions = fields.Boolean()
+    security_commitment = fields.Boolean()
+    attachment = fields.String(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    reviewer_id = fields.String(allow_none=True)
+    holder_org_id = fields.String(allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
+    reminded_at = fields.DateTime(allow_none=True)
 
 
 class AccessRequestPage(Schema):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import g, request
 
 from catalog.errors import CatalogError
+from catalog.services import access
 from catalog.services.authz import ANONYMOUS, Actor
 from catalog.services.tokens import user_for_token
 
@@ -42,7 +43,7 @@ def api_actor(ckan_style: bool = False) -> Actor:
         user = user_for_token(g.catalog, token)
         if user is None:
             raise Unauthenticated("invalid or revoked API token")
-        actor = Actor.of(user)
+        actor = access.with_grants(g.catalog, Actor.of(user))
     g.api_actor = actor
     return actor
 

@@ -24,6 +24,7 @@ from schemas.formats.ckan import group_dict, organization_dict, package_dict
 from web.apiauth import Unauthenticated, api_actor
 from web.ckan_query import ParamError, SearchQueryError, read_package_search
 from web.conditional import conditional_json
+from web.downloads import signer
 from web.links import site_links
 
 bp = Blueprint("ckan_api", __name__)
@@ -106,7 +107,7 @@ def _required(params: dict, key: str) -> str:
 
 def _packages(actor: Actor, rows: list) -> list[dict]:
     links = site_links()
-    return [package_dict(published.dataset_record(actor, ds), links) for ds in rows]
+    return [package_dict(published.dataset_record(actor, ds, signer(actor)), links) for ds in rows]
 
 
 # -- actions ---------------------------------------------------------------------------------
@@ -131,7 +132,7 @@ def package_list(params: dict, actor: Actor) -> list[str]:
 
 def package_show(params: dict, actor: Actor) -> dict:
     ds = dataset_service.get_dataset(g.catalog, actor, _required(params, "id"))
-    return package_dict(published.dataset_record(actor, ds), site_links())
+    return package_dict(published.dataset_record(actor, ds, signer(actor)), site_links())
 
 
 def _facet_display(facet: str, value: str, org_titles: dict[str, str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
-from catalog.services import dashboard
+from catalog.services import access, dashboard
 from web.logins import curator_required, current_actor
 
 bp = Blueprint("dashboard", __name__)
@@ -14,4 +14,9 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/dashboard")
 @curator_required
 def show():
-    return render_template("dashboard/show.html", d=dashboard.build(g.catalog, current_actor()))
+    actor = current_actor()
+    return render_template(
+        "dashboard/show.html",
+        d=dashboard.build(g.catalog, actor),
+        matchmaking=access.matchmaking(g.catalog, actor),
+    )

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 
 from catalog.models import User
-from catalog.services import users
+from catalog.services import access, users
 from catalog.services.authz import ANONYMOUS, Actor
 
 login_manager = LoginManager()
@@ -70,7 +70,9 @@ def _load(session_id: str) -> SessionUser | None:
     user = users.get_user(g.catalog, user_id)
     if user is None or not user.active or _stamp(user.password_hash) != stamp:
         return None
-    return SessionUser(user)
+    person = SessionUser(user)
+    person.actor = access.with_grants(g.catalog, person.actor)
+    return person
 
 
 def current_actor() -> Actor:

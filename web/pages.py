@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from catalog.errors import NotFound
 from catalog.quality import score_dataset
 from catalog.search import FACETS, BadQuery, SearchQuery, SearchUnavailable
-from catalog.services import authz, curation
+from catalog.services import access, authz, curation
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
+from web.downloads import signer
 from web.logins import current_actor
 from web.searchargs import query_from_args
 
@@ -132,6 +133,17 @@ def dataset(ref: str):
     except SearchUnavailable:
         related = []
     editor = authz.can_edit_dataset(actor, ds)
+    # a grant holder reaches restricted resources only through signed, expiring links (never
+    # their URL); the dataset's editors see their own links as in the edit form
+    sign = signer(actor)
+    needs = [d for d in dists if dataset_service.needs_signed_link(actor, ds, d)]
+    signed = {d.id: sign(d.id) for d in needs if sign is not None}
+    dists = [d for d in dists if d not in needs or d.id in signed]
+    requests_here = (
+        access.my_requests(cat, actor, ds.id)
+        if actor.id is not None and ds.access_rights == "conditional"
+        else []
+    )
     note = None
     if editor and ds.status in ("changes_requested", "rejected"):
         note = curation.last_note(cat, ds)[0]
@@ -144,6 +156,9 @@ def dataset(ref: str):
         related=related,
         is_editor=editor,
         review_note=note,
+        signed=signed,
+        requests_here=requests_here,
+        may_review_access=ds.access_rights == "conditional" and access.can_review(actor, ds),
     )
 
 

@@ -24,6 +24,8 @@ class Actor:
     role: str
     org_roles: dict[str, str] = field(default_factory=dict)
     name: str = ""
+    # datasets the user holds an active access grant for (``access.with_grants``)
+    grants: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, user: User | None) -> Actor:

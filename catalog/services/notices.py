@@ -112,3 +112,53 @@ def member_added(to: str, org_title: str, inviter: str, role: str, link: str) ->
         f"{inviter} 已将您以{role_zh}身份加入 {org_title}。\n\n{link}",
         f"{inviter} added you to {org_title} as {role}.\n\n{link}",
     )
+
+
+_ACCESS_WORDS = {
+    "needs_info": ("需要补充材料", "more information needed"),
+    "approved": ("已批准", "approved"),
+    "rejected": ("未获批准", "rejected"),
+    "expired": ("已到期", "expired"),
+    "revoked": ("已被撤销", "revoked"),
+    "submitted": ("已重新提交", "submitted again"),
+    "withdrawn": ("已撤回", "withdrawn"),
+}
+
+
+def access_decision(to: list[str], title: str, state: str, note: str | None, link: str) -> Message:
+    """The requester is told of each change of their access request."""
+    zh_word, en_word = _ACCESS_WORDS.get(state, (state, state))
+    reason_zh = f"\n\n说明：{note}" if note else ""
+    reason_en = f"\n\nNote: {note}" if note else ""
+    return _msg(
+        to,
+        f"数据申请：{title}（{zh_word}）",
+        f"Access request: {title} ({en_word})",
+        f"您对数据集“{title}”的使用申请状态：{zh_word}。{reason_zh}\n\n{link}",
+        f'Your request for access to "{title}" is now: {en_word}.{reason_en}\n\n{link}',
+    )
+
+
+def access_to_review(to: list[str], title: str, what: str, link: str) -> Message:
+    """Reviewers are told of a new request or of an answer to their question."""
+    if what == "answered":
+        zh, en = "申请人已补充材料", "The requester answered your question"
+    else:
+        zh, en = "收到新的数据申请", "New access request"
+    return _msg(
+        to,
+        f"{zh}：{title}",
+        f"{en}: {title}",
+        f"{zh}（数据集“{title}”），请审核：\n\n{link}",
+        f'{en} (dataset "{title}"). Please review:\n\n{link}',
+    )
+
+
+def access_overdue(to: list[str], title: str, due: object, link: str) -> Message:
+    return _msg(
+        to,
+        f"数据申请已超期：{title}",
+        f"Overdue access request: {title}",
+        f"数据集“{title}”的使用申请应于 {due} 前处理，现已超期，请尽快审核：\n\n{link}",
+        f'The access request for "{title}" was due on {due} and is overdue. Please review:\n\n{link}',
+    )

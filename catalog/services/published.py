@@ -7,7 +7,7 @@ exports from that one dict is what keeps a restricted download URL off every sur
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog.models import Dataset, Organization
 from catalog.services.authz import Actor
-from catalog.services.datasets import snapshot, visible_distributions
+from catalog.services.datasets import needs_signed_link, snapshot, visible_distributions
 from catalog.services.records import row_to_dict
 
 # Columns that say who did what inside the bureau, or are bookkeeping: never exported.
@@ -34,11 +34,28 @@ def organization_record(org: Organization | None, actor: Actor | None = None) ->
     return data
 
 
-def dataset_record(actor: Actor, ds: Dataset) -> dict:
-    """The dataset as the actor may see it: plain JSON-able data, restricted links removed."""
+def dataset_record(
+    actor: Actor, ds: Dataset, signed_link: Callable[[str], str] | None = None
+) -> dict:
+    """The dataset as the actor may see it: plain JSON-able data, restricted links removed.
+
+    A restricted distribution an access grant lets the actor see never carries its own URL:
+    with ``signed_link`` (distribution id -> signed download URL, made by the web layer) it
+    carries that link instead, without one it is left out."""
     data = snapshot(ds)
-    visible = {d.id for d in visible_distributions(actor, ds)}
-    data["distributions"] = [d for d in data["distributions"] if d["id"] in visible]
+    by_id = {d.id: d for d in visible_distributions(actor, ds)}
+    out = []
+    for row in data["distributions"]:
+        dist = by_id.get(row["id"])
+        if dist is None:
+            continue
+        if needs_signed_link(actor, ds, dist):
+            if signed_link is None:
+                continue
+            row = {**row, "download_url": signed_link(dist.id), "access_url": None}
+            row["stored_file"] = None
+        out.append(row)
+    data["distributions"] = out
     for key in _INTERNAL:
         data.pop(key, None)
     data["organization"] = organization_record(ds.organization, actor)

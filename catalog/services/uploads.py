@@ -184,7 +184,7 @@ def open_for(cat, actor: Actor, key: str) -> tuple[Path, str, str | None]:  # no
     Allowed when a distribution holding it is visible to the actor (a restricted one only
     to those who may see restricted files; a draft's only to its editors), or the actor
     uploaded it (so a partner can check a file before saving the form)."""
-    from catalog.services.datasets import visible_distributions
+    from catalog.services.datasets import needs_signed_link, visible_distributions
 
     m = _KEY_RE.match(key or "")
     if not m:
@@ -199,7 +199,11 @@ def open_for(cat, actor: Actor, key: str) -> tuple[Path, str, str | None]:  # no
             .where(Distribution.stored_file == key)
         ).all()
         for dist, ds in rows:
-            if authz.can_view_dataset(actor, ds) and dist in visible_distributions(actor, ds):
+            if (
+                authz.can_view_dataset(actor, ds)
+                and dist in visible_distributions(actor, ds)
+                and not needs_signed_link(actor, ds, dist)  # grantees: the audited signed link
+            ):
                 allowed = True
                 media_type = dist.media_type or media_type
                 break
