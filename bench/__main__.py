@@ -13,13 +13,23 @@ def _search(argv: list[str]) -> int:
     return search.main(argv)
 
 
+def _harvest(argv: list[str]) -> int:
+    from bench import harvest
+
+    return harvest.main(argv)
+
+
 def _bigrams(argv: list[str]) -> int:
     from bench import bigrams
 
     return bigrams.main(argv)
 
 
-BENCHMARKS: dict[str, Callable[[list[str]], int]] = {"search": _search, "bigrams": _bigrams}
+BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
+    "search": _search,
+    "harvest": _harvest,
+    "bigrams": _bigrams,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -9,7 +9,7 @@ naming the field; ``strict: false`` only needs a title and an identifier.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, fields, post_load
@@ -25,9 +25,10 @@ from harvesters.base import (
     load_remote,
 )
 from harvesters.config import SourceConfigSchema
-from harvesters.documents import read_document
+from harvesters.documents import open_document
 from harvesters.fields import Raw, Text, TextList, Url, warn
 from harvesters.http import FetchError
+from harvesters.jsonstream import JsonStream, JsonStreamError
 
 REQUIRED_11 = ("title", "description", "identifier", "publisher", "contactPoint", "accessLevel")
 REQUIRED_11 += ("keyword", "modified")
@@ -209,13 +210,16 @@ def _distributions(value: Any) -> list[dict]:
     if not isinstance(value, list):
         return []
     out = []
-    schema = DistributionIn()
+    schema = _DISTRIBUTION
     for i, item in enumerate(value):
         if not isinstance(item, dict):
             warn(f"distribution {i + 1} is not an object: dropped")
             continue
         out.append(schema.load(item))
     return out
+
+
+_DISTRIBUTION = DistributionIn()
 
 
 def identifier_of(d: dict) -> str | None:
@@ -249,32 +253,74 @@ class DataJsonHarvester(Harvester):
 
     kind = "datajson"
     config_schema = DataJsonConfig
+    _schema: DatasetIn | None = None
 
     def gather(self) -> Iterator[RemoteRecord]:
+        url = self.ctx.spec.url
         try:
-            doc = read_document(self.ctx.http, self.ctx.spec.url)
-            catalog = doc.json()
+            with open_document(self.ctx.http, url) as fh:
+                yield from self._gather(JsonStream(fh))
         except FetchError as exc:
             raise SourceError(str(exc)) from None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise SourceError(f"{self.ctx.spec.url}: not a JSON document ({exc})") from None
-        if isinstance(catalog, list):  # a bare list of datasets (some portals)
-            catalog = {"dataset": catalog}
-        if not isinstance(catalog, dict):
+        except JsonStreamError as exc:
+            raise SourceError(f"{url}: not a JSON document ({exc})") from None
+
+    def _gather(self, stream: JsonStream) -> Iterator[RemoteRecord]:
+        """The catalog read as it arrives: the datasets of its top-level ``dataset`` list
+        one at a time (the list is most of the document), then those of its series,
+        services and sub-catalogs."""
+        seen: set[str] = set()
+        found = 0
+
+        def records(pairs: Iterable[tuple[Any, dict]]) -> Iterator[RemoteRecord]:
+            nonlocal found
+            for ds, extra in pairs:
+                key = identifier_of(ds) if isinstance(ds, dict) else None
+                if key and key in seen:
+                    continue  # each dataset once
+                if key:
+                    seen.add(key)
+                found += 1
+                if not isinstance(ds, dict):
+                    self.ctx.report(None, "transform", f"dataset #{found} is not an object")
+                    continue
+                payload = {**ds, **extra}
+                ident = key or normalize.text(ds.get("@id"))
+                yield RemoteRecord(ident, payload, locator=f"dataset #{found}")
+
+        head = stream.peek()
+        if head == "[":  # a bare list of datasets (some portals)
+            self._start({})
+            yield from records((ds, {}) for ds in stream.items())
+            stream.end()
+            return
+        if head != "{":
+            stream.value()
+            stream.end()
             raise SourceError("the document is not a data.json catalog (an object with datasets)")
+        catalog: dict = {}
+        started = False
+        for key, value, item in stream.members(stream=("dataset",)):
+            if not item:
+                catalog[key] = value
+                continue
+            if not started:  # the version decides what a record needs: find it first
+                started = True
+                if "conformsTo" not in catalog:
+                    catalog["conformsTo"] = stream.lookahead("conformsTo", skip=("dataset",))
+                self._start(catalog)
+            yield from records([(value, {})])
+        stream.end()
+        if not started:
+            self._start(catalog)
+        yield from records(_datasets(catalog, self.ctx))
+        listed = "dataset" in catalog or "dataset" in stream.streamed
+        if not found and not listed and "datasetSeries" not in catalog:
+            raise SourceError("the document has no 'dataset' list: not a data.json catalog")
+
+    def _start(self, catalog: dict) -> None:
         self.version = _version(catalog)
         self.ctx.log(f"data.json catalog, DCAT-US {self.version}")
-        found = 0
-        for n, (ds, extra) in enumerate(_datasets(catalog, self.ctx)):
-            found += 1
-            if not isinstance(ds, dict):
-                self.ctx.report(None, "transform", f"dataset #{n + 1} is not an object")
-                continue
-            payload = {**ds, **extra}
-            ident = identifier_of(ds) or normalize.text(ds.get("@id"))
-            yield RemoteRecord(ident, payload, locator=f"dataset #{n + 1}")
-        if not found and "dataset" not in catalog and "datasetSeries" not in catalog:
-            raise SourceError("the document has no 'dataset' list: not a data.json catalog")
 
     def transform(self, payload: Any, record: RemoteRecord) -> Transformed:
         missing = [
@@ -293,7 +339,9 @@ class DataJsonHarvester(Harvester):
                 f"missing required DCAT-US {self.version} field(s): {', '.join(missing)}"
                 + (f" (title {title!r})" if title else ""),
             )
-        data, warnings = load_remote(DatasetIn(themes=self.config.get("themes")), payload)
+        if self._schema is None:  # one schema for the run: making one costs more than a load
+            self._schema = DatasetIn(themes=self.config.get("themes"))
+        data, warnings = load_remote(self._schema, payload)
         if not data.get("title"):
             raise RecordError("transform", "no title")
         data["identifier"] = data.get("identifier") or record.remote_id

@@ -13,9 +13,11 @@ import fnmatch
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
+from typing import IO
 from urllib.parse import unquote, urljoin, urlparse
 
 from harvesters.http import FetchError, HttpClient
@@ -63,6 +65,24 @@ def read_document(http: HttpClient, location: str) -> Document:
         return Document(str(path), path.read_bytes(), None)
     except OSError as exc:
         raise FetchError(location, f"cannot read ({exc.strerror or exc})") from None
+
+
+@contextmanager
+def open_document(http: HttpClient, location: str) -> Iterator[IO[bytes]]:
+    """One file as a binary file object to read as it goes (a download waits in a
+    temporary file, on disk when large), within the source's size limit and deadline."""
+    if is_remote(location):
+        fh, _ctype, _final = http.get_file(location)
+    else:
+        path = local_path(location)
+        try:
+            if path.stat().st_size > http.session.max_bytes:
+                raise FetchError(location, f"file larger than {http.session.max_bytes:,} bytes")
+            fh = open(path, "rb")  # noqa: SIM115
+        except OSError as exc:
+            raise FetchError(location, f"cannot read ({exc.strerror or exc})") from None
+    with fh:
+        yield fh
 
 
 def list_documents(

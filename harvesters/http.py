@@ -8,8 +8,10 @@ so one bad source ends as a clear error instead of a worker stuck or out of memo
 
 from __future__ import annotations
 
+import tempfile
 import time
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -17,6 +19,7 @@ from urllib3.util.retry import Retry
 
 USER_AGENT = "DataPartnerCatalog-Harvester/0.1 (+https://github.com/; open data catalog)"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+SPOOL_BYTES = 8 * 1024 * 1024  # a downloaded document larger than this waits on disk
 
 
 class FetchError(Exception):
@@ -65,8 +68,8 @@ def _cause(exc: BaseException) -> str:
     return text[:300]
 
 
-def _read_bounded(resp: requests.Response, max_bytes: int, deadline: float) -> None:
-    chunks: list[bytes] = []
+def _bounded_chunks(resp: requests.Response, max_bytes: int, deadline: float) -> Iterator[bytes]:
+    """The body in chunks, stopped by the size cap and the deadline; closes the response."""
     total = 0
     try:
         for chunk in resp.iter_content(64 * 1024):
@@ -77,12 +80,15 @@ def _read_bounded(resp: requests.Response, max_bytes: int, deadline: float) -> N
                 )
             if time.monotonic() > deadline:
                 raise FetchError(resp.url, "response took too long to arrive", resp.status_code)
-            chunks.append(chunk)
+            yield chunk
     except requests.exceptions.RequestException as exc:
         raise FetchError(resp.url, f"connection broke while reading ({_cause(exc)})") from None
     finally:
         resp.close()
-    resp._content = b"".join(chunks)
+
+
+def _read_bounded(resp: requests.Response, max_bytes: int, deadline: float) -> None:
+    resp._content = b"".join(_bounded_chunks(resp, max_bytes, deadline))
     resp._content_consumed = True
 
 
@@ -131,6 +137,7 @@ class HttpClient:
             self._last = time.monotonic()
         resp = self.session.get(url, **kw)
         if resp.status_code >= 400:
+            resp.close()
             raise FetchError(
                 url, f"HTTP {resp.status_code} {resp.reason or ''}".strip(), resp.status_code
             )
@@ -140,6 +147,21 @@ class HttpClient:
         """Body, content type and final URL (after redirects)."""
         resp = self.get(url, **kw)
         return resp.content, resp.headers.get("Content-Type"), resp.url
+
+    def get_file(self, url: str, **kw: Any) -> tuple[IO[bytes], str | None, str]:
+        """Body (in a temporary file, in memory while small), content type and final
+        URL: for documents too large to hold, read with the limits of :meth:`get_bytes`."""
+        resp = self.get(url, stream=True, **kw)
+        deadline = time.monotonic() + self.session.total_timeout
+        fh = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        try:
+            for chunk in _bounded_chunks(resp, self.session.max_bytes, deadline):
+                fh.write(chunk)
+            fh.seek(0)
+        except BaseException:
+            fh.close()
+            raise
+        return fh, resp.headers.get("Content-Type"), resp.url
 
     def close(self) -> None:
         self.session.close()

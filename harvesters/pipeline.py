@@ -2,10 +2,11 @@
 
 Records stream through in batches (``batch_size``, 200 by default). Each batch is
 written in one transaction together with the job's counts and heartbeat, and the search
-index is updated once per batch, so a job killed at any point loses at most the batch in
-flight; run again, it skips what is stored (content hashes) and ends with the catalog an
-uninterrupted run gives. Records that the source no longer offers are withdrawn only
-after a run that read the whole source.
+index is brought up to date every ``INDEX_EVERY`` records or ``INDEX_SECONDS`` (and at the
+end), so a job killed at any point loses at most the batch in flight (its queued index
+updates are applied by the next drain); run again, it skips what is stored (content
+hashes) and ends with the catalog an uninterrupted run gives. Records that the source no
+longer offers are withdrawn only after a run that read the whole source.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ from harvesters.registry import harvester_class
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, Counts], None]
+# The search index is updated after this many new or changed records, or this many seconds
+# after the previous update if fewer came, and at the end of the run.
+INDEX_EVERY = 2000
+INDEX_SECONDS = 5.0
 
 
 class JobStopped(Exception):  # noqa: N818
@@ -107,20 +112,39 @@ class Run:
         self.newest: str | None = None
         self.oldest_failed: str | None = None
         self.last_beat = time.monotonic()
+        self.loading = records.LoadState()
+        self.unindexed = 0
+        self.last_indexed = time.monotonic()
 
     # -- the run -----------------------------------------------------------------------------
     def execute(self) -> Outcome:
         gathered = self.harvester.gather()
-        for batch in batched(gathered, int(self.config["batch_size"])):
-            items = self._prepare_batch(batch)
-            self._flush_problems()
-            with self.cat.deferred_indexing():
-                got = records.load_batch(self.cat, self.job_id, self.spec, items)
-            self.counts.add(got)
-            if self.progress:
-                self.progress(len(batch), self.counts)
+        try:
+            for batch in batched(gathered, int(self.config["batch_size"])):
+                items = self._prepare_batch(batch)
+                self._flush_problems()
+                got = records.load_batch(self.cat, self.job_id, self.spec, items, self.loading)
+                self.counts.add(got)
+                self._index(got.new + got.updated)
+                if self.progress:
+                    self.progress(len(batch), self.counts)
+        finally:
+            self.cat.sync_index()  # what the last batches queued, whatever stopped the run
         self._flush_problems()
         return self._finish()
+
+    def _index(self, queued: int) -> None:
+        """Bring the search index up to date with the stored batches every
+        ``INDEX_EVERY`` changed records or ``INDEX_SECONDS``: each index update is a commit
+        of the index with a fixed cost, too high to pay for every small batch."""
+        self.unindexed += queued
+        now = time.monotonic()
+        if self.unindexed and (
+            self.unindexed >= INDEX_EVERY or now - self.last_indexed >= INDEX_SECONDS
+        ):
+            self.cat.sync_index()
+            self.unindexed = 0
+            self.last_indexed = now
 
     def _finish(self) -> Outcome:
         problem = None

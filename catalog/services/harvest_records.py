@@ -12,10 +12,14 @@ other common failure of harvesting catalogs.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog.errors import CatalogError, ValidationFailed
@@ -24,11 +28,16 @@ from catalog.models import (
     Dataset,
     DatasetMatchKey,
     DatasetSource,
+    DatasetVersion,
+    Distribution,
     HarvestJob,
+    IndexOutbox,
     Organization,
+    new_id,
     utcnow,
 )
-from catalog.services import audit, datasets, organizations
+from catalog.quality import score_dataset
+from catalog.services import audit, authz, datasets, organizations
 from catalog.services.authz import SYSTEM
 from catalog.services.harvest import (
     NAME_RE,
@@ -44,6 +53,9 @@ from catalog.services.harvest import (
     add_log,
     find_organization,
 )
+from schemas.dataset import EDITABLE_FIELDS
+
+log = logging.getLogger(__name__)
 
 
 def known_records(cat, source_id: int, remote_ids: Iterable[str]) -> dict[str, KnownRecord]:  # noqa: ANN001
@@ -262,31 +274,63 @@ def _restore_if_harvest_withdrew(
     return True
 
 
-def load_batch(cat, job_id: int, spec: SourceSpec, items: list[BatchItem]) -> Counts:  # noqa: ANN001
+class LoadState:
+    """What the batches of one run share: the next free counter of each dataset name base
+    (``traffic-data``, ``traffic-data-2``, ...), so that names earlier records took are not
+    probed again one query at a time. Bounded: a base it forgot is probed again."""
+
+    MAX_BASES = 50_000
+
+    def __init__(self) -> None:
+        self.next_n: OrderedDict[str, int] = OrderedDict()
+
+    def remember(self, base: str, n: int) -> None:
+        self.next_n[base] = n
+        self.next_n.move_to_end(base)
+        if len(self.next_n) > self.MAX_BASES:
+            self.next_n.popitem(last=False)
+
+    def forget(self) -> None:
+        self.next_n.clear()
+
+
+def load_batch(
+    cat,  # noqa: ANN001
+    job_id: int,
+    spec: SourceSpec,
+    items: list[BatchItem],
+    state: LoadState | None = None,
+) -> Counts:
     """Store one batch of records in one transaction, with the job's counts and heartbeat,
     so a job killed at any moment leaves either the whole batch or none of it.
 
-    One bad record never stops the batch: each record is written inside a savepoint and a
-    failure is recorded against the record."""
+    The new and changed records are written together (lookups per batch, one flush, then
+    the versions, audit events, match keys and index updates inserted per batch) inside
+    one savepoint. If anything in it fails, the batch is written again record by record,
+    each in its own savepoint, so one bad record never stops the batch: its failure is
+    recorded against it."""
+    state = state or LoadState()
     counts = Counts()
     now = utcnow()
+    notes: list[tuple[int, str | None, str, str]] = []  # errors and warnings, by position
     with cat.session() as s:
         job = s.get(HarvestJob, job_id)
         rids = [i.remote_id for i in items if i.remote_id]
-        links = {
-            ln.source_record_id: ln
+        links: dict[str, DatasetSource] = {}
+        for chunk in _chunks(rids):
             for ln in s.execute(
                 select(DatasetSource).where(
                     DatasetSource.source_id == spec.id,
-                    DatasetSource.source_record_id.in_(rids),
+                    DatasetSource.source_record_id.in_(chunk),
                 )
-            ).scalars()
-        }
-        for item in items:
+            ).scalars():
+                links[ln.source_record_id] = ln
+        changed: list[tuple[int, Changed, DatasetSource | None]] = []
+        for pos, item in enumerate(items):
             link = links.get(item.remote_id) if item.remote_id else None
             if isinstance(item, Failed):
                 counts.errors += 1
-                add_error(s, job, item.remote_id, item.stage, item.reason)
+                notes.append((pos, item.remote_id, item.stage, item.reason))
                 if link is not None:
                     link.last_seen_at = now  # still offered, just unreadable: keep what we have
                 continue
@@ -300,24 +344,20 @@ def load_batch(cat, job_id: int, spec: SourceSpec, items: list[BatchItem]) -> Co
                     link.gone_since = None
                     counts.unchanged += 1
                 continue
-            try:
-                with s.begin_nested():
-                    outcome = _store_changed(s, spec, job, item, link, now)
-            except Exception as exc:  # noqa: BLE001  (one record's failure, database ones too)
+            changed.append((pos, item, link))
+        for (pos, item, link), outcome in zip(
+            changed, _store(s, spec, job, changed, now, state), strict=True
+        ):
+            if isinstance(outcome, Exception):
                 counts.errors += 1
-                if isinstance(exc, ValidationFailed):
-                    reason = f"invalid: {exc.messages}"
-                elif isinstance(exc, CatalogError):
-                    reason = str(exc)
-                else:
-                    reason = f"{type(exc).__name__}: {exc}"
-                add_error(s, job, item.remote_id, "load", reason[:2000])
+                notes.append((pos, item.remote_id, "load", _reason(outcome)[:2000]))
                 if link is not None:
                     link.last_seen_at = now
                 continue
             setattr(counts, outcome, getattr(counts, outcome) + 1)
-            for w in item.warnings:
-                add_error(s, job, item.remote_id, "warning", w)
+            notes.extend((pos, item.remote_id, "warning", w) for w in item.warnings)
+        for _pos, rid, stage, reason in sorted(notes, key=lambda n: n[0]):
+            add_error(s, job, rid, stage, reason)
         job.count_new += counts.new
         job.count_updated += counts.updated
         job.count_unchanged += counts.unchanged
@@ -325,6 +365,473 @@ def load_batch(cat, job_id: int, spec: SourceSpec, items: list[BatchItem]) -> Co
         if job.state == "running":
             job.heartbeat_at = utcnow()
     return counts
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationFailed):
+        return f"invalid: {exc.messages}"
+    if isinstance(exc, CatalogError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _chunks(values: Iterable, n: int = 500) -> Iterator[list]:
+    values = list(values)
+    for i in range(0, len(values), n):
+        yield values[i : i + n]
+
+
+def _store(
+    s: Session,
+    spec: SourceSpec,
+    job: HarvestJob,
+    changed: list[tuple[int, Changed, DatasetSource | None]],
+    now: datetime,
+    state: LoadState,
+) -> list[str | Exception]:
+    """The count each new or changed record falls under, or why it failed."""
+    if not changed:
+        return []
+    try:
+        with s.begin_nested():
+            with s.no_autoflush:
+                outcomes = _BatchWriter(s, spec, job, now, state).write(changed)
+            s.flush()
+        return list(outcomes)
+    except Exception as exc:  # noqa: BLE001  (one record's failure, database ones too)
+        log.info("batch of %d records stored one by one: %s", len(changed), _reason(exc))
+    state.forget()  # its counters may count names that were never stored
+    out: list[str | Exception] = []
+    for _pos, item, link in changed:
+        try:
+            with s.begin_nested():
+                out.append(_store_changed(s, spec, job, item, link, now))
+        except Exception as exc:  # noqa: BLE001
+            out.append(exc)
+    return out
+
+
+class _BatchWriter:
+    """Writes the new and changed records of one batch together: what ``_store_changed``
+    does for one record, with the lookups made once per batch and the closing work of each
+    change (quality score, version snapshot, audit event, index update) done after one
+    flush. Records that need the rarer paths (a record back after an absence, a duplicate
+    of another source's dataset) go through them one by one, in order."""
+
+    def __init__(
+        self, s: Session, spec: SourceSpec, job: HarvestJob, now: datetime, state: LoadState
+    ):
+        self.s, self.spec, self.job, self.now, self.state = s, spec, job, now, state
+        self.pending: dict[str, Dataset] = {}  # changed datasets, closed together at the end
+        self.new_rows: list[dict] = []  # new datasets, their distributions and first versions
+        self.new_distributions: list[dict] = []
+        self.new_versions: list[dict] = []
+        self.audits: list[dict] = []
+        self.sources: list[dict] = []
+        self.keys: dict[str, list[tuple[str, str]]] = {}  # dataset id -> this source's keys
+
+    # -- closing changes ---------------------------------------------------------------------
+    def finish(self, _session: Session, ds: Dataset, _actor: object) -> None:
+        """``write_harvested``'s ``finish``: the change is closed with the batch."""
+        ds.quality_score = score_dataset(ds).total
+        self.pending[ds.id] = ds
+
+    def settle(self, dataset_id: str) -> None:
+        """Close a pending change now, before a one-by-one path touches the dataset."""
+        ds = self.pending.pop(dataset_id, None)
+        if ds is not None:
+            self.s.flush()
+            self._versions([ds])
+
+    def _versions(self, changed: list[Dataset]) -> None:
+        """Versions and index updates of changed datasets, as ``datasets.finish_change``."""
+        if not changed:
+            return
+        last: dict[str, int] = {}
+        for chunk in _chunks([d.id for d in changed]):
+            last.update(
+                self.s.execute(
+                    select(DatasetVersion.dataset_id, func.max(DatasetVersion.number))
+                    .where(DatasetVersion.dataset_id.in_(chunk))
+                    .group_by(DatasetVersion.dataset_id)
+                ).all()
+            )
+        rows = [
+            {
+                "dataset_id": d.id,
+                "number": (last.get(d.id) or 0) + 1,
+                "data": datasets.snapshot(d),
+                "actor_id": SYSTEM.id,
+            }
+            for d in changed
+        ]
+        self.s.execute(insert(DatasetVersion.__table__), rows)
+        self.s.execute(insert(IndexOutbox.__table__), [{"dataset_id": d.id} for d in changed])
+
+    # -- the batch ---------------------------------------------------------------------------
+    def write(self, changed: list[tuple[int, Changed, DatasetSource | None]]) -> list[str]:
+        s, spec = self.s, self.spec
+        fresh = [item for _pos, item, link in changed if link is None]
+        updated_ids = [ln.dataset_id for _p, _i, ln in changed if ln is not None]
+        found = self._datasets(updated_ids)
+        owners = self._owners(updated_ids)
+        if updated_ids:
+            for chunk in _chunks(updated_ids):
+                s.execute(
+                    delete(DatasetMatchKey).where(
+                        DatasetMatchKey.source_id == spec.id,
+                        DatasetMatchKey.dataset_id.in_(chunk),
+                    )
+                )
+        dups = _Duplicates(s, spec, fresh)
+        outcomes: list[str | None] = []
+        creating: list[tuple[int, Changed]] = []
+        for _pos, item, link in changed:
+            if link is not None and link.gone_since is not None:
+                # back after an absence: restore first, exactly as one record is written
+                self.settle(link.dataset_id)
+                s.flush()
+                outcomes.append(_store_changed(s, spec, self.job, item, link, self.now))
+                self.keys.pop(link.dataset_id, None)  # _store_changed wrote them
+            elif link is not None:
+                outcomes.append(self._update(item, link, found[link.dataset_id], owners))
+            elif (dup := dups.find(item)) is not None:
+                outcomes.append(self._link(item, *dup))
+            else:
+                creating.append((len(outcomes), item))
+                outcomes.append(None)
+        self._create([it for _i, it in creating])
+        for i, _item in creating:
+            outcomes[i] = "new"
+        s.flush()
+        self._versions(list(self.pending.values()))
+        rows = [
+            {"dataset_id": did, "source_id": spec.id, "kind": kind, "key": key}
+            for did, keys in self.keys.items()
+            for kind, key in dict.fromkeys(keys)
+        ]
+        outbox = [{"dataset_id": r["id"]} for r in self.new_rows]
+        for table, values in (
+            (Dataset.__table__, self.new_rows),
+            (Distribution.__table__, self.new_distributions),
+            (DatasetVersion.__table__, self.new_versions),
+            (AuditEvent.__table__, self.audits),
+            (DatasetSource.__table__, self.sources),
+            (DatasetMatchKey.__table__, rows),
+            (IndexOutbox.__table__, outbox),
+        ):
+            if values:
+                s.execute(insert(table), values)
+        return outcomes  # type: ignore[return-value]
+
+    def _datasets(self, ids: list[str]) -> dict[str, Dataset]:
+        found: dict[str, Dataset] = {}
+        for chunk in _chunks(ids):
+            for ds in self.s.execute(select(Dataset).where(Dataset.id.in_(chunk))).scalars():
+                found[ds.id] = ds
+        return found
+
+    def _owners(self, ids: list[str]) -> dict[str, set[str]]:
+        """The sources still feeding each dataset (``_owner_sources``, per batch)."""
+        active: dict[str, set[str]] = {i: set() for i in ids}
+        for chunk in _chunks(ids):
+            for did, sid in self.s.execute(
+                select(DatasetSource.dataset_id, DatasetSource.source_id).where(
+                    DatasetSource.dataset_id.in_(chunk), DatasetSource.gone_since.is_(None)
+                )
+            ).all():
+                active[did].add(f"source:{sid}")
+        return active
+
+    def _update(
+        self, item: Changed, link: DatasetSource, ds: Dataset, owners: dict[str, set[str]]
+    ) -> str:
+        """A changed record of a dataset this source feeds (``_store_changed``)."""
+        self.settle(ds.id)
+        provenance: dict = {"harvested_at": self.now}
+        if ds.source_id == self.spec.id:
+            provenance["content_hash"] = item.content_hash
+        _, changed = datasets.write_harvested(
+            self.s,
+            SYSTEM,
+            item.values,
+            dataset=ds,
+            owner=self.spec.owner,
+            emitted=item.emitted,
+            active_owners=owners[ds.id],
+            status=ds.status,
+            provenance=provenance,
+            audit_data=self._audit_data(item),
+            finish=self.finish,
+        )
+        link.content_hash = item.content_hash
+        link.last_seen_at = self.now
+        link.gone_since = None
+        self.keys[ds.id] = list(item.keys)
+        return "updated" if changed else "unchanged"
+
+    def _link(self, item: Changed, ds: Dataset, why: str) -> str:
+        """A new record describing another source's dataset: linked, filling its gaps."""
+        self.settle(ds.id)
+        _, active = _owner_sources(self.s, ds.id)
+        datasets.write_harvested(
+            self.s,
+            SYSTEM,
+            item.values,
+            dataset=ds,
+            owner=self.spec.owner,
+            emitted=item.emitted,
+            active_owners=active,
+            status=ds.status,
+            provenance={"harvested_at": self.now},
+            audit_data={**self._audit_data(item), "linked_by": why},
+            finish=self.finish,
+        )
+        add_log(self.job, f"record {item.remote_id} is dataset {ds.name} (same {why}): linked")
+        self._source_row(ds.id, item)
+        self.s.execute(
+            delete(DatasetMatchKey).where(
+                DatasetMatchKey.dataset_id == ds.id, DatasetMatchKey.source_id == self.spec.id
+            )
+        )
+        self.keys[ds.id] = list(item.keys)
+        return "new"
+
+    def _create(self, items: list[Changed]) -> None:
+        """New datasets, as ``datasets.write_harvested`` creates one without a dataset, but
+        as rows inserted per batch: no ORM objects, the version snapshot from the row."""
+        if not items:
+            return
+        s, spec = self.s, self.spec
+        status = "published" if spec.trusted else "submitted"
+        if status == "published":
+            authz.require_curator(SYSTEM)
+        names = _allocate_names(s, self.state, [it.values for it in items])
+        orgs = _organizations(s, {it.values.get("organization") for it in items})
+        owner = spec.owner
+        for item, name in zip(items, names, strict=True):
+            values = {k: datasets._naive_utc(v) for k, v in item.values.items()}
+            ref = values.pop("organization", None)
+            org_id = None
+            if ref:
+                if ref not in orgs:
+                    raise ValidationFailed({"organization": ["Unknown organization."]})
+                org_id = orgs[ref]
+            authz.require_create_dataset(SYSTEM, org_id)
+            values["name"] = name
+            if not values.get("modified"):
+                values["modified"] = self.now
+            dists = values.pop("distributions", None) or []
+            row = _defaults(_DATASET_COLUMNS)
+            row.update(values)
+            row.update(
+                id=new_id(),
+                organization_id=org_id,
+                status=status,
+                created_by=SYSTEM.id,
+                updated_by=SYSTEM.id,
+                field_provenance={k: owner for k in EDITABLE_FIELDS if k in item.emitted},
+                source_id=spec.id,
+                source_record_id=item.remote_id,
+                content_hash=item.content_hash,
+                harvested_at=self.now,
+            )
+            drows = []
+            for i, d in enumerate(dists):
+                drow = _defaults(_DISTRIBUTION_COLUMNS)
+                drow.update(d, id=new_id(), dataset_id=row["id"], position=i)
+                if row["access_rights"] != "conditional":
+                    drow["restricted"] = False
+                drows.append(drow)
+            row["quality_score"] = score_dataset(
+                SimpleNamespace(**row, distributions=[SimpleNamespace(**d) for d in drows])
+            ).total
+            self.new_rows.append(row)
+            self.new_distributions += drows
+            snapshot = _jsonable(row)
+            snapshot["distributions"] = [_jsonable(d) for d in drows]
+            self.new_versions.append(
+                {"dataset_id": row["id"], "number": 1, "data": snapshot, "actor_id": SYSTEM.id}
+            )
+            self.audits.append(
+                {
+                    "actor_id": SYSTEM.id,
+                    "action": "dataset.create",
+                    "object_type": "dataset",
+                    "object_id": row["id"],
+                    "note": None,
+                    "data": {**self._audit_data(item), "status": status},
+                    "address": None,
+                }
+            )
+            self._source_row(row["id"], item)
+            self.keys[row["id"]] = list(item.keys)
+
+    def _source_row(self, dataset_id: str, item: Changed) -> None:
+        self.sources.append(
+            {
+                "dataset_id": dataset_id,
+                "source_id": self.spec.id,
+                "source_record_id": item.remote_id,
+                "content_hash": item.content_hash,
+                "first_seen_at": self.now,
+                "last_seen_at": self.now,
+            }
+        )
+
+    def _audit_data(self, item: Changed) -> dict:
+        return {"harvest_source": self.spec.id, "job": self.job.id, "record": item.remote_id}
+
+
+_DATASET_COLUMNS = list(Dataset.__table__.columns)
+_DISTRIBUTION_COLUMNS = list(Distribution.__table__.columns)
+
+
+def _defaults(columns: list) -> dict:
+    """A row of a table as an INSERT with no values gives it (the columns' defaults)."""
+    row = {}
+    for col in columns:
+        default = col.default
+        if default is None:
+            row[col.key] = None
+        elif default.is_callable:
+            row[col.key] = default.arg(None)
+        else:
+            row[col.key] = default.arg
+    return row
+
+
+def _jsonable(row: dict) -> dict:
+    """A row as ``records.row_to_dict`` gives it (dates as ISO 8601 text)."""
+    return {k: v.isoformat() if isinstance(v, datetime | date) else v for k, v in row.items()}
+
+
+class _Duplicates:
+    """``find_duplicate`` for the new records of a batch, with its lookups made once."""
+
+    def __init__(self, s: Session, spec: SourceSpec, items: list[Changed]):
+        self.s = s
+        self.by_key: dict[str, set[str]] = {}
+        self.by_identifier: dict[str, list[str]] = {}
+        self.mine: set[str] = set()
+        keys = {k for it in items for _kind, k in it.keys}
+        for chunk in _chunks(keys):
+            for key, did in s.execute(
+                select(DatasetMatchKey.key, DatasetMatchKey.dataset_id).where(
+                    DatasetMatchKey.key.in_(chunk), DatasetMatchKey.source_id != spec.id
+                )
+            ).all():
+                self.by_key.setdefault(key, set()).add(did)
+        hits = {d for ds in self.by_key.values() for d in ds}
+        for chunk in _chunks(hits):
+            self.mine.update(
+                s.execute(
+                    select(DatasetSource.dataset_id).where(
+                        DatasetSource.source_id == spec.id, DatasetSource.dataset_id.in_(chunk)
+                    )
+                ).scalars()
+            )
+        idents = {it.values.get("identifier") for it in items} - {None, ""}
+        for chunk in _chunks(idents):
+            for did, ident in s.execute(
+                select(Dataset.id, Dataset.identifier).where(
+                    Dataset.identifier.in_(chunk), Dataset.source_id.is_(None)
+                )
+            ).all():
+                self.by_identifier.setdefault(ident, []).append(did)
+
+    def find(self, item: Changed) -> tuple[Dataset, str] | None:
+        ident = item.values.get("identifier")
+        if not item.keys and not ident:
+            return None
+        for kind, key in item.keys:
+            hits = self.by_key.get(key, set())
+            if len(hits) == 1 and not hits & self.mine:
+                ds = self.s.get(Dataset, next(iter(hits)))
+                if ds is not None:
+                    self.mine.add(ds.id)  # this source feeds it now
+                    return ds, kind
+        if ident:  # hand-made datasets have no match keys; their identifier still counts
+            hits = self.by_identifier.get(ident, [])
+            if len(hits) == 1:
+                ds = self.s.get(Dataset, hits[0])
+                if ds is not None:
+                    self.mine.add(ds.id)
+                    return ds, "identifier"
+        return None
+
+
+def _organizations(s: Session, refs: set) -> dict[str, str]:
+    """Our organizations by name or id (``datasets._resolve_org``, per batch)."""
+    refs = {r for r in refs if r}
+    out: dict[str, str] = {}
+    for chunk in _chunks(refs):
+        for oid, name in s.execute(
+            select(Organization.id, Organization.name).where(
+                or_(Organization.name.in_(chunk), Organization.id.in_(chunk))
+            )
+        ).all():
+            if name in refs:
+                out[name] = oid
+            if oid in refs:
+                out.setdefault(oid, oid)
+    return out
+
+
+_PROBE = 64
+
+
+def _allocate_names(s: Session, state: LoadState, batch: list[dict]) -> list[str]:
+    """Names of new datasets, as ``datasets.write_harvested`` gives them one by one: the
+    record's name when it is free, else the first free of ``base``, ``base-2``, ``base-3``
+    ... (``datasets._unique_name``). Taken names are looked up per batch, counters probed
+    in windows and remembered for the run."""
+    wanted = [v.get("name") for v in batch]
+    taken: set[str] = set()
+    for chunk in _chunks({w for w in wanted if w}):
+        taken.update(s.execute(select(Dataset.name).where(Dataset.name.in_(chunk))).scalars())
+    used: set[str] = set()  # given to earlier records of this batch
+    out = []
+    for values, w in zip(batch, wanted, strict=True):
+        if w and w not in taken and w not in used:
+            name = w
+        else:
+            # the base datasets._unique_name counts from
+            base = datasets._slug(w or values.get("resource_code") or "") or datasets._slug(
+                values.get("title_en") or ""
+            )
+            if len(base) < 3:
+                kind = values.get("kind", "dataset").replace("_", "-")
+                name = f"{kind}-{uuid.uuid4().hex[:10]}"
+            elif base not in used and base not in taken and not _name_taken(s, base):
+                name = base
+            else:
+                name = _counter_name(s, state, base, used)
+        used.add(name)
+        out.append(name)
+    return out
+
+
+def _name_taken(s: Session, name: str) -> bool:
+    return s.execute(select(Dataset.id).where(Dataset.name == name)).first() is not None
+
+
+def _counter_name(s: Session, state: LoadState, base: str, used: set[str]) -> str:
+    n = state.next_n.get(base)
+    if n is not None:  # every counter below it is taken (by this run or before it)
+        while f"{base}-{n}" in used:
+            n += 1
+        state.remember(base, n + 1)
+        return f"{base}-{n}"
+    n = 2
+    while True:
+        window = [f"{base}-{i}" for i in range(n, n + _PROBE)]
+        exists = set(s.execute(select(Dataset.name).where(Dataset.name.in_(window))).scalars())
+        for i, name in enumerate(window):
+            if name not in exists and name not in used:
+                state.remember(base, n + i + 1)
+                return name
+        n += _PROBE
 
 
 def _store_changed(

@@ -19,7 +19,7 @@ from catalog.search.documents import dataset_document
 
 log = logging.getLogger(__name__)
 INDEXED_STATUSES = ("published",)
-_BATCH = 500
+_BATCH = 2000  # datasets per index commit (a commit has a fixed cost of tens of ms)
 
 
 def queue(session: Session, dataset_id: str) -> None:
