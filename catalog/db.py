@@ -22,6 +22,14 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # The driver's own transaction handling starts transactions late, so a SAVEPOINT
+            # taken before the first write becomes the transaction and commits on release;
+            # SQLAlchemy's documented recipe: let it issue BEGIN itself.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # noqa: ANN001
+            conn.exec_driver_sql("BEGIN")
 
         return engine
     if url.startswith("postgresql://"):
