@@ -34,6 +34,7 @@ from harvesters.base import (
 from harvesters.config import SourceConfigSchema
 from harvesters.fields import Raw, Text
 from harvesters.http import FetchError
+from schemas import vocab
 
 # HDX's "data_update_frequency" is a number of days
 _DAYS = {"0": "UPDATE_CONT", "1": "DAILY", "7": "WEEKLY", "30": "MONTHLY", "90": "QUARTERLY"}
@@ -174,7 +175,24 @@ class PackageIn(Schema):
                 _resource(r) for r in _list(p.get("resources")) if isinstance(r, dict)
             ],
             "extras": kept,
+            **_own_fields(extras),
         }
+
+
+def _own_fields(extras: dict) -> dict:
+    """Fields another catalog of this kind exports as extras (CKAN has no place for them):
+    taken over when their values are codes this catalog knows, else they stay extras."""
+    out: dict = {}
+    openness = extras.get("access_rights")
+    openness = vocab.OPENNESS_ALIASES.get(str(openness).lower(), openness)
+    if openness in vocab.OPENNESS:
+        out["access_rights"] = openness
+    if extras.get("kind") in vocab.KINDS:
+        out["kind"] = extras["kind"]
+    for key in ("title_en", "description_en", "access_conditions"):
+        if isinstance(extras.get(key), str) and extras[key].strip():
+            out[key] = extras[key]
+    return out
 
 
 def _person(v: str | None) -> str | None:
