@@ -36,7 +36,9 @@ def init() -> None:
     cat.migrate()
     cat.create_index_if_missing()
     click.echo(f"database ready at {cat.engine.url.render_as_string(hide_password=True)}")
-    click.echo(f"search index at {cat.settings.index_path}")
+    health = cat.search.health()
+    where = health.get("path") or health.get("index") or cat.settings.search_url
+    click.echo(f"search backend {health.get('backend')} at {where}")
 
 
 @main.command()

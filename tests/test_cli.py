@@ -151,6 +151,7 @@ def test_init_creates_database_and_index(instance) -> None:  # noqa: ANN001
     path = instance("a")
     result = run("init")
     assert "database ready" in result.stdout
+    assert f"search backend embedded at {path / 'search-index'}" in result.stdout
     assert (path / "catalog.db").exists()
     assert (path / "search-index" / "meta.json").exists()
     run("init")  # again: nothing breaks

@@ -11,42 +11,17 @@ from __future__ import annotations
 import json
 
 from schemas import vocab
+from schemas.dataset import EDITABLE_FIELDS
 from schemas.formats import LICENCES, OPEN_LICENCES, SiteLinks, dist_url, media_type
 
-# Dataset fields CKAN has no place for, exported as extras under their own names.
-EXTRA_FIELDS = (
-    "identifier",
-    "kind",
-    "title_en",
-    "description_en",
-    "access_rights",
-    "access_conditions",
-    "themes",
-    "issued",
-    "modified",
-    "frequency",
-    "temporal_start",
-    "temporal_end",
-    "spatial",
-    "languages",
-    "conforms_to",
-    "documentation",
-    "contact_phone",
-    "resource_code",
-    "source_department",
-    "domain",
-    "open_mode",
-    "data_formats",
-    "data_volume",
-    "task_categories",
-    "modalities",
-    "annotation_type",
-    "annotation_method",
-    "annotation_accuracy",
-    "sample_counts",
-    "metrics",
-    "citation",
-)
+# Dataset fields CKAN has no place for, exported as extras under their own names: every
+# field a publisher may set except those a CKAN package dict already has a slot for.
+_CKAN_NATIVE = {
+    "name", "title", "description", "organization", "contact_name", "contact_email",
+    "keywords", "license", "version", "landing_page", "review_by", "featured", "extras",
+    "distributions",
+}  # fmt: skip
+EXTRA_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in _CKAN_NATIVE)
 STATES = {"published": "active", "withdrawn": "deleted"}
 
 
