@@ -473,19 +473,29 @@ def claim_next_job(cat, worker: str | None = None) -> HarvestJob | None:  # noqa
         )
         .order_by(HarvestJob.id)
     )
-    with cat.session() as s:
-        if s.bind.dialect.name == "postgresql":
+    if cat.engine.dialect.name == "postgresql":
+        with cat.session() as s:
             job_id = s.execute(candidates.limit(1).with_for_update(skip_locked=True)).scalar()
-            ids = [job_id] if job_id is not None else []
-        else:
-            ids = list(s.execute(candidates.limit(5)).scalars())
-        for job_id in ids:
-            if _claim(s, job_id, worker):
-                job = s.get(HarvestJob, job_id)
-                s.refresh(job)
-                add_log(job, f"started by {worker}")
+            return _claimed(s, job_id, worker) if job_id is not None else None
+    # SQLite: each claim is its own transaction whose first statement is the UPDATE, so it
+    # waits for the write lock (busy timeout) instead of failing on a stale read snapshot
+    with cat.session() as s:
+        ids = list(s.execute(candidates.limit(5)).scalars())
+    for job_id in ids:
+        with cat.session() as s:
+            job = _claimed(s, job_id, worker)
+            if job is not None:
                 return job
     return None
+
+
+def _claimed(session: Session, job_id: int, worker: str) -> HarvestJob | None:
+    if not _claim(session, job_id, worker):
+        return None
+    job = session.get(HarvestJob, job_id)
+    session.refresh(job)
+    add_log(job, f"started by {worker}")
+    return job
 
 
 def heartbeat(cat, job_id: int) -> str:  # noqa: ANN001
