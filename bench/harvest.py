@@ -30,11 +30,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.corpus import BAODING_REGIONS, publishers
 from bench.corpus import documents as corpus_documents
 from bench.search import Row, render
 from schemas.vocab import THEMES
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 # DESIGN.md, "Performance targets": over 3,000 records/s at 100,000 records, memory flat.
 TARGET_SIZE = 100_000
@@ -248,7 +252,7 @@ class RunStats:
         return self.records / self.seconds
 
 
-def harvest_once(cat, source_id: int, size: int, label: str) -> RunStats:  # noqa: ANN001
+def harvest_once(cat: Catalog, source_id: int, size: int, label: str) -> RunStats:
     """One job of the source, as ``catalog harvest run NAME`` runs it (without the bar)."""
     from catalog.services import harvest as svc
     from catalog.services.authz import SYSTEM
@@ -281,7 +285,7 @@ def harvest_once(cat, source_id: int, size: int, label: str) -> RunStats:  # noq
     return RunStats(label, seconds, cpu, size, outcome.summary, start, peak.peak, rss_at)
 
 
-def pipeline_alone(cat, source_id: int, size: int) -> float:  # noqa: ANN001
+def pipeline_alone(cat: Catalog, source_id: int, size: int) -> float:
     """Records/s of gather + fetch + transform + prepare (validate, hash, keys) with every
     record re-read (``full``), nothing stored: the baseline the full run is compared with."""
     from catalog.services import harvest as svc
@@ -303,14 +307,14 @@ def pipeline_alone(cat, source_id: int, size: int) -> float:  # noqa: ANN001
     return n / seconds
 
 
-def _counts(cat) -> dict[str, int]:  # noqa: ANN001
+def _counts(cat: Catalog) -> dict[str, int]:
     from sqlalchemy import func, select
 
     from catalog.models import AuditEvent, Dataset, DatasetVersion
 
     with cat.session() as s:
 
-        def count(model, *where) -> int:  # noqa: ANN001, ANN002
+        def count(model, *where) -> int:
             q = select(func.count()).select_from(model)
             return s.execute(q.where(*where) if where else q).scalar_one()
 

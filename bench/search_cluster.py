@@ -125,7 +125,7 @@ def _rows(size: int, e: Side, o: Side) -> list[tuple[str, str, str, str]]:
     def ms(x: float) -> str:
         return f"{x:,.1f} ms"
 
-    def both(f, fmt) -> tuple[str, str]:  # noqa: ANN001
+    def both(f, fmt) -> tuple[str, str]:
         return fmt(f(e)), fmt(f(o))
 
     rows = [

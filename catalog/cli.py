@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from tqdm import tqdm
 
 from catalog.context import open_catalog
 from catalog.errors import CatalogError, ValidationFailed
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 
 def _cat():
@@ -157,7 +161,7 @@ def import_cmd(path: str) -> None:
 
 
 # -- harvesting ----------------------------------------------------------------------------
-def _harvest_cat():  # noqa: ANN202
+def _harvest_cat():
     """The catalog, migrated (harvest commands may be the first an operator runs)."""
     cat = _cat()
     cat.migrate()
@@ -181,11 +185,11 @@ def _config_option(value: str | None) -> dict | None:
     return data
 
 
-def _progress_bar(label: str):  # noqa: ANN202
+def _progress_bar(label: str):
     """A tqdm bar on stderr and the callback the pipeline reports to."""
     bar = tqdm(desc=label, unit="rec", file=sys.stderr, dynamic_ncols=True)
 
-    def update(n: int, counts) -> None:  # noqa: ANN001
+    def update(n: int, counts) -> None:
         bar.update(n)
         bar.set_postfix_str(
             f"{counts.new} new, {counts.updated} upd, {counts.unchanged} same, {counts.errors} err",
@@ -195,7 +199,7 @@ def _progress_bar(label: str):  # noqa: ANN202
     return bar, update
 
 
-def _run_claimed(cat, job, label: str) -> None:  # noqa: ANN001
+def _run_claimed(cat: Catalog, job, label: str) -> None:
     """Run a job this process claimed, with a progress bar; print the summary line."""
     import signal
 
@@ -239,7 +243,7 @@ def harvest_kinds() -> None:
 
 
 def _register(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     name: str | None,
     kind: str,
     url: str,
@@ -276,7 +280,7 @@ _source_options = [
 ]
 
 
-def _with_source_options(fn):  # noqa: ANN001, ANN202
+def _with_source_options(fn):
     for opt in reversed(_source_options):
         fn = opt(fn)
     return fn
@@ -489,7 +493,7 @@ def access_group() -> None:
     """Access requests: reminders of overdue reviews, expiry of grants (run daily, e.g. cron)."""
 
 
-def _request_link(cat):  # noqa: ANN001, ANN202
+def _request_link(cat: Catalog):
     base = (cat.settings.extra.get("base_url") or "").rstrip("/")
     return lambda rid: f"{base}/access/request/{rid}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -10,8 +11,11 @@ from catalog.models import Dataset, Organization
 from catalog.services import datasets, organizations
 from catalog.services.authz import SYSTEM
 
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
-def load_demo(cat, progress: Callable[[int], None] | None = None, seed: int = 7) -> dict:  # noqa: ANN001
+
+def load_demo(cat: Catalog, progress: Callable[[int], None] | None = None, seed: int = 7) -> dict:
     """Add the demo organizations and datasets; records already present are left alone."""
     from catalog.demo import demo_records
 

@@ -61,7 +61,7 @@ class QualityScore:
     lost: list[tuple[str, str, int, str, str]] = field(default_factory=list)
 
 
-def _checks(ds) -> dict[str, bool]:  # noqa: ANN001  (a Dataset or anything shaped like it)
+def _checks(ds) -> dict[str, bool]:
     """Every check's result (computed together: scoring runs on every write)."""
     dists = list(ds.distributions or [])
     return {
@@ -88,7 +88,7 @@ def _checks(ds) -> dict[str, bool]:  # noqa: ANN001  (a Dataset or anything shap
     }
 
 
-def score_dataset(ds) -> QualityScore:  # noqa: ANN001
+def score_dataset(ds) -> QualityScore:
     dims: dict[str, list[int]] = {}
     lost = []
     got = 0

@@ -30,7 +30,7 @@ class RecordError(Exception):
         self.reason = reason
 
 
-class SkipRecord(Exception):  # noqa: N818  (a signal, not a failure)
+class SkipRecord(Exception):
     """Not a dataset for this catalog (a private package, a CKAN showcase, ...): ignored,
     and so treated as not offered by the source."""
 

@@ -380,7 +380,7 @@ class DcatHarvester(Harvester):
             with warnings.catch_warnings():  # rdflib's JSON-LD parser warns about itself
                 warnings.simplefilter("ignore", DeprecationWarning)
                 g.parse(data=doc.data, format=fmt, publicID=doc.location)
-        except Exception as exc:  # noqa: BLE001  (rdflib raises many kinds of parse errors)
+        except Exception as exc:
             raise SourceError(f"{doc.location}: not readable as {fmt}: {str(exc)[:300]}") from None
         return g, doc.location
 

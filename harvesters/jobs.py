@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class Worker:
     def __init__(
         self,
-        cat,  # noqa: ANN001
+        cat,
         *,
         name: str | None = None,
         poll: float = 5.0,

@@ -16,6 +16,7 @@ import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -27,6 +28,9 @@ from catalog.services.harvest import Counts
 from catalog.services.link_status import LinkResult, LinkTarget
 from harvesters.base import Outcome
 from harvesters.http import USER_AGENT
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 NO_HEAD = (400, 403, 405, 501)
 MAX_REDIRECTS = 5
@@ -73,7 +77,7 @@ class LinkChecker:
         if mine:
             try:
                 pending.set_result(self._check(url))
-            except Exception as exc:  # noqa: BLE001  (never leave waiters hanging)
+            except Exception as exc:
                 pending.set_result((0, f"check failed: {type(exc).__name__}"))
         return pending.result()
 
@@ -108,7 +112,7 @@ class LinkChecker:
 
 
 def run_linkcheck(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     job: HarvestJob,
     progress: Callable[[int, Counts], None] | None = None,
     should_stop: Callable[[], bool] | None = None,

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
 
@@ -47,6 +48,9 @@ from harvesters.config import load_config
 from harvesters.http import FetchError, HttpClient
 from harvesters.registry import harvester_class
 
+if TYPE_CHECKING:
+    from catalog.context import Catalog
+
 log = logging.getLogger(__name__)
 Progress = Callable[[int, Counts], None]
 # The search index is updated after this many new or changed records, or this many seconds
@@ -55,7 +59,7 @@ INDEX_EVERY = 2000
 INDEX_SECONDS = 5.0
 
 
-class JobStopped(Exception):  # noqa: N818
+class JobStopped(Exception):
     """The job was cancelled or failed by someone else while it ran, or the worker is
     shutting down (``requeue``)."""
 
@@ -76,7 +80,7 @@ class Run:
 
     def __init__(
         self,
-        cat,  # noqa: ANN001
+        cat,
         job: HarvestJob,
         spec: SourceSpec,
         progress: Progress | None,
@@ -268,7 +272,7 @@ class Run:
                 self.unidentified += 1
         return Failed(rid, stage, reason)
 
-    def _organization(self, t) -> str | None:  # noqa: ANN001
+    def _organization(self, t) -> str | None:
         ref = t.publisher if self.config.get("use_remote_publishers", True) else None
         key = (ref.key, ref.title) if ref else None
         if key not in self.orgs:
@@ -284,7 +288,7 @@ class Run:
 
 
 def run_job(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     job: HarvestJob,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -317,7 +321,7 @@ def run_job(
             run.http.close()
 
 
-def _fail(cat, job: HarvestJob, run: Run | None, reason: str) -> Outcome:  # noqa: ANN001
+def _fail(cat: Catalog, job: HarvestJob, run: Run | None, reason: str) -> Outcome:
     counts = run.counts if run else Counts()
     svc.record_job_errors(cat, job.id, [Failed(None, "gather", reason)])
     counts.errors += 1

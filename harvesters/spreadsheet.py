@@ -83,7 +83,7 @@ def xlsx_rows(data: bytes, sheet: str | None) -> list[list[Any]]:
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001  (zip and XML errors of a broken file)
+    except Exception as exc:
         raise SourceError(f"not a readable XLSX workbook ({exc})") from None
     try:
         if sheet and sheet not in wb.sheetnames:

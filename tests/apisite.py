@@ -26,7 +26,7 @@ SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 __all__ = ["PUBLIC_URL", "SECRET_URL", "SHA256", "load_api_catalog"]
 
 
-def _user(cat, email: str, role: str = "user", org: str | None = None) -> tuple[str, str]:  # noqa: ANN001
+def _user(cat, email: str, role: str = "user", org: str | None = None) -> tuple[str, str]:
     """(user id, plain API token) of a new account, member of ``org`` if given."""
     user = users.create_user(cat, SYSTEM, email, email.split("@")[0], "password123", role)
     if org:
@@ -35,7 +35,7 @@ def _user(cat, email: str, role: str = "user", org: str | None = None) -> tuple[
     return user.id, plain
 
 
-def load_api_catalog(cat) -> dict:  # noqa: ANN001
+def load_api_catalog(cat) -> dict:
     made = load_small_catalog(cat)
     info: dict = {"datasets": made}
     info["curator_id"], info["curator"] = _user(cat, "curator@bureau.example", "curator")

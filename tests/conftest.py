@@ -28,15 +28,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from catalogtest import (  # noqa: E402
+from catalogtest import (
     OPENSEARCH,
     SEARCH_BACKENDS,
     build_catalog,
     build_search_catalog,
 )
-from pgcluster import DatabasePool, PgCluster, PostgresUnavailable  # noqa: E402
+from pgcluster import DatabasePool, PgCluster, PostgresUnavailable
 
-from catalog.context import Catalog, open_catalog  # noqa: E402
+from catalog.context import Catalog, open_catalog
 
 DATABASES = [
     pytest.param("sqlite", id="sqlite"),
@@ -131,7 +131,7 @@ def pg_migrated_pool(
         )
         c.migrate()
         c.dispose()
-    except Exception as exc:  # noqa: BLE001  (reported by each test that needs it)
+    except Exception as exc:
         yield PostgresUnavailable(f"migrating the template database failed: {exc!r}")
         return
     pool = pg_cluster.pool(template)

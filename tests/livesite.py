@@ -14,7 +14,7 @@ from web import create_app
 
 
 @contextmanager
-def serve(instance: Path, load=None, **settings: object):  # noqa: ANN001
+def serve(instance: Path, load=None, **settings: object):
     """Start the app on 127.0.0.1 at a free port; ``load(cat)`` fills the catalog first.
 
     ``settings`` override the catalog's settings, e.g. ``smtp_host``/``smtp_port`` of the
@@ -40,7 +40,7 @@ def serve(instance: Path, load=None, **settings: object):  # noqa: ANN001
 SECRET_URL = "https://restricted.example/secret-lung-ct.zip"
 
 
-def load_small_catalog(cat) -> dict:  # noqa: ANN001
+def load_small_catalog(cat) -> dict:
     """A dozen datasets covering both languages, every openness and the AI kinds."""
     organizations.create_organization(
         cat,

@@ -22,7 +22,7 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self._cond = threading.Condition()
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope) -> str:
         msg = message_from_bytes(envelope.content, policy=policy.default)
         with self._cond:
             self.messages.append(msg)

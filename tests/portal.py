@@ -29,7 +29,7 @@ def bad_check_char(code: str) -> str:
     return code[:-1] + last
 
 
-def make_user(cat, email: str, role: str = "user", name: str | None = None) -> User:  # noqa: ANN001
+def make_user(cat, email: str, role: str = "user", name: str | None = None) -> User:
     """An account whose password is ``PASSWORD`` (hashed once per test session)."""
     if "h" not in _HASHES:
         _HASHES["h"] = generate_password_hash(PASSWORD)
@@ -41,13 +41,13 @@ def make_user(cat, email: str, role: str = "user", name: str | None = None) -> U
     return user
 
 
-def actor(cat, user_or_id: User | str) -> Actor:  # noqa: ANN001
+def actor(cat, user_or_id: User | str) -> Actor:
     """The actor of a user as a request would see them now (memberships re-read)."""
     uid = user_or_id if isinstance(user_or_id, str) else user_or_id.id
     return Actor.of(users.get_user(cat, uid))
 
 
-def folder_mail(cat) -> list[EmailMessage]:  # noqa: ANN001
+def folder_mail(cat) -> list[EmailMessage]:
     """Messages a catalog without an SMTP host wrote to ``<instance>/mail/``, oldest first."""
     folder = cat.settings.instance_path / "mail"
     if not folder.exists():
@@ -74,7 +74,7 @@ def application(n: int, **extra: object) -> dict:
     }
 
 
-def load_portal(cat) -> dict:  # noqa: ANN001
+def load_portal(cat) -> dict:
     """The small catalog plus the people of the workflows: a curator, two verified partner
     organizations (an admin and a member in the first, a member in the second), an
     applicant and a registered user. Everyone's password is ``PASSWORD``."""

@@ -62,7 +62,7 @@ def _form() -> dict:
 def site(tmp_path_factory):
     info: dict = {}
 
-    def load(cat):  # noqa: ANN001
+    def load(cat):
         info.update(load_api_catalog(cat))
         for who in ("granted", "expired", "revoked"):
             user = users.create_user(cat, SYSTEM, f"{who}@firm.example", who, "password123")

@@ -22,7 +22,7 @@ def link(rid: int) -> str:
 
 
 @pytest.fixture
-def w(cat):  # noqa: ANN001, ANN201
+def w(cat):
     class W:
         pass
 
@@ -39,7 +39,7 @@ def w(cat):  # noqa: ANN001, ANN201
     users.add_member(cat, SYSTEM, "holder", w.admin.id, role="admin")
     users.add_member(cat, SYSTEM, "holder", w.member.id)
 
-    def make(name: str, openness: str, review_by: str = "publisher"):  # noqa: ANN202
+    def make(name: str, openness: str, review_by: str = "publisher"):
         return datasets.create_dataset(
             cat,
             SYSTEM,
@@ -85,7 +85,7 @@ def test_working_days() -> None:
     assert access.add_working_days(fri, 10) == date(2026, 12, 11)
 
 
-def test_applying_checks_everything(w) -> None:  # noqa: ANN001
+def test_applying_checks_everything(w) -> None:
     cat, firm = w.cat, actor(w.cat, w.firm)
     with pytest.raises(ValidationFailed) as err:
         access.submit_request(
@@ -110,7 +110,7 @@ def test_applying_checks_everything(w) -> None:  # noqa: ANN001
     assert any("admin@holder.example.cn" in m["To"] for m in folder_mail(cat))
 
 
-def test_full_loop_grant_download_revoke_expire(w) -> None:  # noqa: ANN001
+def test_full_loop_grant_download_revoke_expire(w) -> None:
     cat = w.cat
     firm, admin, member, other = (actor(cat, u) for u in (w.firm, w.admin, w.member, w.other))
     req = access.submit_request(cat, firm, "cond", form(), link=link)
@@ -173,7 +173,7 @@ def test_full_loop_grant_download_revoke_expire(w) -> None:  # noqa: ANN001
         access.dataset_audit(cat, admin, "cond")
 
 
-def test_revoked_grant_fails_at_once(w) -> None:  # noqa: ANN001
+def test_revoked_grant_fails_at_once(w) -> None:
     cat = w.cat
     firm, cur = actor(cat, w.firm), actor(cat, w.curator)
     req = access.submit_request(cat, firm, "cond", form())
@@ -190,7 +190,7 @@ def test_revoked_grant_fails_at_once(w) -> None:  # noqa: ANN001
         access.change_state(cat, cur, req.id, "approved", end=date.today())
 
 
-def test_bureau_reviewed_datasets_and_withdrawal(w) -> None:  # noqa: ANN001
+def test_bureau_reviewed_datasets_and_withdrawal(w) -> None:
     cat = w.cat
     firm, admin, cur = actor(cat, w.firm), actor(cat, w.admin), actor(cat, w.curator)
     req = access.submit_request(cat, firm, "cond-bureau", form())
@@ -206,7 +206,7 @@ def test_bureau_reviewed_datasets_and_withdrawal(w) -> None:  # noqa: ANN001
     assert access.get_request(cat, firm, req2.id).req.decision_note == "用途不明确"
 
 
-def test_overdue_reminders_once_a_day(w) -> None:  # noqa: ANN001
+def test_overdue_reminders_once_a_day(w) -> None:
     cat = w.cat
     req = access.submit_request(cat, actor(cat, w.firm), "cond", form())
     with cat.session() as s:
@@ -222,7 +222,7 @@ def test_overdue_reminders_once_a_day(w) -> None:  # noqa: ANN001
     assert any("超期" in m["Subject"] for m in folder_mail(cat))
 
 
-def test_matchmaking_per_holder_and_month(w) -> None:  # noqa: ANN001
+def test_matchmaking_per_holder_and_month(w) -> None:
     cat = w.cat
     cur = actor(cat, w.curator)
     for who in (w.firm, w.other):
@@ -248,7 +248,7 @@ def test_matchmaking_per_holder_and_month(w) -> None:  # noqa: ANN001
     assert len(n) == 2
 
 
-def test_cli_access_remind_and_expire(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_cli_access_remind_and_expire(tmp_path, monkeypatch) -> None:
     from click.testing import CliRunner
 
     from catalog.cli import main
@@ -299,7 +299,7 @@ def test_cli_access_remind_and_expire(tmp_path, monkeypatch) -> None:  # noqa: A
     cat.dispose()
 
 
-def test_a_grant_opens_only_the_resources_asked_for(w) -> None:  # noqa: ANN001
+def test_a_grant_opens_only_the_resources_asked_for(w) -> None:
     cat = w.cat
     ds = datasets.create_dataset(
         cat,

@@ -23,7 +23,7 @@ def token_in(body: str) -> str:
     return re.search(r"/password/reset/(\S+)", body).group(1)
 
 
-def test_register_checks_the_form_and_creates_a_plain_user(sqlite_cat) -> None:  # noqa: ANN001
+def test_register_checks_the_form_and_creates_a_plain_user(sqlite_cat) -> None:
     cat = sqlite_cat
     with pytest.raises(ValidationFailed) as err:
         accounts.register(cat, "not-mail", "", "short", "other")
@@ -36,7 +36,7 @@ def test_register_checks_the_form_and_creates_a_plain_user(sqlite_cat) -> None: 
     assert err.value.messages == {"email": ["An account with this e-mail exists."]}
 
 
-def test_password_reset_by_mail_works_once(sqlite_cat) -> None:  # noqa: ANN001
+def test_password_reset_by_mail_works_once(sqlite_cat) -> None:
     cat = sqlite_cat
     user = make_user(cat, "li@ai.example.com")
     assert accounts.request_password_reset(cat, "nobody@ai.example.com", reset_link) is False
@@ -61,7 +61,7 @@ def test_password_reset_by_mail_works_once(sqlite_cat) -> None:  # noqa: ANN001
     assert err.value.messages == {"token": ["This link is invalid or has expired."]}
 
 
-def test_expired_reset_link_fails(sqlite_cat) -> None:  # noqa: ANN001
+def test_expired_reset_link_fails(sqlite_cat) -> None:
     cat = sqlite_cat
     make_user(cat, "old@ai.example.com")
     accounts.request_password_reset(cat, "old@ai.example.com", reset_link)
@@ -73,7 +73,7 @@ def test_expired_reset_link_fails(sqlite_cat) -> None:  # noqa: ANN001
         accounts.reset_password(cat, token, "new-password-1", "new-password-1")
 
 
-def test_change_password_needs_the_current_one(sqlite_cat) -> None:  # noqa: ANN001
+def test_change_password_needs_the_current_one(sqlite_cat) -> None:
     cat = sqlite_cat
     user = make_user(cat, "zhao@ai.example.com")
     me = actor(cat, user)
@@ -86,7 +86,7 @@ def test_change_password_needs_the_current_one(sqlite_cat) -> None:  # noqa: ANN
         accounts.change_password(cat, ANONYMOUS, PASSWORD, "x" * 9, "x" * 9)
 
 
-def test_tokens_are_listed_without_their_secret_and_revoked(sqlite_cat) -> None:  # noqa: ANN001
+def test_tokens_are_listed_without_their_secret_and_revoked(sqlite_cat) -> None:
     cat = sqlite_cat
     me = actor(cat, make_user(cat, "dev@ai.example.com"))
     other = actor(cat, make_user(cat, "else@ai.example.com"))

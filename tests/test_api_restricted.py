@@ -75,7 +75,7 @@ TOKEN_CALLS = [
 def site(tmp_path_factory):
     info: dict = {}
 
-    def load(cat):  # noqa: ANN001
+    def load(cat):
         info.update(load_api_catalog(cat))
 
     with serve(tmp_path_factory.mktemp("leaks"), load) as (url, cat):

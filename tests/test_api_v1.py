@@ -17,7 +17,7 @@ from web.api import bp as api_bp
 def site(tmp_path_factory):
     info: dict = {}
 
-    def load(cat):  # noqa: ANN001
+    def load(cat):
         info.update(load_api_catalog(cat))
 
     with serve(tmp_path_factory.mktemp("api"), load) as (url, cat):

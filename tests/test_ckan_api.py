@@ -22,7 +22,7 @@ PUBLISHED = 19  # 17 of the small catalog + ct-checksums + traffic-live
 def site(tmp_path_factory):
     info: dict = {}
 
-    def load(cat):  # noqa: ANN001
+    def load(cat):
         info.update(load_api_catalog(cat))
 
     with serve(tmp_path_factory.mktemp("ckan"), load) as (url, cat):

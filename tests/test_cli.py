@@ -81,7 +81,7 @@ DATASETS = [
 ]
 
 
-def run(*args: str, input: str | None = None, ok: bool = True):  # noqa: A002, ANN201
+def run(*args: str, input: str | None = None, ok: bool = True):
     result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
     if ok:
         assert result.exit_code == 0, result.output
@@ -89,7 +89,7 @@ def run(*args: str, input: str | None = None, ok: bool = True):  # noqa: A002, A
 
 
 @pytest.fixture
-def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Point CATALOG_INSTANCE at a folder; returns a function to switch to another one."""
 
     def use(name: str) -> Path:
@@ -101,7 +101,7 @@ def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
     return use
 
 
-def _count(cat, model) -> int:  # noqa: ANN001
+def _count(cat, model) -> int:
     with cat.session() as s:
         return s.execute(select(func.count()).select_from(model)).scalar_one()
 
@@ -147,7 +147,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base / "a.jsonl"
 
 
-def test_init_creates_database_and_index(instance) -> None:  # noqa: ANN001
+def test_init_creates_database_and_index(instance) -> None:
     path = instance("a")
     result = run("init")
     assert "database ready" in result.stdout
@@ -159,7 +159,7 @@ def test_init_creates_database_and_index(instance) -> None:  # noqa: ANN001
     assert status["ok"] is True and status["documents"] == 0
 
 
-def test_export_import_round_trip_is_lossless(instance, tmp_path: Path) -> None:  # noqa: ANN001
+def test_export_import_round_trip_is_lossless(instance, tmp_path: Path) -> None:
     a = instance("a")
     run("init")
     ids = fill(a)
@@ -197,7 +197,7 @@ def test_export_import_round_trip_is_lossless(instance, tmp_path: Path) -> None:
         cat.dispose()
 
 
-def test_round_trip_of_content_made_by_accounts(instance, tmp_path: Path) -> None:  # noqa: ANN001
+def test_round_trip_of_content_made_by_accounts(instance, tmp_path: Path) -> None:
     """Accounts are not exported: a new instance gets the content without the references
     to accounts it does not have, and from then on round trips are exact."""
     a = instance("a")
@@ -234,7 +234,7 @@ def test_round_trip_of_content_made_by_accounts(instance, tmp_path: Path) -> Non
     assert out_c.read_bytes() == out_b.read_bytes()
 
 
-def test_import_replaces_records_with_the_same_id(instance, tmp_path: Path) -> None:  # noqa: ANN001
+def test_import_replaces_records_with_the_same_id(instance, tmp_path: Path) -> None:
     a = instance("a")
     run("init")
     ids = fill(a, by_user=True)
@@ -283,7 +283,7 @@ def test_broken_line_gives_a_clear_error_and_stores_nothing(
     exported,
     tmp_path,
     bad_line,
-    why,  # noqa: ANN001
+    why,
 ) -> None:
     good = exported.read_text(encoding="utf-8").splitlines()
     broken = tmp_path / "broken.jsonl"
@@ -313,13 +313,13 @@ def test_broken_line_gives_a_clear_error_and_stores_nothing(
         cat.dispose()
 
 
-def test_import_of_a_missing_file_is_refused(instance, tmp_path: Path) -> None:  # noqa: ANN001
+def test_import_of_a_missing_file_is_refused(instance, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["import", str(tmp_path / "nope.jsonl")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
 
 
-def test_search_rebuild_prints_a_count(instance) -> None:  # noqa: ANN001
+def test_search_rebuild_prints_a_count(instance) -> None:
     a = instance("a")
     run("init")
     fill(a)
@@ -329,7 +329,7 @@ def test_search_rebuild_prints_a_count(instance) -> None:  # noqa: ANN001
     assert status["ok"] is True and status["documents"] == 3
 
 
-def test_search_rebuild_repairs_a_deleted_index(instance) -> None:  # noqa: ANN001
+def test_search_rebuild_repairs_a_deleted_index(instance) -> None:
     import shutil
 
     a = instance("a")
@@ -341,7 +341,7 @@ def test_search_rebuild_repairs_a_deleted_index(instance) -> None:  # noqa: ANN0
     assert json.loads(run("search", "status").stdout)["documents"] == 3
 
 
-def test_users_create_with_password(instance) -> None:  # noqa: ANN001
+def test_users_create_with_password(instance) -> None:
     a = instance("a")
     run("init")
     fill(a)
@@ -373,7 +373,7 @@ def test_users_create_with_password(instance) -> None:  # noqa: ANN001
         cat.dispose()
 
 
-def test_users_create_prompts_for_the_password(instance) -> None:  # noqa: ANN001
+def test_users_create_prompts_for_the_password(instance) -> None:
     a = instance("a")
     run("init")
     result = run(
@@ -396,7 +396,7 @@ def test_users_create_prompts_for_the_password(instance) -> None:  # noqa: ANN00
         cat.dispose()
 
 
-def test_users_create_reports_invalid_input(instance) -> None:  # noqa: ANN001
+def test_users_create_reports_invalid_input(instance) -> None:
     run("init")
     result = CliRunner().invoke(
         main, ["users", "create", "--email", "nope", "--name", "x", "--password", "short"]
@@ -442,7 +442,7 @@ def test_real_process(tmp_path: Path) -> None:
     env["CATALOG_INSTANCE"] = str(tmp_path / "proc")
     exe = _catalog_executable()
 
-    def call(*args: str, input: str | None = None) -> subprocess.CompletedProcess:  # noqa: A002
+    def call(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
             [exe, *args],
             env=env,

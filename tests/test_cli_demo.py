@@ -42,7 +42,7 @@ def _added(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def test_demo_loads_organizations_and_datasets(demo) -> None:  # noqa: ANN001
+def test_demo_loads_organizations_and_datasets(demo) -> None:
     orgs, dsets = _added(demo["first"])
     assert orgs >= 10 and dsets >= 100
     cat = open_catalog(instance_path=demo["path"])
@@ -60,11 +60,11 @@ def test_demo_loads_organizations_and_datasets(demo) -> None:  # noqa: ANN001
         cat.dispose()
 
 
-def test_demo_twice_adds_nothing(demo) -> None:  # noqa: ANN001
+def test_demo_twice_adds_nothing(demo) -> None:
     assert _added(demo["second"]) == (0, 0)
 
 
-def test_demo_instance_rebuilds_and_round_trips(demo, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_demo_instance_rebuilds_and_round_trips(demo, tmp_path: Path, monkeypatch) -> None:
     _orgs, dsets = _added(demo["first"])
     monkeypatch.setenv("CATALOG_INSTANCE", str(demo["path"]))
     assert f"indexed {dsets} datasets" in _run("search", "rebuild")

@@ -18,7 +18,7 @@ def link(x: str) -> str:
 
 
 @pytest.fixture
-def world(cat):  # noqa: ANN001, ANN201
+def world(cat):
     class W:
         pass
 
@@ -36,7 +36,7 @@ def world(cat):  # noqa: ANN001, ANN201
     return w
 
 
-def draft(w, **extra):  # noqa: ANN001, ANN201
+def draft(w, **extra):
     data = {
         "title": "工业零件缺陷检测数据集",
         "organization": "org-a",
@@ -48,7 +48,7 @@ def draft(w, **extra):  # noqa: ANN001, ANN201
     return datasets.create_dataset(w.cat, actor(w.cat, w.alice), data)
 
 
-def test_changes_requested_goes_back_to_the_partner_and_comes_back(world) -> None:  # noqa: ANN001
+def test_changes_requested_goes_back_to_the_partner_and_comes_back(world) -> None:
     cat = world.cat
     alice, cur = actor(cat, world.alice), actor(cat, world.curator)
     ds = draft(world)
@@ -74,7 +74,7 @@ def test_changes_requested_goes_back_to_the_partner_and_comes_back(world) -> Non
     assert "已发布" in folder_mail(cat)[-1]["Subject"]
 
 
-def test_only_curators_decide(world) -> None:  # noqa: ANN001
+def test_only_curators_decide(world) -> None:
     cat = world.cat
     ds = draft(world)
     alice = actor(cat, world.alice)
@@ -86,7 +86,7 @@ def test_only_curators_decide(world) -> None:  # noqa: ANN001
         curation.review_queue(cat, alice)
 
 
-def test_reject_needs_a_reason_and_can_be_reworked(world) -> None:  # noqa: ANN001
+def test_reject_needs_a_reason_and_can_be_reworked(world) -> None:
     cat = world.cat
     alice, cur = actor(cat, world.alice), actor(cat, world.curator)
     ds = draft(world)
@@ -97,7 +97,7 @@ def test_reject_needs_a_reason_and_can_be_reworked(world) -> None:  # noqa: ANN0
     assert datasets.change_status(cat, alice, ds.id, "draft").status == "draft"
 
 
-def test_withdrawal_needs_a_reason(world) -> None:  # noqa: ANN001
+def test_withdrawal_needs_a_reason(world) -> None:
     cat = world.cat
     ds = datasets.create_dataset(
         cat,
@@ -111,7 +111,7 @@ def test_withdrawal_needs_a_reason(world) -> None:  # noqa: ANN001
     assert done.status == "withdrawn"
 
 
-def test_partners_see_and_edit_only_their_own_drafts(world) -> None:  # noqa: ANN001
+def test_partners_see_and_edit_only_their_own_drafts(world) -> None:
     cat = world.cat
     ds = draft(world)
     bob = actor(cat, world.bob)
@@ -131,7 +131,7 @@ def test_partners_see_and_edit_only_their_own_drafts(world) -> None:  # noqa: AN
         curation.workspace(cat, bob, ds.organization_id)
 
 
-def test_every_version_is_kept_and_two_compare(world) -> None:  # noqa: ANN001
+def test_every_version_is_kept_and_two_compare(world) -> None:
     cat = world.cat
     alice = actor(cat, world.alice)
     ds = draft(world)
@@ -166,7 +166,7 @@ def test_every_version_is_kept_and_two_compare(world) -> None:  # noqa: ANN001
 
 
 # -- uploads --------------------------------------------------------------------------------
-def test_upload_is_hashed_stored_once_and_limited(world) -> None:  # noqa: ANN001
+def test_upload_is_hashed_stored_once_and_limited(world) -> None:
     cat = world.cat
     cat.settings.upload_max_bytes = 1000
     alice = actor(cat, world.alice)
@@ -192,7 +192,7 @@ def test_upload_is_hashed_stored_once_and_limited(world) -> None:  # noqa: ANN00
     assert leftovers == [stored.sha256]
 
 
-def test_files_attach_only_for_their_uploader_and_download_as_the_distribution(world) -> None:  # noqa: ANN001
+def test_files_attach_only_for_their_uploader_and_download_as_the_distribution(world) -> None:
     cat = world.cat
     alice, bob = actor(cat, world.alice), actor(cat, world.bob)
     mine = uploads.store(cat, alice, io.BytesIO(b"secret rows"), "full.csv")

@@ -12,7 +12,7 @@ from catalog.services.authz import SYSTEM
 from tests.portal import actor, make_user
 
 
-def _fill(cat) -> None:  # noqa: ANN001
+def _fill(cat) -> None:
     organizations.create_organization(
         cat, SYSTEM, {"name": "transport", "title": "保定市交通运输局", "org_type": "government"}
     )
@@ -38,7 +38,7 @@ def _fill(cat) -> None:  # noqa: ANN001
         )
 
 
-def test_index_and_store_give_the_same_counts(sqlite_cat) -> None:  # noqa: ANN001
+def test_index_and_store_give_the_same_counts(sqlite_cat) -> None:
     cat = sqlite_cat
     _fill(cat)
     cur = actor(cat, make_user(cat, "curator@bureau.example.cn", "curator"))
@@ -57,7 +57,7 @@ def test_index_and_store_give_the_same_counts(sqlite_cat) -> None:  # noqa: ANN0
 
 def test_publisher_quality_means_every_dataset_and_samples_the_details(
     sqlite_cat, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     cat = sqlite_cat
     _fill(cat)
     org = organizations.get_organization(cat, "transport")

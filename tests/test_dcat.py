@@ -37,7 +37,7 @@ EXTRA = 95  # with the 19 of the API catalog: 114 published, two catalog pages
 PARSE = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml"}
 
 
-def _load(cat) -> None:  # noqa: ANN001
+def _load(cat) -> None:
     load_api_catalog(cat)
     with cat.deferred_indexing():
         for i in range(EXTRA):

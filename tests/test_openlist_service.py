@@ -32,11 +32,11 @@ def item(code: str, **extra: object) -> dict:
 
 
 @pytest.fixture
-def curator(cat):  # noqa: ANN001, ANN201
+def curator(cat):
     return actor(cat, make_user(cat, "curator@bureau.example.cn", "curator"))
 
 
-def test_working_list_is_for_curators(cat, curator) -> None:  # noqa: ANN001
+def test_working_list_is_for_curators(cat, curator) -> None:
     user = actor(cat, make_user(cat, "someone@ai.example.com"))
     for who in (ANONYMOUS, user):
         with pytest.raises(PermissionDenied):
@@ -49,7 +49,7 @@ def test_working_list_is_for_curators(cat, curator) -> None:  # noqa: ANN001
         openlist.version_entries(cat, user, openlist.WORKING)
 
 
-def test_entries_are_validated(cat, curator) -> None:  # noqa: ANN001
+def test_entries_are_validated(cat, curator) -> None:
     with pytest.raises(ValidationFailed) as err:
         openlist.add_entry(cat, curator, item("", openness="open", frequency="HOURLY"))
     assert set(err.value.messages) == {"resource_code", "openness", "frequency"}
@@ -62,7 +62,7 @@ def test_entries_are_validated(cat, curator) -> None:  # noqa: ANN001
     assert err.value.messages == {"dataset": ["Unknown dataset."]}
 
 
-def test_publish_freezes_versions_and_diff_finds_changes(cat, curator) -> None:  # noqa: ANN001
+def test_publish_freezes_versions_and_diff_finds_changes(cat, curator) -> None:
     with pytest.raises(ValidationFailed):
         openlist.publish(cat, curator)  # nothing to publish yet
     a1 = openlist.add_entry(cat, curator, item("A1"))
@@ -115,7 +115,7 @@ def test_publish_freezes_versions_and_diff_finds_changes(cat, curator) -> None: 
     ]
 
 
-def test_item_from_a_dataset(cat, curator) -> None:  # noqa: ANN001
+def test_item_from_a_dataset(cat, curator) -> None:
     organizations.create_organization(
         cat, SYSTEM, {"name": "transport", "title": "保定市交通运输局", "org_type": "government"}
     )
@@ -143,7 +143,7 @@ def test_item_from_a_dataset(cat, curator) -> None:  # noqa: ANN001
     assert openlist.working_entries(cat, curator)[0]["dataset"] == ds.name
 
 
-def test_filters_and_facets(cat, curator) -> None:  # noqa: ANN001
+def test_filters_and_facets(cat, curator) -> None:
     openlist.add_entry(cat, curator, item("A1"))
     openlist.add_entry(cat, curator, item("A2", openness="conditional", domain="医疗"))
     openlist.add_entry(cat, curator, item("A3", source_department="保定市卫生健康委员会"))
@@ -158,7 +158,7 @@ def test_filters_and_facets(cat, curator) -> None:  # noqa: ANN001
     assert facets["openness"] == [("unconditional", 2), ("conditional", 1)]
 
 
-def test_exports_hold_the_same_rows(cat, curator) -> None:  # noqa: ANN001
+def test_exports_hold_the_same_rows(cat, curator) -> None:
     openlist.add_entry(cat, curator, item("A1"))
     openlist.add_entry(
         cat, curator, item("A2", openness="not_open", open_mode=None, frequency=None)

@@ -19,7 +19,7 @@ def link(x: str) -> str:
 
 
 @pytest.fixture
-def world(cat):  # noqa: ANN001, ANN201
+def world(cat):
     class W:
         pass
 
@@ -31,7 +31,7 @@ def world(cat):  # noqa: ANN001, ANN201
     return w
 
 
-def test_application_makes_applicant_admin_and_tells_the_curators(world) -> None:  # noqa: ANN001
+def test_application_makes_applicant_admin_and_tells_the_curators(world) -> None:
     cat = world.cat
     org = partners.apply(cat, actor(cat, world.applicant), application(1), link)
     assert org.partner_status == "applied"
@@ -44,7 +44,7 @@ def test_application_makes_applicant_admin_and_tells_the_curators(world) -> None
     assert link(org.name) in mails[0].get_content()
 
 
-def test_application_checks_every_field(world) -> None:  # noqa: ANN001
+def test_application_checks_every_field(world) -> None:
     cat = world.cat
     me = actor(cat, world.applicant)
     with pytest.raises(ValidationFailed) as err:
@@ -68,7 +68,7 @@ def test_application_checks_every_field(world) -> None:  # noqa: ANN001
         partners.apply(cat, ANONYMOUS, application(3))
 
 
-def test_credit_code_is_normalised_and_unique(world) -> None:  # noqa: ANN001
+def test_credit_code_is_normalised_and_unique(world) -> None:
     cat = world.cat
     code = credit_code(4)
     spaced = " ".join([code[:6], code[6:12], code[12:]]).lower()
@@ -79,7 +79,7 @@ def test_credit_code_is_normalised_and_unique(world) -> None:  # noqa: ANN001
     assert "credit_code" in err.value.messages
 
 
-def test_curator_verifies_or_rejects_with_a_reason_and_admins_are_told(world) -> None:  # noqa: ANN001
+def test_curator_verifies_or_rejects_with_a_reason_and_admins_are_told(world) -> None:
     cat = world.cat
     org = partners.apply(cat, actor(cat, world.applicant), application(6))
     cur = actor(cat, world.curator)
@@ -112,7 +112,7 @@ def test_curator_verifies_or_rejects_with_a_reason_and_admins_are_told(world) ->
     assert actions == ["partner.applied", "partner.rejected", "partner.applied", "partner.verified"]
 
 
-def test_only_verified_partners_contribute_datasets(world) -> None:  # noqa: ANN001
+def test_only_verified_partners_contribute_datasets(world) -> None:
     cat = world.cat
     org = partners.apply(cat, actor(cat, world.applicant), application(7))
     me = actor(cat, world.applicant)
@@ -125,7 +125,7 @@ def test_only_verified_partners_contribute_datasets(world) -> None:  # noqa: ANN
         datasets.change_status(cat, me, ds.id, "submitted")
 
 
-def test_admin_invites_existing_accounts_and_new_people(world) -> None:  # noqa: ANN001
+def test_admin_invites_existing_accounts_and_new_people(world) -> None:
     cat = world.cat
     org = partners.apply(cat, actor(cat, world.applicant), application(8))
     admin = actor(cat, world.applicant)
@@ -158,7 +158,7 @@ def test_admin_invites_existing_accounts_and_new_people(world) -> None:  # noqa:
         partners.accept_invitation(cat, actor(cat, newcomer), token, newcomer.email)
 
 
-def test_members_cannot_do_what_only_admins_may(world) -> None:  # noqa: ANN001
+def test_members_cannot_do_what_only_admins_may(world) -> None:
     cat = world.cat
     org = partners.apply(cat, actor(cat, world.applicant), application(9))
     admin = actor(cat, world.applicant)
@@ -180,7 +180,7 @@ def test_members_cannot_do_what_only_admins_may(world) -> None:  # noqa: ANN001
         partners.members(cat, actor(cat, third), org.name)
 
 
-def test_organization_keeps_an_admin(world) -> None:  # noqa: ANN001
+def test_organization_keeps_an_admin(world) -> None:
     cat = world.cat
     org = partners.apply(cat, actor(cat, world.applicant), application(10))
     admin = actor(cat, world.applicant)
@@ -201,7 +201,7 @@ def test_organization_keeps_an_admin(world) -> None:  # noqa: ANN001
     assert roles == {world.other.id: "admin"}
 
 
-def test_profile_changes_keep_verified_names(world) -> None:  # noqa: ANN001
+def test_profile_changes_keep_verified_names(world) -> None:
     cat = world.cat
     org = partners.apply(cat, actor(cat, world.applicant), application(11))
     admin = actor(cat, world.applicant)
@@ -213,7 +213,7 @@ def test_profile_changes_keep_verified_names(world) -> None:  # noqa: ANN001
         partners.update_profile(cat, admin, org.name, {"homepage": "not a url"})
 
 
-def test_pending_applications_oldest_first(world) -> None:  # noqa: ANN001
+def test_pending_applications_oldest_first(world) -> None:
     cat = world.cat
     a = partners.apply(cat, actor(cat, world.applicant), application(12))
     b = partners.apply(cat, actor(cat, world.other), application(13))

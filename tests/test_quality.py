@@ -113,7 +113,7 @@ def test_dimensions_add_up() -> None:
         ),
     ],
 )
-def test_each_gap_costs_points_and_is_named(change, check: str) -> None:  # noqa: ANN001
+def test_each_gap_costs_points_and_is_named(change, check: str) -> None:
     ds = complete()
     if check == "machine_readable":
         ds.data_formats = []
@@ -130,7 +130,7 @@ def test_a_publisher_can_stand_in_for_a_source_department() -> None:
     assert score_dataset(ds).total == 100
 
 
-def test_services_store_the_score_and_search_sorts_by_it(sqlite_cat) -> None:  # noqa: ANN001
+def test_services_store_the_score_and_search_sorts_by_it(sqlite_cat) -> None:
     cat = sqlite_cat
     organizations.create_organization(cat, SYSTEM, {"name": "bd-transport", "title": "交通局"})
     rich = datasets.create_dataset(
@@ -168,7 +168,7 @@ def test_services_store_the_score_and_search_sorts_by_it(sqlite_cat) -> None:  #
     assert better.quality_score > poor.quality_score
 
 
-def test_score_counts_a_publisher_set_by_an_update(sqlite_cat) -> None:  # noqa: ANN001
+def test_score_counts_a_publisher_set_by_an_update(sqlite_cat) -> None:
     cat = sqlite_cat
     organizations.create_organization(cat, SYSTEM, {"name": "bd-transport", "title": "交通局"})
     ds = datasets.create_dataset(cat, SYSTEM, {"title": "无发布机构"})

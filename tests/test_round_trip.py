@@ -14,7 +14,7 @@ from harvesters.pipeline import run_job
 from tests.livesite import SECRET_URL, load_small_catalog, serve
 
 
-def _published(cat, with_kind: bool = True) -> dict[str, tuple]:  # noqa: ANN001
+def _published(cat, with_kind: bool = True) -> dict[str, tuple]:
     """Title -> (openness, English title, kind): what a user compares between the two."""
     with cat.session() as s:
         rows = s.execute(select(Dataset).where(Dataset.status == "published")).scalars().all()
@@ -23,13 +23,13 @@ def _published(cat, with_kind: bool = True) -> dict[str, tuple]:  # noqa: ANN001
         }
 
 
-def _urls(cat) -> set[str]:  # noqa: ANN001
+def _urls(cat) -> set[str]:
     with cat.session() as s:
         rows = s.execute(select(Dataset)).scalars().all()
         return {x.download_url or x.access_url or "" for d in rows for x in d.distributions}
 
 
-def _harvest(cat, kind: str, url: str):  # noqa: ANN001, ANN202
+def _harvest(cat, kind: str, url: str):
     src = svc.register_source(cat, SYSTEM, name=f"origin-{kind}", kind=kind, url=url, trusted=True)
     job = svc.start_job(cat, svc.enqueue_job(cat, SYSTEM, src.id).id)
     return run_job(cat, job)

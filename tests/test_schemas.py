@@ -27,7 +27,7 @@ VALID = {
 }
 
 
-def errors_of(data: dict, schema=None) -> dict:  # noqa: ANN001
+def errors_of(data: dict, schema=None) -> dict:
     with pytest.raises(ValidationError) as err:
         (schema or DatasetSchema()).load(data)
     return err.value.messages
@@ -43,7 +43,7 @@ def messages(errors: object) -> list[str]:
 
 
 @pytest.fixture
-def restore_regions():  # noqa: ANN201
+def restore_regions():
     yield
     vocab.load_regions(None)
 
@@ -120,7 +120,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("change", "field", "en", "zh"), CASES, ids=[c[1] for c in CASES])
-def test_invalid_field_gets_its_own_error_in_both_languages(change, field, en, zh) -> None:  # noqa: ANN001
+def test_invalid_field_gets_its_own_error_in_both_languages(change, field, en, zh) -> None:
     errs = errors_of({**VALID, **change})
     assert list(errs) == [field], errs  # only the bad field is reported
     assert en in messages(errs[field])
@@ -345,7 +345,7 @@ def test_unknown_code_label_is_shown_as_is() -> None:
     assert vocab.label("theme", None) == ""
 
 
-def test_regions_are_configurable(tmp_path: Path, restore_regions) -> None:  # noqa: ANN001
+def test_regions_are_configurable(tmp_path: Path, restore_regions) -> None:
     path = tmp_path / "shijiazhuang.json"
     path.write_text(
         json.dumps(

@@ -103,7 +103,7 @@ MALFORMED = [
 
 
 @pytest.fixture(scope="module", params=list(SEARCH_BACKENDS))
-def small(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def small(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     cat = build_search_catalog(tmp_path_factory.mktemp(f"bad-{request.param}"), request.param)
     ids = {d["name"]: datasets.create_dataset(cat, SYSTEM, d, status="published").id for d in DOCS}
     yield cat, ids
@@ -111,7 +111,7 @@ def small(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.mark.parametrize("text", MALFORMED, ids=range(len(MALFORMED)))
-def test_malformed_queries_give_results(small, text: str) -> None:  # noqa: ANN001
+def test_malformed_queries_give_results(small, text: str) -> None:
     cat, _ids = small
     res = cat.search.search(SearchQuery(text=text))
     assert isinstance(res, SearchResult)
@@ -141,13 +141,13 @@ def test_malformed_queries_give_results(small, text: str) -> None:  # noqa: ANN0
         "BUS",
     ],
 )
-def test_the_word_inside_the_noise_still_matches(small, text: str) -> None:  # noqa: ANN001
+def test_the_word_inside_the_noise_still_matches(small, text: str) -> None:
     cat, ids = small
     res = cat.search.search(SearchQuery(text=text))
     assert [h.id for h in res.hits] == [ids["bus-lines"]]
 
 
-def test_a_long_query_is_cut_not_refused(small) -> None:  # noqa: ANN001
+def test_a_long_query_is_cut_not_refused(small) -> None:
     cat, ids = small
     res = cat.search.search(SearchQuery(text="医疗 imaging " + "x" * 10_000))
     assert res.total == 0  # every word must match, and the x-run matches nothing
@@ -155,7 +155,7 @@ def test_a_long_query_is_cut_not_refused(small) -> None:  # noqa: ANN001
     assert [h.id for h in res.hits] == [ids["lung-ct"]]
 
 
-def test_punctuation_only_lists_everything(small) -> None:  # noqa: ANN001
+def test_punctuation_only_lists_everything(small) -> None:
     cat, _ids = small
     assert cat.search.search(SearchQuery(text="?!。，")).total == len(DOCS)
 
@@ -189,14 +189,14 @@ def test_punctuation_only_lists_everything(small) -> None:  # noqa: ANN001
         "too-deep",
     ],
 )
-def test_requests_search_cannot_run_raise_bad_query(small, query: SearchQuery) -> None:  # noqa: ANN001
+def test_requests_search_cannot_run_raise_bad_query(small, query: SearchQuery) -> None:
     cat, _ids = small
     with pytest.raises(BadQuery) as err:
         cat.search.search(query)
     assert str(err.value)  # a message the API can show
 
 
-def test_bad_query_names_the_problem(small) -> None:  # noqa: ANN001
+def test_bad_query_names_the_problem(small) -> None:
     cat, _ids = small
     with pytest.raises(BadQuery, match="colour"):
         cat.search.search(SearchQuery(filters={"colour": ["red"]}))
@@ -205,19 +205,19 @@ def test_bad_query_names_the_problem(small) -> None:  # noqa: ANN001
     assert issubclass(BadQuery, ValueError)
 
 
-def test_last_allowed_page_is_fine(small) -> None:  # noqa: ANN001
+def test_last_allowed_page_is_fine(small) -> None:
     cat, _ids = small
     res = cat.search.search(SearchQuery(page=MAX_OFFSET // 20, page_size=20))
     assert res.hits == [] and res.total == len(DOCS)
 
 
 # -- a missing or corrupt index folder (the embedded backend's own failure modes) --------
-def _outbox(cat) -> int:  # noqa: ANN001
+def _outbox(cat) -> int:
     with cat.session() as s:
         return s.execute(select(func.count()).select_from(IndexOutbox)).scalar_one()
 
 
-def test_missing_index_is_reported_and_rebuild_repairs_it(sqlite_cat) -> None:  # noqa: ANN001
+def test_missing_index_is_reported_and_rebuild_repairs_it(sqlite_cat) -> None:
     cat = sqlite_cat
     for d in DOCS:
         datasets.create_dataset(cat, SYSTEM, d, status="published")
@@ -242,7 +242,7 @@ def test_missing_index_is_reported_and_rebuild_repairs_it(sqlite_cat) -> None:  
 
 
 @pytest.mark.parametrize("garbage", ["garbage{{{", "", '{"segments": 42}', "\x00\xff" * 100])
-def test_corrupt_index_is_reported_and_rebuild_repairs_it(sqlite_cat, garbage: str) -> None:  # noqa: ANN001
+def test_corrupt_index_is_reported_and_rebuild_repairs_it(sqlite_cat, garbage: str) -> None:
     cat = sqlite_cat
     for d in DOCS:
         datasets.create_dataset(cat, SYSTEM, d, status="published")
@@ -273,7 +273,7 @@ def test_corrupt_index_is_reported_and_rebuild_repairs_it(sqlite_cat, garbage: s
         reopened.dispose()
 
 
-def test_create_index_if_missing_recreates_a_deleted_index(sqlite_cat) -> None:  # noqa: ANN001
+def test_create_index_if_missing_recreates_a_deleted_index(sqlite_cat) -> None:
     cat = sqlite_cat
     datasets.create_dataset(cat, SYSTEM, DOCS[0], status="published")
     shutil.rmtree(cat.settings.index_path)

@@ -48,7 +48,7 @@ def _d(
     *,
     themes=(),
     kw=(),
-    fmt="CSV",  # noqa: ANN001, ANN202
+    fmt="CSV",
     kind="open_data",
     modalities=(),
     tasks=(),
@@ -409,7 +409,7 @@ BY_NAME = {r["name"]: r for r in CORPUS}
 ORG_TITLE = {o["name"]: o["title"] for o in ORGS}
 
 
-def load_corpus(cat) -> dict[str, str]:  # noqa: ANN001
+def load_corpus(cat) -> dict[str, str]:
     """Create the organizations and publish the corpus; returns name -> id."""
     for org in ORGS:
         organizations.create_organization(cat, SYSTEM, org)
@@ -433,12 +433,12 @@ def containing(word: str) -> set[str]:
 
 
 class Corpus:
-    def __init__(self, cat, ids: dict[str, str]):  # noqa: ANN001
+    def __init__(self, cat, ids: dict[str, str]):
         self.cat = cat
         self.ids = ids
         self.names = {v: k for k, v in ids.items()}
 
-    def search(self, text: str = "", **kw: object):  # noqa: ANN201
+    def search(self, text: str = "", **kw: object):
         kw.setdefault("page_size", 100)
         return self.cat.search.search(SearchQuery(text=text, **kw))
 
@@ -448,7 +448,7 @@ class Corpus:
 
 
 @pytest.fixture(scope="module", params=list(SEARCH_BACKENDS))
-def corpus_instance(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def corpus_instance(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """The corpus loaded once per backend, dataset by dataset; the catalog is then closed
     and tests work on copies of its instance folder."""
     path = tmp_path_factory.mktemp(f"corpus-{request.param}") / "instance"
@@ -461,7 +461,7 @@ def corpus_instance(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
 
 
 @pytest.fixture(scope="module")
-def corpus(corpus_instance, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+def corpus(corpus_instance, tmp_path_factory: pytest.TempPathFactory):
     """The corpus for the read-only tests of this module."""
     backend, path, ids = corpus_instance
     cat = copy_search_catalog(path, tmp_path_factory.mktemp("corpus") / "instance", backend)
@@ -472,7 +472,7 @@ def corpus(corpus_instance, tmp_path_factory: pytest.TempPathFactory):  # noqa: 
 
 
 @pytest.fixture
-def fresh_corpus(corpus_instance, tmp_path: Path):  # noqa: ANN001, ANN201
+def fresh_corpus(corpus_instance, tmp_path: Path):
     """The corpus in a catalog of its own, for tests that change it."""
     backend, path, ids = corpus_instance
     cat = copy_search_catalog(path, tmp_path / "instance", backend)
@@ -483,7 +483,7 @@ def fresh_corpus(corpus_instance, tmp_path: Path):  # noqa: ANN001, ANN201
 
 
 # -- an empty catalog ------------------------------------------------------------------------
-def test_empty_index_answers(search_cat) -> None:  # noqa: ANN001
+def test_empty_index_answers(search_cat) -> None:
     res = search_cat.search.search(SearchQuery(text="保定"))
     assert res.total == 0 and res.hits == []
     assert set(res.facets) == set(FACETS) and all(v == [] for v in res.facets.values())
@@ -808,7 +808,7 @@ def test_rebuild_gives_identical_results(fresh_corpus: Corpus) -> None:
         assert {h.id: h.snippets for h in a.hits} == {h.id: h.snippets for h in b.hits}
 
 
-def rank_groups(res) -> list[frozenset[str]]:  # noqa: ANN001
+def rank_groups(res) -> list[frozenset[str]]:
     """Hit ids in rank order, runs of equal score merged into one group."""
     groups: list[tuple[float, set[str]]] = []
     for h in res.hits:
@@ -869,7 +869,7 @@ def test_change_drained_during_rebuild_survives_the_swap(fresh_corpus: Corpus) -
     c = fresh_corpus
     real_rebuild = c.cat.search.rebuild
 
-    def rebuild_with_a_write_in_the_middle(docs, progress=None):  # noqa: ANN001, ANN202
+    def rebuild_with_a_write_in_the_middle(docs, progress=None):
         docs = list(docs)  # the rebuild has read its snapshot ...
         datasets.update_dataset(c.cat, SYSTEM, c.ids["loans"], {"title": "重建期间改名的贷款统计"})
         return real_rebuild(iter(docs), progress)  # ... and swaps in the older title

@@ -42,7 +42,7 @@ def _docs(n: int, start: int = 0, bad: set[int] = frozenset()) -> list[dict]:
 
 
 @pytest.fixture
-def backend(opensearch_base: str, request: pytest.FixtureRequest):  # noqa: ANN201
+def backend(opensearch_base: str, request: pytest.FixtureRequest):
     name = request.node.name.split("[")[0].replace("_", "-")[-40:].strip("-")
     b = ClusterBackend(f"{opensearch_base}/{name}-{uuid.uuid4().hex[:6]}", create=True)
     yield b
@@ -62,7 +62,7 @@ def test_rebuild_swaps_the_alias_while_searches_keep_answering(backend: ClusterB
             try:
                 totals.append(backend.search(SearchQuery(text="公交")).total)
                 totals.append(backend.search(SearchQuery(filters={"theme": ["health"]})).total)
-            except BaseException as exc:  # noqa: BLE001  (the assertion reports it)
+            except BaseException as exc:
                 errors.append(exc)
 
     thread = threading.Thread(target=search_loop)
@@ -189,7 +189,7 @@ def test_bad_cluster_urls_are_refused(url: str) -> None:
         make_backend(url, None)
 
 
-def test_make_backend_chooses_by_scheme(tmp_path) -> None:  # noqa: ANN001
+def test_make_backend_chooses_by_scheme(tmp_path) -> None:
     assert make_backend("embedded://", tmp_path / "idx", create=True).name == "embedded"
     # no request is made when the backend is made: an engine that is down now is reported
     # by searches, and the pages still serve

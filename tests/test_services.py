@@ -43,23 +43,23 @@ def bus_data(**extra: object) -> dict:
     }
 
 
-def ids_found(cat, text: str) -> list[str]:  # noqa: ANN001
+def ids_found(cat, text: str) -> list[str]:
     return [h.id for h in cat.search.search(SearchQuery(text=text, page_size=100)).hits]
 
 
-def count(cat, model) -> int:  # noqa: ANN001
+def count(cat, model) -> int:
     with cat.session() as s:
         return s.execute(select(func.count()).select_from(model)).scalar_one()
 
 
-def counts(cat) -> dict[str, int]:  # noqa: ANN001
+def counts(cat) -> dict[str, int]:
     return {
         m.__name__: count(cat, m)
         for m in (Dataset, Distribution, AuditEvent, DatasetVersion, IndexOutbox)
     }
 
 
-def audit_of(cat, object_id: str) -> list[AuditEvent]:  # noqa: ANN001
+def audit_of(cat, object_id: str) -> list[AuditEvent]:
     with cat.session() as s:
         return list(
             s.execute(
@@ -68,7 +68,7 @@ def audit_of(cat, object_id: str) -> list[AuditEvent]:  # noqa: ANN001
         )
 
 
-def versions_of(cat, dataset_id: str) -> list[DatasetVersion]:  # noqa: ANN001
+def versions_of(cat, dataset_id: str) -> list[DatasetVersion]:
     with cat.session() as s:
         return list(
             s.execute(
@@ -79,14 +79,14 @@ def versions_of(cat, dataset_id: str) -> list[DatasetVersion]:  # noqa: ANN001
         )
 
 
-def actor_for(cat, user: User) -> Actor:  # noqa: ANN001
+def actor_for(cat, user: User) -> Actor:
     return Actor.of(users.get_user(cat, user.id))
 
 
 _HASH: dict[str, str] = {}
 
 
-def quick_user(cat, email: str, role: str = "user") -> User:  # noqa: ANN001
+def quick_user(cat, email: str, role: str = "user") -> User:
     """A user row without paying for a password hash each time (users are tested below)."""
     if not _HASH:
         _HASH["h"] = generate_password_hash("not-used-here")
@@ -97,7 +97,7 @@ def quick_user(cat, email: str, role: str = "user") -> User:  # noqa: ANN001
 
 
 @pytest.fixture
-def world(cat):  # noqa: ANN001, ANN201
+def world(cat):
     """Two organizations, a member of each, a curator and an outsider."""
     organizations.create_organization(cat, SYSTEM, ORG_A)
     organizations.create_organization(cat, SYSTEM, ORG_B)
@@ -119,7 +119,7 @@ def world(cat):  # noqa: ANN001, ANN201
 
 
 # -- create ---------------------------------------------------------------------------------
-def test_create_stores_audits_versions_and_indexes(world) -> None:  # noqa: ANN001
+def test_create_stores_audits_versions_and_indexes(world) -> None:
     cat = world.cat
     ds = datasets.create_dataset(
         cat, world.curator, bus_data(organization="org-a"), status="published"
@@ -149,7 +149,7 @@ def test_create_stores_audits_versions_and_indexes(world) -> None:  # noqa: ANN0
     assert count(cat, IndexOutbox) == 0
 
 
-def test_drafts_and_submissions_are_not_searchable(world) -> None:  # noqa: ANN001
+def test_drafts_and_submissions_are_not_searchable(world) -> None:
     cat = world.cat
     ds = datasets.create_dataset(cat, world.alice, bus_data(organization="org-a"))
     assert ds.status == "draft"
@@ -160,7 +160,7 @@ def test_drafts_and_submissions_are_not_searchable(world) -> None:  # noqa: ANN0
     assert ids_found(cat, "公交") == [ds.id]
 
 
-def test_every_change_keeps_a_version_and_an_audit_event(world) -> None:  # noqa: ANN001
+def test_every_change_keeps_a_version_and_an_audit_event(world) -> None:
     cat = world.cat
     ds = datasets.create_dataset(cat, world.alice, bus_data(organization="org-a"))
     datasets.update_dataset(cat, world.alice, ds.id, {"title": "公交线路（修订）"}, note="typo")
@@ -195,7 +195,7 @@ def test_every_change_keeps_a_version_and_an_audit_event(world) -> None:  # noqa
         ({"surprise": 1}, "surprise"),
     ],
 )
-def test_invalid_input_raises_with_field_errors_and_stores_nothing(world, bad, field) -> None:  # noqa: ANN001
+def test_invalid_input_raises_with_field_errors_and_stores_nothing(world, bad, field) -> None:
     cat = world.cat
     datasets.create_dataset(cat, world.curator, bus_data(organization="org-a"), status="published")
     before = counts(cat)
@@ -207,7 +207,7 @@ def test_invalid_input_raises_with_field_errors_and_stores_nothing(world, bad, f
     assert cat.search.count() == 1
 
 
-def test_duplicate_name_stores_nothing(world) -> None:  # noqa: ANN001
+def test_duplicate_name_stores_nothing(world) -> None:
     cat = world.cat
     datasets.create_dataset(cat, world.curator, bus_data(name="bus"))
     before = counts(cat)
@@ -217,7 +217,7 @@ def test_duplicate_name_stores_nothing(world) -> None:  # noqa: ANN001
     assert counts(cat) == before
 
 
-def test_invalid_update_changes_nothing(world) -> None:  # noqa: ANN001
+def test_invalid_update_changes_nothing(world) -> None:
     cat = world.cat
     ds = datasets.create_dataset(cat, world.curator, bus_data(), status="published")
     before = counts(cat)
@@ -229,7 +229,7 @@ def test_invalid_update_changes_nothing(world) -> None:  # noqa: ANN001
 
 
 # -- permissions ----------------------------------------------------------------------------
-def test_anonymous_cannot_create(world) -> None:  # noqa: ANN001
+def test_anonymous_cannot_create(world) -> None:
     before = counts(world.cat)
     with pytest.raises(PermissionDenied):
         datasets.create_dataset(world.cat, ANONYMOUS, bus_data(organization="org-a"))
@@ -238,14 +238,14 @@ def test_anonymous_cannot_create(world) -> None:  # noqa: ANN001
     assert counts(world.cat) == before
 
 
-def test_registered_user_cannot_create_for_an_organization_they_are_not_in(world) -> None:  # noqa: ANN001
+def test_registered_user_cannot_create_for_an_organization_they_are_not_in(world) -> None:
     with pytest.raises(PermissionDenied):
         datasets.create_dataset(world.cat, world.outsider, bus_data(organization="org-a"))
     with pytest.raises(PermissionDenied):
         datasets.create_dataset(world.cat, world.alice, bus_data(organization="org-b"))
 
 
-def test_member_cannot_publish_directly(world) -> None:  # noqa: ANN001
+def test_member_cannot_publish_directly(world) -> None:
     before = counts(world.cat)
     with pytest.raises(PermissionDenied):
         datasets.create_dataset(
@@ -254,7 +254,7 @@ def test_member_cannot_publish_directly(world) -> None:  # noqa: ANN001
     assert counts(world.cat) == before
 
 
-def test_member_of_a_cannot_touch_org_b(world) -> None:  # noqa: ANN001
+def test_member_of_a_cannot_touch_org_b(world) -> None:
     cat = world.cat
     draft = datasets.create_dataset(cat, world.bob, bus_data(organization="org-b", name="b-draft"))
     # alice cannot see bob's draft: it looks exactly like a missing one
@@ -272,14 +272,14 @@ def test_member_of_a_cannot_touch_org_b(world) -> None:  # noqa: ANN001
     assert datasets.get_dataset(cat, world.bob, draft.id).status == "draft"
 
 
-def test_member_cannot_move_a_dataset_into_another_organization(world) -> None:  # noqa: ANN001
+def test_member_cannot_move_a_dataset_into_another_organization(world) -> None:
     ds = datasets.create_dataset(world.cat, world.alice, bus_data(organization="org-a"))
     with pytest.raises(PermissionDenied):
         datasets.update_dataset(world.cat, world.alice, ds.id, {"organization": "org-b"})
     assert datasets.get_dataset(world.cat, SYSTEM, ds.id).organization.name == "org-a"
 
 
-def test_curator_can_see_and_edit_any_draft(world) -> None:  # noqa: ANN001
+def test_curator_can_see_and_edit_any_draft(world) -> None:
     cat = world.cat
     draft = datasets.create_dataset(cat, world.bob, bus_data(organization="org-b"))
     assert datasets.get_dataset(cat, world.curator, draft.id).id == draft.id
@@ -287,7 +287,7 @@ def test_curator_can_see_and_edit_any_draft(world) -> None:  # noqa: ANN001
     assert datasets.get_dataset(cat, world.bob, draft.id).title == "馆员修订"
 
 
-def test_published_datasets_are_public(world) -> None:  # noqa: ANN001
+def test_published_datasets_are_public(world) -> None:
     ds = datasets.create_dataset(
         world.cat, world.curator, bus_data(organization="org-b"), status="published"
     )
@@ -295,7 +295,7 @@ def test_published_datasets_are_public(world) -> None:  # noqa: ANN001
     assert datasets.get_dataset(world.cat, world.alice, ds.name).id == ds.id
 
 
-def test_restricted_distributions_are_hidden_from_others(world) -> None:  # noqa: ANN001
+def test_restricted_distributions_are_hidden_from_others(world) -> None:
     data = bus_data(organization="org-b", access_rights="conditional")
     data["distributions"] = [
         {"title": "公开样例", "download_url": "https://example.cn/sample.csv"},
@@ -308,7 +308,7 @@ def test_restricted_distributions_are_hidden_from_others(world) -> None:  # noqa
     assert len(datasets.visible_distributions(world.bob, got)) == 2
 
 
-def test_unconditional_datasets_cannot_restrict_distributions(world) -> None:  # noqa: ANN001
+def test_unconditional_datasets_cannot_restrict_distributions(world) -> None:
     data = bus_data()
     data["distributions"][0]["restricted"] = True
     ds = datasets.create_dataset(world.cat, world.curator, data)
@@ -317,7 +317,7 @@ def test_unconditional_datasets_cannot_restrict_distributions(world) -> None:  #
     ]
 
 
-def test_unknown_dataset_is_not_found(world) -> None:  # noqa: ANN001
+def test_unknown_dataset_is_not_found(world) -> None:
     with pytest.raises(NotFound):
         datasets.get_dataset(world.cat, SYSTEM, "does-not-exist")
     with pytest.raises(NotFound):
@@ -325,7 +325,7 @@ def test_unknown_dataset_is_not_found(world) -> None:  # noqa: ANN001
 
 
 # -- workflow -------------------------------------------------------------------------------
-def test_status_workflow(world) -> None:  # noqa: ANN001
+def test_status_workflow(world) -> None:
     cat = world.cat
     ds = datasets.create_dataset(cat, world.alice, bus_data(organization="org-a"))
     assert datasets.change_status(cat, world.alice, ds.id, "submitted").status == "submitted"
@@ -338,7 +338,7 @@ def test_status_workflow(world) -> None:  # noqa: ANN001
     assert got.status_note == "data outdated"
 
 
-def test_reject_and_resubmit(world) -> None:  # noqa: ANN001
+def test_reject_and_resubmit(world) -> None:
     cat = world.cat
     ds = datasets.create_dataset(cat, world.alice, bus_data(organization="org-a"))
     datasets.change_status(cat, world.alice, ds.id, "submitted")
@@ -361,7 +361,7 @@ def test_reject_and_resubmit(world) -> None:  # noqa: ANN001
         ([], "archived"),  # not a status at all
     ],
 )
-def test_illegal_jumps_raise_conflict(world, path, illegal) -> None:  # noqa: ANN001
+def test_illegal_jumps_raise_conflict(world, path, illegal) -> None:
     cat = world.cat
     ds = datasets.create_dataset(cat, world.alice, bus_data(organization="org-a"))
     for to in path:
@@ -373,7 +373,7 @@ def test_illegal_jumps_raise_conflict(world, path, illegal) -> None:  # noqa: AN
     assert datasets.get_dataset(cat, SYSTEM, ds.id).status == (path or ["draft"])[-1]
 
 
-def test_withdraw_removes_from_search_at_once_and_republish_restores(world) -> None:  # noqa: ANN001
+def test_withdraw_removes_from_search_at_once_and_republish_restores(world) -> None:
     cat = world.cat
     ds = datasets.create_dataset(cat, world.curator, bus_data(), status="published")
     other = datasets.create_dataset(
@@ -387,7 +387,7 @@ def test_withdraw_removes_from_search_at_once_and_republish_restores(world) -> N
     assert sorted(ids_found(cat, "公交")) == sorted([ds.id, other.id])
 
 
-def test_update_reindexes(world) -> None:  # noqa: ANN001
+def test_update_reindexes(world) -> None:
     cat = world.cat
     ds = datasets.create_dataset(cat, world.curator, bus_data(), status="published")
     assert ids_found(cat, "公交") == [ds.id]
@@ -412,7 +412,7 @@ def test_update_reindexes(world) -> None:  # noqa: ANN001
     assert cat.search.count() == 1
 
 
-def test_update_keeps_untouched_fields(world) -> None:  # noqa: ANN001
+def test_update_keeps_untouched_fields(world) -> None:
     cat = world.cat
     ds = datasets.create_dataset(cat, world.curator, bus_data(organization="org-a"))
     datasets.update_dataset(cat, world.curator, ds.id, {"title_en": "Bus"})
@@ -424,7 +424,7 @@ def test_update_keeps_untouched_fields(world) -> None:  # noqa: ANN001
     assert len(got.distributions) == 1
 
 
-def test_count_by_status(world) -> None:  # noqa: ANN001
+def test_count_by_status(world) -> None:
     cat = world.cat
     datasets.create_dataset(cat, world.curator, bus_data())
     datasets.create_dataset(cat, world.curator, bus_data(), status="published")
@@ -433,7 +433,7 @@ def test_count_by_status(world) -> None:  # noqa: ANN001
 
 
 # -- organizations --------------------------------------------------------------------------
-def test_only_curators_create_organizations(cat) -> None:  # noqa: ANN001
+def test_only_curators_create_organizations(cat) -> None:
     with pytest.raises(PermissionDenied):
         organizations.create_organization(cat, ANONYMOUS, ORG_A)
     org = organizations.create_organization(cat, SYSTEM, ORG_A)
@@ -445,7 +445,7 @@ def test_only_curators_create_organizations(cat) -> None:  # noqa: ANN001
     assert "credit_code" in err.value.messages
 
 
-def test_partner_status_workflow(cat) -> None:  # noqa: ANN001
+def test_partner_status_workflow(cat) -> None:
     organizations.create_organization(cat, SYSTEM, {**ORG_A, "org_type": "enterprise"})
     organizations.set_partner_status(cat, SYSTEM, "org-a", "applied")
     with pytest.raises(PermissionDenied):
@@ -457,7 +457,7 @@ def test_partner_status_workflow(cat) -> None:  # noqa: ANN001
 
 
 # -- users ----------------------------------------------------------------------------------
-def test_passwords_are_hashed_and_authenticate(cat) -> None:  # noqa: ANN001
+def test_passwords_are_hashed_and_authenticate(cat) -> None:
     user = users.create_user(cat, SYSTEM, "Zhang.San@Example.CN", "张三", "correct horse 1")
     with cat.session() as s:
         stored = s.get(User, user.id)
@@ -474,13 +474,13 @@ def test_passwords_are_hashed_and_authenticate(cat) -> None:  # noqa: ANN001
         assert s.get(User, user.id).last_login_at is not None
 
 
-def test_same_password_gives_different_hashes(cat) -> None:  # noqa: ANN001
+def test_same_password_gives_different_hashes(cat) -> None:
     a = users.create_user(cat, SYSTEM, "a@example.cn", "A", "same-password")
     b = users.create_user(cat, SYSTEM, "b@example.cn", "B", "same-password")
     assert a.password_hash != b.password_hash
 
 
-def test_inactive_users_cannot_log_in_and_act_as_anonymous(cat) -> None:  # noqa: ANN001
+def test_inactive_users_cannot_log_in_and_act_as_anonymous(cat) -> None:
     user = users.create_user(cat, SYSTEM, "old@example.cn", "Old", "password-123")
     with cat.session() as s:
         s.get(User, user.id).active = False
@@ -488,7 +488,7 @@ def test_inactive_users_cannot_log_in_and_act_as_anonymous(cat) -> None:  # noqa
     assert not Actor.of(users.get_user(cat, user.id)).is_authenticated
 
 
-def test_user_rules(cat) -> None:  # noqa: ANN001
+def test_user_rules(cat) -> None:
     with pytest.raises(ValidationFailed) as err:
         users.create_user(cat, SYSTEM, "short@example.cn", "S", "short")
     assert "password" in err.value.messages
@@ -504,7 +504,7 @@ def test_user_rules(cat) -> None:  # noqa: ANN001
     assert count(cat, User) == 1
 
 
-def test_membership_gives_org_roles(cat) -> None:  # noqa: ANN001
+def test_membership_gives_org_roles(cat) -> None:
     organizations.create_organization(cat, SYSTEM, ORG_A)
     u = users.create_user(cat, SYSTEM, "m@example.cn", "M", "password-123")
     assert Actor.of(users.get_user(cat, u.id)).org_roles == {}
@@ -521,7 +521,7 @@ def test_membership_gives_org_roles(cat) -> None:  # noqa: ANN001
 
 
 # -- configuration --------------------------------------------------------------------------
-def test_region_file_setting_configures_another_city(tmp_path: Path, database_url) -> None:  # noqa: ANN001
+def test_region_file_setting_configures_another_city(tmp_path: Path, database_url) -> None:
     from catalogtest import build_catalog
 
     regions = tmp_path / "regions.json"

@@ -93,7 +93,7 @@ FULL_DATASET = {
 DATE_FIELDS = {"issued", "temporal_start", "temporal_end"}
 
 
-def _org(cat, name="bd-traffic-police"):  # noqa: ANN001, ANN202
+def _org(cat, name="bd-traffic-police"):
     return organizations.create_organization(
         cat,
         SYSTEM,
@@ -101,20 +101,20 @@ def _org(cat, name="bd-traffic-police"):  # noqa: ANN001, ANN202
     )
 
 
-def _count(cat, model) -> int:  # noqa: ANN001
+def _count(cat, model) -> int:
     with cat.session() as s:
         return s.execute(select(func.count()).select_from(model)).scalar_one()
 
 
 @pytest.fixture
-def blank_cat(tmp_path, blank_database_url):  # noqa: ANN001, ANN201
+def blank_cat(tmp_path, blank_database_url):
     """A catalog on an empty database, not yet migrated."""
     c = open_catalog(instance_path=tmp_path / "instance", database_url=blank_database_url)
     yield c
     c.dispose()
 
 
-def test_migration_creates_every_model_table(blank_cat) -> None:  # noqa: ANN001
+def test_migration_creates_every_model_table(blank_cat) -> None:
     assert inspect(blank_cat.engine).get_table_names() == []
     blank_cat.migrate()
     insp = inspect(blank_cat.engine)
@@ -128,7 +128,7 @@ def test_migration_creates_every_model_table(blank_cat) -> None:  # noqa: ANN001
         assert {c.name for c in table.columns} == have, name
 
 
-def test_migrations_match_models(blank_cat) -> None:  # noqa: ANN001
+def test_migrations_match_models(blank_cat) -> None:
     """`alembic check`: autogenerate finds nothing the migrations forgot."""
     blank_cat.migrate()
     with blank_cat.engine.connect() as conn:
@@ -144,7 +144,7 @@ def test_migrations_match_models(blank_cat) -> None:  # noqa: ANN001
     assert diff == []
 
 
-def test_migrate_twice_is_harmless(blank_cat) -> None:  # noqa: ANN001
+def test_migrate_twice_is_harmless(blank_cat) -> None:
     blank_cat.migrate()
     blank_cat.migrate()
     with blank_cat.engine.connect() as conn:
@@ -170,7 +170,7 @@ def test_full_dataset_sets_every_field() -> None:
     assert set(FULL_DATASET["distributions"][0]) == dist_fields
 
 
-def test_full_dataset_round_trips_unchanged(cat) -> None:  # noqa: ANN001
+def test_full_dataset_round_trips_unchanged(cat) -> None:
     _org(cat)
     created = datasets.create_dataset(cat, SYSTEM, FULL_DATASET, status="published")
     got = datasets.get_dataset(cat, SYSTEM, created.id)
@@ -195,7 +195,7 @@ def test_full_dataset_round_trips_unchanged(cat) -> None:  # noqa: ANN001
     assert [d.position for d in got.distributions] == [0, 1]
 
 
-def test_round_trip_reads_from_a_new_connection(cat) -> None:  # noqa: ANN001
+def test_round_trip_reads_from_a_new_connection(cat) -> None:
     """Not the identity map: a fresh engine on the same database sees the same values."""
     from catalog.db import make_engine
 
@@ -224,7 +224,7 @@ def test_round_trip_reads_from_a_new_connection(cat) -> None:  # noqa: ANN001
     assert row.temporal_end == date(2024, 6, 30)
 
 
-def test_sqlite_runs_in_wal_mode(cat) -> None:  # noqa: ANN001
+def test_sqlite_runs_in_wal_mode(cat) -> None:
     if cat.engine.dialect.name != "sqlite":
         assert cat.engine.dialect.name == "postgresql"
         return
@@ -233,7 +233,7 @@ def test_sqlite_runs_in_wal_mode(cat) -> None:  # noqa: ANN001
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
-def test_dataset_names_are_unique_in_the_database(cat) -> None:  # noqa: ANN001
+def test_dataset_names_are_unique_in_the_database(cat) -> None:
     with cat.session() as s:
         s.add(Dataset(name="same-name", title="一"))
     with pytest.raises(IntegrityError), cat.session() as s:
@@ -241,7 +241,7 @@ def test_dataset_names_are_unique_in_the_database(cat) -> None:  # noqa: ANN001
     assert _count(cat, Dataset) == 1
 
 
-def test_dataset_names_are_unique_through_the_service(cat) -> None:  # noqa: ANN001
+def test_dataset_names_are_unique_through_the_service(cat) -> None:
     datasets.create_dataset(cat, SYSTEM, {"name": "bus-lines", "title": "公交线路"})
     with pytest.raises(ValidationFailed) as err:
         datasets.create_dataset(cat, SYSTEM, {"name": "bus-lines", "title": "公交线路二"})
@@ -249,14 +249,14 @@ def test_dataset_names_are_unique_through_the_service(cat) -> None:  # noqa: ANN
     assert _count(cat, Dataset) == 1
 
 
-def test_generated_names_do_not_clash(cat) -> None:  # noqa: ANN001
+def test_generated_names_do_not_clash(cat) -> None:
     a = datasets.create_dataset(cat, SYSTEM, {"title": "甲", "title_en": "Bus lines"})
     b = datasets.create_dataset(cat, SYSTEM, {"title": "乙", "title_en": "Bus lines"})
     assert a.name == "bus-lines"
     assert b.name != a.name
 
 
-def test_deleting_a_dataset_cascades_its_distributions(cat) -> None:  # noqa: ANN001
+def test_deleting_a_dataset_cascades_its_distributions(cat) -> None:
     _org(cat)
     keep = datasets.create_dataset(cat, SYSTEM, {**FULL_DATASET, "name": "keep-me"})
     gone = datasets.create_dataset(cat, SYSTEM, {**FULL_DATASET, "name": "delete-me"})
@@ -269,7 +269,7 @@ def test_deleting_a_dataset_cascades_its_distributions(cat) -> None:  # noqa: AN
     assert set(left) == {keep.id}
 
 
-def test_database_level_cascade_without_the_orm(cat) -> None:  # noqa: ANN001
+def test_database_level_cascade_without_the_orm(cat) -> None:
     """ON DELETE CASCADE holds in the database itself (SQLite needs foreign_keys=ON)."""
     _org(cat)
     ds = datasets.create_dataset(cat, SYSTEM, FULL_DATASET)
@@ -279,7 +279,7 @@ def test_database_level_cascade_without_the_orm(cat) -> None:  # noqa: ANN001
     assert _count(cat, Dataset) == 0
 
 
-def test_deleting_an_organization_keeps_its_datasets(cat) -> None:  # noqa: ANN001
+def test_deleting_an_organization_keeps_its_datasets(cat) -> None:
     org = _org(cat)
     ds = datasets.create_dataset(cat, SYSTEM, FULL_DATASET)
     with cat.engine.begin() as conn:

@@ -14,7 +14,7 @@ from tests.portal import PASSWORD, make_user
 from tests.webclient import WebClient
 
 
-def _load(cat) -> None:  # noqa: ANN001
+def _load(cat) -> None:
     load_small_catalog(cat)
     make_user(cat, "reader@ai.example.com", name="读者")
 
@@ -34,7 +34,7 @@ def site(tmp_path_factory):
         yield url, cat, inbox
 
 
-def test_registration_shows_errors_in_chinese_and_keeps_input(site) -> None:  # noqa: ANN001
+def test_registration_shows_errors_in_chinese_and_keeps_input(site) -> None:
     url, _cat, _inbox = site
     web = WebClient(url)
     r = web.submit(
@@ -58,7 +58,7 @@ def test_registration_shows_errors_in_chinese_and_keeps_input(site) -> None:  # 
     assert "Not a valid email address." in r.text and 'value="Zhao"' in r.text
 
 
-def test_register_sign_out_and_in(site) -> None:  # noqa: ANN001
+def test_register_sign_out_and_in(site) -> None:
     url, _cat, _inbox = site
     web = WebClient(url)
     r = web.submit(
@@ -116,7 +116,7 @@ def test_register_sign_out_and_in(site) -> None:  # noqa: ANN001
         ("/logout", {}),
     ],
 )
-def test_forms_without_a_csrf_token_are_refused(site, path, data) -> None:  # noqa: ANN001
+def test_forms_without_a_csrf_token_are_refused(site, path, data) -> None:
     url, _cat, _inbox = site
     web = WebClient(url)
     web.login("reader@ai.example.com", PASSWORD)
@@ -128,7 +128,7 @@ def test_forms_without_a_csrf_token_are_refused(site, path, data) -> None:  # no
     assert "/account" in web.get_page("/account").url  # still signed in: logout was refused
 
 
-def test_password_reset_through_smtp(site) -> None:  # noqa: ANN001
+def test_password_reset_through_smtp(site) -> None:
     url, _cat, inbox = site
     web = WebClient(url)
     r = web.submit("/password/forgot", {"email": "reader@ai.example.com"})
@@ -152,7 +152,7 @@ def test_password_reset_through_smtp(site) -> None:  # noqa: ANN001
     assert inbox.count_to("nobody@ai.example.com") == 0
 
 
-def test_password_change_ends_other_sessions(site) -> None:  # noqa: ANN001
+def test_password_change_ends_other_sessions(site) -> None:
     url, cat, _inbox = site
     make_user(cat, "twice@ai.example.com")
     laptop, phone = WebClient(url), WebClient(url)
@@ -182,7 +182,7 @@ def test_password_change_ends_other_sessions(site) -> None:  # noqa: ANN001
     assert "/login" in phone.get_page("/account").url
 
 
-def test_tokens_are_shown_once_work_and_can_be_revoked(site) -> None:  # noqa: ANN001
+def test_tokens_are_shown_once_work_and_can_be_revoked(site) -> None:
     url, _cat, _inbox = site
     make_user(_cat, "dev@ai.example.com")
     web = WebClient(url)
@@ -207,7 +207,7 @@ def test_tokens_are_shown_once_work_and_can_be_revoked(site) -> None:  # noqa: A
     assert api.status_code == 401
 
 
-def test_another_users_token_cannot_be_revoked(site) -> None:  # noqa: ANN001
+def test_another_users_token_cannot_be_revoked(site) -> None:
     url, cat, _inbox = site
     make_user(cat, "owner@ai.example.com")
     make_user(cat, "thief@ai.example.com")
@@ -225,7 +225,7 @@ def test_another_users_token_cannot_be_revoked(site) -> None:  # noqa: ANN001
     assert api.status_code == 200
 
 
-def test_sign_in_and_registration_are_rate_limited(tmp_path) -> None:  # noqa: ANN001
+def test_sign_in_and_registration_are_rate_limited(tmp_path) -> None:
     limits = {"login": [3, 300], "register": [2, 3600], "reset": [1, 900]}
     with serve(
         tmp_path, lambda cat: make_user(cat, "u@ai.example.com"), extra={"rate_limits": limits}

@@ -63,7 +63,7 @@ def name_of(resp: requests.Response) -> str:
     return m.group(1)
 
 
-def test_submission_review_changes_requested_and_publication(site) -> None:  # noqa: ANN001
+def test_submission_review_changes_requested_and_publication(site) -> None:
     url, _cat, inbox, info = site
     member, curator = signed_in(url, "member"), signed_in(url, "curator")
     r = member.submit(
@@ -150,7 +150,7 @@ def test_submission_review_changes_requested_and_publication(site) -> None:  # n
     assert 'data-field="license"' in diff and 'data-field="status"' in diff
 
 
-def test_partners_cannot_see_or_touch_other_partners_drafts(site) -> None:  # noqa: ANN001
+def test_partners_cannot_see_or_touch_other_partners_drafts(site) -> None:
     url, _cat, _inbox, info = site
     member, rival = signed_in(url, "member"), signed_in(url, "rival")
     name = name_of(member.submit("/my/datasets/new", form("保密草稿", info["org_a"])))
@@ -174,7 +174,7 @@ def test_partners_cannot_see_or_touch_other_partners_drafts(site) -> None:  # no
     assert member.get_page(f"/dataset/{name}").text.split("<h1>")[1].split("</h1>")[0] == "保密草稿"
 
 
-def test_plain_users_and_applicants_cannot_publish(site) -> None:  # noqa: ANN001
+def test_plain_users_and_applicants_cannot_publish(site) -> None:
     url, _cat, _inbox, info = site
     user = signed_in(url, "user")
     assert user.get_page("/my/datasets/new").status_code == 403
@@ -199,7 +199,7 @@ def test_plain_users_and_applicants_cannot_publish(site) -> None:  # noqa: ANN00
     assert r.status_code == 403
 
 
-def test_form_errors_keep_input_and_uploads_are_checked(site) -> None:  # noqa: ANN001
+def test_form_errors_keep_input_and_uploads_are_checked(site) -> None:
     url, _cat, _inbox, info = site
     member = signed_in(url, "member")
     data = form(
@@ -237,7 +237,7 @@ def test_form_errors_keep_input_and_uploads_are_checked(site) -> None:  # noqa: 
     assert bad.status_code == 422 and "不能上传 .html 类型的文件" in bad.text
 
 
-def test_uploaded_files_follow_their_distribution(site) -> None:  # noqa: ANN001
+def test_uploaded_files_follow_their_distribution(site) -> None:
     url, _cat, _inbox, info = site
     member, curator = signed_in(url, "member"), signed_in(url, "curator")
     public_rows, secret_rows = b"id,value\n1,2\n", b"id,secret\n1,42\n"
@@ -295,14 +295,14 @@ def test_uploaded_files_follow_their_distribution(site) -> None:  # noqa: ANN001
     assert requests.get(links[1], timeout=10).status_code == 404
 
 
-def test_dataset_page_says_how_to_get_conditional_data(site) -> None:  # noqa: ANN001
+def test_dataset_page_says_how_to_get_conditional_data(site) -> None:
     url, _cat, _inbox, _info = site
     page = requests.get(f"{url}/dataset/lung-ct", timeout=10).text
     assert 'id="how-to-access"' in page and SECRET_URL not in page
     assert 'class="record-actions"' not in page  # a visitor gets no edit or review buttons
 
 
-def test_a_request_body_over_the_limit_gets_a_page_not_a_crash(site) -> None:  # noqa: ANN001
+def test_a_request_body_over_the_limit_gets_a_page_not_a_crash(site) -> None:
     url, _cat, _inbox, info = site
     member = signed_in(url, "member")
     huge = b"x" * (LIMIT * 8 + 4 * 1024 * 1024 + 1)

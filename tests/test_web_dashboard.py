@@ -19,7 +19,7 @@ from tests.webclient import WebClient
 info: dict = {}
 
 
-def _load(cat) -> None:  # noqa: ANN001
+def _load(cat) -> None:
     info.update(load_portal(cat))
     member = actor(cat, info["people"]["member"])
     old = datasets.create_dataset(
@@ -62,7 +62,7 @@ def site(tmp_path_factory):
         yield url, cat
 
 
-def test_dashboard_counts_and_charts(site) -> None:  # noqa: ANN001
+def test_dashboard_counts_and_charts(site) -> None:
     url, _cat = site
     web = WebClient(url)
     web.login(info["people"]["curator"].email, PASSWORD)
@@ -92,7 +92,7 @@ def test_dashboard_counts_and_charts(site) -> None:  # noqa: ANN001
     assert "<script" not in page
 
 
-def test_dashboard_is_for_curators(site) -> None:  # noqa: ANN001
+def test_dashboard_is_for_curators(site) -> None:
     url, _cat = site
     web = WebClient(url)
     web.login(info["people"]["admin"].email, PASSWORD)

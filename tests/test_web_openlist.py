@@ -59,7 +59,7 @@ def table_rows(page: str, table_id: str) -> list[list[str]]:
     return rows
 
 
-def test_curators_build_publish_and_compare_versions(site) -> None:  # noqa: ANN001
+def test_curators_build_publish_and_compare_versions(site) -> None:
     url, cat = site
     web = curator(url)
     assert "尚未发布任何版本" in requests.get(f"{url}/openlist", timeout=10).text
@@ -122,7 +122,7 @@ def test_curators_build_publish_and_compare_versions(site) -> None:  # noqa: ANN
     )
 
 
-def test_public_list_filters(site) -> None:  # noqa: ANN001
+def test_public_list_filters(site) -> None:
     url, _cat = site
     page = requests.get(f"{url}/openlist", timeout=10).text
     assert "第 2 版" in page and "显示 5 项中的 5 项" in page
@@ -144,7 +144,7 @@ def test_public_list_filters(site) -> None:  # noqa: ANN001
     assert requests.get(f"{url}/openlist/v/9", timeout=10).status_code == 404
 
 
-def test_exports_hold_the_rows_of_the_page(site) -> None:  # noqa: ANN001
+def test_exports_hold_the_rows_of_the_page(site) -> None:
     url, _cat = site
     page = requests.get(f"{url}/openlist/v/1", timeout=10).text
     shown = table_rows(page, "openlist-table")
@@ -170,7 +170,7 @@ def test_exports_hold_the_rows_of_the_page(site) -> None:  # noqa: ANN001
     assert requests.get(f"{url}/openlist/v/7.csv", timeout=10).status_code == 404
 
 
-def test_only_curators_change_the_list(site) -> None:  # noqa: ANN001
+def test_only_curators_change_the_list(site) -> None:
     url, _cat = site
     anon = requests.post(f"{url}/curation/openlist/publish", timeout=10, allow_redirects=False)
     assert anon.status_code in (302, 400)  # no CSRF token, and no session either

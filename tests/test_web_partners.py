@@ -41,7 +41,7 @@ def signed_in(url: str, who: str) -> WebClient:
     return web
 
 
-def test_application_errors_are_in_the_page_language_and_keep_input(site) -> None:  # noqa: ANN001
+def test_application_errors_are_in_the_page_language_and_keep_input(site) -> None:
     url, _cat, _inbox = site
     assert (
         "/login?next=%2Fpartners%2Fapply" in requests.get(f"{url}/partners/apply", timeout=10).url
@@ -61,7 +61,7 @@ def test_application_errors_are_in_the_page_language_and_keep_input(site) -> Non
     assert "Invalid unified social credit code: must be 18 characters" in r.text
 
 
-def test_apply_verify_reject_and_reapply(site) -> None:  # noqa: ANN001
+def test_apply_verify_reject_and_reapply(site) -> None:
     url, _cat, inbox = site
     applicant, curator = signed_in(url, "applicant"), signed_in(url, "curator")
     data = application(40, title="保定新数科技有限公司", title_en="Baoding Xinshu Tech")
@@ -102,7 +102,7 @@ def test_apply_verify_reject_and_reapply(site) -> None:  # noqa: ANN001
     assert applicant.get_page("/my/datasets/new").status_code == 200
 
 
-def test_admin_manages_members_a_member_cannot(site) -> None:  # noqa: ANN001
+def test_admin_manages_members_a_member_cannot(site) -> None:
     url, _cat, inbox = site
     org = info["org_a"]
     admin, member = signed_in(url, "admin"), signed_in(url, "member")
@@ -166,7 +166,7 @@ def test_admin_manages_members_a_member_cannot(site) -> None:  # noqa: ANN001
     )
 
 
-def test_organization_pages_and_lists(site) -> None:  # noqa: ANN001
+def test_organization_pages_and_lists(site) -> None:
     url, _cat, _inbox = site
     page = requests.get(f"{url}/organizations", timeout=10).text
     assert "保定市交通运输局" in page and "保定医影智能科技有限公司" in page

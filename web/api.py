@@ -138,7 +138,7 @@ def _index_changed_at() -> datetime | None:
     return datetime.fromtimestamp(int(mtime), tz=UTC)
 
 
-def _dataset_out(actor, ds) -> dict:  # noqa: ANN001
+def _dataset_out(actor, ds) -> dict:
     data = published.dataset_record(actor, ds, signer(actor))
     org = data.get("organization")
     data["organization"] = (
@@ -147,7 +147,7 @@ def _dataset_out(actor, ds) -> dict:  # noqa: ANN001
     return data
 
 
-def _org_out(org, count: int, actor) -> dict:  # noqa: ANN001
+def _org_out(org, count: int, actor) -> dict:
     data = published.organization_record(org, actor) or {}
     if not (actor.is_curator or actor.member_of(org.id)):
         for key in ("contact_name", "contact_email", "contact_phone"):

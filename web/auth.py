@@ -20,7 +20,7 @@ from web.logins import SessionUser
 bp = Blueprint("auth", __name__)
 
 
-def _limited(bucket: str, template: str, values: dict):  # noqa: ANN202
+def _limited(bucket: str, template: str, values: dict):
     message = _("Too many attempts from your address. Please wait a few minutes and try again.")
     return render_template(template, values=values, errors={}, form_error=message), 429
 

@@ -31,7 +31,7 @@ def queue():
     )
 
 
-def _changes_since_review(ds) -> tuple[int | None, list]:  # noqa: ANN001
+def _changes_since_review(ds) -> tuple[int | None, list]:
     """What the partner changed since the bureau last decided on this dataset."""
     rows = versions.list_versions(g.catalog, current_actor(), ds.id)
     if len(rows) < 2:
@@ -49,7 +49,7 @@ def _changes_since_review(ds) -> tuple[int | None, list]:  # noqa: ANN001
     return base, versions.compare(g.catalog, current_actor(), ds.id, base, current)
 
 
-def _review_page(ds, errors: dict | None = None, note: str = "", status: int = 200):  # noqa: ANN001, ANN202
+def _review_page(ds, errors: dict | None = None, note: str = "", status: int = 200):
     base, changes = _changes_since_review(ds)
     return (
         render_template(

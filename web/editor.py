@@ -25,14 +25,14 @@ bp = Blueprint("editor", __name__)
 EXTRA_ROWS = 1
 
 
-def _dataset_or_404(ref: str):  # noqa: ANN202
+def _dataset_or_404(ref: str):
     try:
         return datasets.get_dataset(g.catalog, current_actor(), ref)
     except NotFound:
         abort(404)
 
 
-def _editable_or_403(ref: str):  # noqa: ANN202
+def _editable_or_403(ref: str):
     ds = _dataset_or_404(ref)
     if not authz.can_edit_dataset(current_actor(), ds):
         abort(403)
@@ -72,7 +72,7 @@ def my_datasets():
     )
 
 
-def _render_form(ds, values: dict, errors: dict, status: int = 200):  # noqa: ANN001, ANN202
+def _render_form(ds, values: dict, errors: dict, status: int = 200):
     while len(values.setdefault("dists", [])) < 1 or not datasetform.row_is_empty(
         values["dists"][-1]
     ):
@@ -119,7 +119,7 @@ def _take_uploads(values: dict, errors: dict) -> None:
         row["title"] = row.get("title") or stored.name
 
 
-def _save(ds, values: dict):  # noqa: ANN001, ANN202
+def _save(ds, values: dict):
     """Save (and maybe submit) the posted form; returns a response."""
     errors: dict[str, list[str]] = {}
     _take_uploads(values, errors)

@@ -12,7 +12,7 @@ from catalog.errors import Conflict, NotFound, PermissionDenied
 from web.i18n import filesize
 
 
-def _page(code: int, message: str, detail: str | None = None):  # noqa: ANN202
+def _page(code: int, message: str, detail: str | None = None):
     if request.path.startswith("/api/"):
         from web.api import error_response
 
@@ -23,7 +23,7 @@ def _page(code: int, message: str, detail: str | None = None):  # noqa: ANN202
 
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError):  # noqa: ANN202
+    def _csrf(exc: CSRFError):
         return _page(
             400,
             _(
@@ -34,19 +34,19 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(403)
     @app.errorhandler(PermissionDenied)
-    def _forbidden(exc: Exception):  # noqa: ANN202
+    def _forbidden(exc: Exception):
         return _page(403, _("You are not allowed to do this."))
 
     @app.errorhandler(NotFound)
-    def _missing(exc: NotFound):  # noqa: ANN202
+    def _missing(exc: NotFound):
         return _page(404, _("Page not found"))
 
     @app.errorhandler(Conflict)
-    def _conflict(exc: Conflict):  # noqa: ANN202
+    def _conflict(exc: Conflict):
         return _page(409, _("This is not possible in the record's present state."), detail=str(exc))
 
     @app.errorhandler(413)
-    def _too_large(exc: Exception):  # noqa: ANN202
+    def _too_large(exc: Exception):
         limit = filesize(current_app.extensions["catalog"].settings.upload_max_bytes)
         return _page(
             413, _("The upload is too large: each file may be at most %(limit)s.", limit=limit)

@@ -27,7 +27,7 @@ ENTRY_FORM = (
 )
 
 
-def _public_page(number: int | str):  # noqa: ANN202
+def _public_page(number: int | str):
     versions = openlist.versions(g.catalog)
     if not versions:
         return render_template(
@@ -101,7 +101,7 @@ def diff():
 
 
 # -- the curators' working copy ------------------------------------------------------------
-def _working_page(errors: dict | None = None, values: dict | None = None, status: int = 200):  # noqa: ANN202
+def _working_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
     actor = current_actor()
     entries = openlist.working_entries(g.catalog, actor)
     versions = openlist.versions(g.catalog)
@@ -119,7 +119,7 @@ def _working_page(errors: dict | None = None, values: dict | None = None, status
     )
 
 
-def _entry_input(form) -> dict:  # noqa: ANN001
+def _entry_input(form) -> dict:
     data = {k: form.get(k, "") for k in ENTRY_FORM}
     data["data_formats"] = [
         x.strip() for x in data["data_formats"].replace("，", ",").split(",") if x.strip()

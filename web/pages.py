@@ -46,7 +46,7 @@ FACET_TITLES = {
 }
 UNAVAILABLE = _l(
     "Search is temporarily unavailable. The catalog's pages still work; an operator can repair the index with `catalog search rebuild`."
-)  # noqa: E501
+)
 
 
 def _publisher_labels() -> dict[str, tuple[str, str]]:

@@ -23,7 +23,7 @@ bp = Blueprint("partners", __name__)
 ORG_PAGE_SIZE = 10
 
 
-def _org_or_404(ref: str):  # noqa: ANN202
+def _org_or_404(ref: str):
     try:
         return readonly.organization_for(g.catalog, current_actor(), ref)
     except NotFound:
@@ -94,7 +94,7 @@ def organization(ref: str):
 
 
 # -- applying ------------------------------------------------------------------------------
-def _apply_form(values: dict, errors: dict, org=None):  # noqa: ANN001, ANN202
+def _apply_form(values: dict, errors: dict, org=None):
     return render_template(
         "partners/apply.html",
         values=values,
@@ -133,7 +133,7 @@ def apply():
     return redirect(url_for("partners.organization", ref=org.name))
 
 
-def _org_form_values(org) -> dict:  # noqa: ANN001
+def _org_form_values(org) -> dict:
     values = {k: getattr(org, k) or "" for k in partners.APPLY_FIELDS}
     values["fields_of_data"] = list(org.fields_of_data or [])
     return values
@@ -164,7 +164,7 @@ def edit(ref: str):
 
 
 # -- members -------------------------------------------------------------------------------
-def _members_page(org, errors: dict | None = None, values: dict | None = None, status: int = 200):  # noqa: ANN001, ANN202
+def _members_page(org, errors: dict | None = None, values: dict | None = None, status: int = 200):
     rows, invites = partners.members(g.catalog, current_actor(), org.name)
     return (
         render_template(

@@ -22,6 +22,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marshmallow import ValidationError
@@ -51,6 +52,9 @@ STATES = (
     "expired",
     "revoked",
 )
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 OPEN_STATES = ("submitted", "needs_info")
 # (from, to) -> who: "requester", "reviewer" or "system"
 TRANSITIONS = {
@@ -81,7 +85,7 @@ def add_working_days(start: date, days: int) -> date:
     return d
 
 
-def review_days(cat) -> int:  # noqa: ANN001
+def review_days(cat: Catalog) -> int:
     try:
         return max(1, int(cat.settings.extra.get("access_review_days", DEFAULT_REVIEW_DAYS)))
     except (TypeError, ValueError):
@@ -107,7 +111,7 @@ def is_active(req: AccessRequest, on: date | None = None) -> bool:
     return req.period_end is None or req.period_end >= (on or today())
 
 
-def active_grant_ids(session, user_id: str | None) -> frozenset[str]:  # noqa: ANN001
+def active_grant_ids(session, user_id: str | None) -> frozenset[str]:
     """What the user's active grants open (``Actor.grants``): the ids of the datasets and
     of the distributions granted (``all:<dataset id>`` for a grant of every resource)."""
     if not user_id:
@@ -126,7 +130,7 @@ def active_grant_ids(session, user_id: str | None) -> frozenset[str]:  # noqa: A
     return frozenset(out)
 
 
-def with_grants(cat, actor: Actor) -> Actor:  # noqa: ANN001
+def with_grants(cat: Catalog, actor: Actor) -> Actor:
     """The actor with their active grants resolved (pages and APIs call this once per request)."""
     if actor.id is None:
         return actor
@@ -158,7 +162,7 @@ class RequestView:
         return is_active(self.req)
 
 
-def _dataset(session, ref: str) -> Dataset:  # noqa: ANN001
+def _dataset(session, ref: str) -> Dataset:
     ds = session.execute(
         select(Dataset).where(or_(Dataset.id == ref, Dataset.name == ref))
     ).scalar_one_or_none()
@@ -167,7 +171,7 @@ def _dataset(session, ref: str) -> Dataset:  # noqa: ANN001
     return ds
 
 
-def _load(session, actor: Actor, request_id: int) -> tuple[AccessRequest, Dataset]:  # noqa: ANN001
+def _load(session, actor: Actor, request_id: int) -> tuple[AccessRequest, Dataset]:
     req = session.get(AccessRequest, int(request_id))
     if req is None:
         raise NotFound(f"access request {request_id} not found")
@@ -177,7 +181,7 @@ def _load(session, actor: Actor, request_id: int) -> tuple[AccessRequest, Datase
     return req, ds
 
 
-def _view(session, actor: Actor, req: AccessRequest, ds: Dataset) -> RequestView:  # noqa: ANN001
+def _view(session, actor: Actor, req: AccessRequest, ds: Dataset) -> RequestView:
     user = session.get(User, req.requester_id)
     _ = ds.organization, ds.distributions
     return RequestView(
@@ -190,7 +194,7 @@ def _view(session, actor: Actor, req: AccessRequest, ds: Dataset) -> RequestView
     )
 
 
-def get_request(cat, actor: Actor, request_id: int) -> RequestView:  # noqa: ANN001
+def get_request(cat: Catalog, actor: Actor, request_id: int) -> RequestView:
     """One request, for its requester and its reviewers; others get NotFound."""
     authz.require(actor.is_authenticated, "sign in first")
     with cat.session() as s:
@@ -198,7 +202,7 @@ def get_request(cat, actor: Actor, request_id: int) -> RequestView:  # noqa: ANN
         return _view(s, actor, req, ds)
 
 
-def my_requests(cat, actor: Actor, dataset_id: str | None = None) -> list[RequestView]:  # noqa: ANN001
+def my_requests(cat: Catalog, actor: Actor, dataset_id: str | None = None) -> list[RequestView]:
     authz.require_signed_in(actor)
     with cat.session() as s:
         q = select(AccessRequest).where(AccessRequest.requester_id == actor.id)
@@ -209,8 +213,8 @@ def my_requests(cat, actor: Actor, dataset_id: str | None = None) -> list[Reques
 
 
 def review_queue(
-    cat, actor: Actor, states: tuple[str, ...] = OPEN_STATES + ("approved",)
-) -> list[RequestView]:  # noqa: ANN001, E501
+    cat: Catalog, actor: Actor, states: tuple[str, ...] = OPEN_STATES + ("approved",)
+) -> list[RequestView]:
     """Requests the actor may review, oldest due date first (overdue ones on top)."""
     authz.require_signed_in(actor)
     with cat.session() as s:
@@ -229,7 +233,7 @@ def review_queue(
     return sorted(views, key=lambda v: (v.req.due_date or date.max, v.req.id))
 
 
-def history(cat, actor: Actor, request_id: int) -> list[dict]:  # noqa: ANN001
+def history(cat: Catalog, actor: Actor, request_id: int) -> list[dict]:
     """The request's audit events, oldest first, with the actors' names."""
     with cat.session() as s:
         _load(s, actor, request_id)
@@ -248,7 +252,7 @@ def history(cat, actor: Actor, request_id: int) -> list[dict]:  # noqa: ANN001
         return _event_rows(s, events)
 
 
-def _event_rows(s, events) -> list[dict]:  # noqa: ANN001
+def _event_rows(s, events) -> list[dict]:
     names = dict(
         s.execute(
             select(User.id, User.name).where(
@@ -270,7 +274,7 @@ def _event_rows(s, events) -> list[dict]:  # noqa: ANN001
     ]
 
 
-def dataset_audit(cat, actor: Actor, ref: str) -> tuple[Dataset, list[dict]]:  # noqa: ANN001
+def dataset_audit(cat: Catalog, actor: Actor, ref: str) -> tuple[Dataset, list[dict]]:
     """The access log of a dataset (requests and restricted downloads): curators only."""
     authz.require_curator(actor)
     with cat.session() as s:
@@ -342,7 +346,7 @@ def _truthy(value: object) -> bool:
 
 
 def submit_request(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     actor: Actor,
     ref: str,
     data: dict,
@@ -436,7 +440,7 @@ def submit_request(
     return req
 
 
-def _reviewer_emails(s, ds: Dataset) -> list[str]:  # noqa: ANN001
+def _reviewer_emails(s, ds: Dataset) -> list[str]:
     if ds.review_by != "bureau" and ds.organization_id:
         q = (
             select(User.email)
@@ -452,7 +456,7 @@ def _reviewer_emails(s, ds: Dataset) -> list[str]:  # noqa: ANN001
 
 
 def change_state(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     actor: Actor,
     request_id: int,
     to: str,
@@ -529,7 +533,9 @@ def change_state(
     return req
 
 
-def expire_due(cat, on: date | None = None, link: Callable[[int], str] | None = None) -> int:  # noqa: ANN001
+def expire_due(
+    cat: Catalog, on: date | None = None, link: Callable[[int], str] | None = None
+) -> int:
     """Mark approved requests whose end date has passed as expired; returns how many."""
     on = on or today()
     with cat.session() as s:
@@ -545,7 +551,9 @@ def expire_due(cat, on: date | None = None, link: Callable[[int], str] | None = 
     return len(ids)
 
 
-def remind_overdue(cat, link: Callable[[int], str] | None = None, on: date | None = None) -> int:  # noqa: ANN001
+def remind_overdue(
+    cat: Catalog, link: Callable[[int], str] | None = None, on: date | None = None
+) -> int:
     """E-mail the reviewers of submitted requests past their due date (once a day at most)."""
     on = on or today()
     sent = 0
@@ -571,18 +579,18 @@ def remind_overdue(cat, link: Callable[[int], str] | None = None, on: date | Non
 
 
 # -- downloads ------------------------------------------------------------------------------
-def _serializer(cat) -> URLSafeTimedSerializer:  # noqa: ANN001
+def _serializer(cat: Catalog) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(cat.settings.secret_key, salt=_SALT)
 
 
-def sign_download(cat, actor: Actor, dist_id: str) -> str:  # noqa: ANN001
+def sign_download(cat: Catalog, actor: Actor, dist_id: str) -> str:
     """A token for one distribution and one user; it works for ``LINK_MAX_AGE`` seconds and
     only while the user may still see the distribution (checked again at download)."""
     authz.require_signed_in(actor)
     return _serializer(cat).dumps({"d": dist_id, "u": actor.id})
 
 
-def may_download(session, actor: Actor, ds: Dataset, dist: Distribution) -> str | None:  # noqa: ANN001
+def may_download(session, actor: Actor, ds: Dataset, dist: Distribution) -> str | None:
     """Why the actor may fetch a restricted distribution now ("editor" / "grant"), or None."""
     if authz.can_edit_dataset(actor, ds):
         return "editor"
@@ -608,7 +616,7 @@ class Download:
     media_type: str | None
 
 
-def open_download(cat, actor: Actor, token: str, address: str | None = None) -> Download:  # noqa: ANN001
+def open_download(cat: Catalog, actor: Actor, token: str, address: str | None = None) -> Download:
     """Check a signed link and the grant behind it now; audit the download."""
     authz.require_signed_in(actor)
     try:
@@ -642,7 +650,7 @@ def open_download(cat, actor: Actor, token: str, address: str | None = None) -> 
 
 
 # -- matchmaking (数据撮合) ---------------------------------------------------------------------
-def matchmaking(cat, actor: Actor) -> list[dict]:  # noqa: ANN001
+def matchmaking(cat: Catalog, actor: Actor) -> list[dict]:
     """Approved requests per holder organization and month of approval (curators)."""
     authz.require_curator(actor)
     with cat.session() as s:
@@ -670,7 +678,7 @@ def matchmaking(cat, actor: Actor) -> list[dict]:  # noqa: ANN001
     return out
 
 
-def matchmaking_records(cat, actor: Actor) -> list[dict]:  # noqa: ANN001
+def matchmaking_records(cat: Catalog, actor: Actor) -> list[dict]:
     """One row per approved request: holder, requester, dataset, period."""
     authz.require_curator(actor)
     with cat.session() as s:

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
 from sqlalchemy import select, update
@@ -20,6 +21,9 @@ from catalog.errors import ValidationFailed
 from catalog.models import PasswordReset, User, utcnow
 from catalog.services import audit, authz, mail, notices, users
 from catalog.services.authz import ANONYMOUS, Actor
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 RESET_HOURS = 2
 MIN_PASSWORD = 8
@@ -39,7 +43,7 @@ def _check_new_password(password: str, confirm: str | None, field: str = "passwo
         raise ValidationFailed(errors)
 
 
-def register(cat, email: str, name: str, password: str, confirm: str) -> User:  # noqa: ANN001
+def register(cat: Catalog, email: str, name: str, password: str, confirm: str) -> User:
     """A new registered user (an AI firm, a researcher, a future partner member)."""
     errors: dict[str, list[str]] = {}
     try:
@@ -53,7 +57,7 @@ def register(cat, email: str, name: str, password: str, confirm: str) -> User:  
     return users.create_user(cat, ANONYMOUS, email, name, password, "user")
 
 
-def change_password(cat, actor: Actor, current: str, new: str, confirm: str) -> None:  # noqa: ANN001
+def change_password(cat: Catalog, actor: Actor, current: str, new: str, confirm: str) -> None:
     authz.require_signed_in(actor)
     with cat.session() as s:
         user = s.get(User, actor.id)
@@ -65,7 +69,7 @@ def change_password(cat, actor: Actor, current: str, new: str, confirm: str) -> 
 
 
 def request_password_reset(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     email: str,
     make_link: Callable[[str], str],
     address: str | None = None,
@@ -100,7 +104,7 @@ def request_password_reset(
     return mail.send(settings, notices.password_reset(site, to, make_link(token), RESET_HOURS))
 
 
-def _live_reset(s, token: str) -> PasswordReset | None:  # noqa: ANN001
+def _live_reset(s, token: str) -> PasswordReset | None:
     row = s.execute(
         select(PasswordReset).where(PasswordReset.token_hash == token_hash(token or ""))
     ).scalar_one_or_none()
@@ -109,12 +113,12 @@ def _live_reset(s, token: str) -> PasswordReset | None:  # noqa: ANN001
     return row
 
 
-def reset_token_valid(cat, token: str) -> bool:  # noqa: ANN001
+def reset_token_valid(cat: Catalog, token: str) -> bool:
     with cat.session() as s:
         return _live_reset(s, token) is not None
 
 
-def reset_password(cat, token: str, password: str, confirm: str) -> User:  # noqa: ANN001
+def reset_password(cat: Catalog, token: str, password: str, confirm: str) -> User:
     """Set a new password from a reset link; the link and any other open ones stop working."""
     with cat.session() as s:
         row = _live_reset(s, token)

@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from catalog.models import AuditEvent, Dataset, User, utcnow
 from catalog.services import authz, datasets, mail, notices
 from catalog.services.authz import Actor
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 DECISIONS = ("published", "changes_requested", "rejected")
 
@@ -40,7 +44,7 @@ class QueueRow:
         return max(0, (utcnow() - self.submitted_at).days)
 
 
-def _last_events(s, ids: list[str], action: str) -> dict[str, tuple[datetime, str | None]]:  # noqa: ANN001
+def _last_events(s, ids: list[str], action: str) -> dict[str, tuple[datetime, str | None]]:
     """For each dataset, when (and by whom) ``action`` last happened."""
     if not ids:
         return {}
@@ -62,7 +66,7 @@ def _last_events(s, ids: list[str], action: str) -> dict[str, tuple[datetime, st
     return {oid: (at, who) for oid, at, who in rows}
 
 
-def review_queue(cat, actor: Actor) -> list[QueueRow]:  # noqa: ANN001
+def review_queue(cat: Catalog, actor: Actor) -> list[QueueRow]:
     """Submissions waiting for the bureau, oldest first."""
     authz.require_curator(actor)
     with cat.session() as s:
@@ -96,13 +100,13 @@ def review_queue(cat, actor: Actor) -> list[QueueRow]:  # noqa: ANN001
     return sorted(out, key=lambda r: r.submitted_at)
 
 
-def submit(cat, actor: Actor, ref: str, note: str | None = None) -> Dataset:  # noqa: ANN001
+def submit(cat: Catalog, actor: Actor, ref: str, note: str | None = None) -> Dataset:
     """A partner member sends a draft (or a dataset sent back for changes) to the bureau."""
     return datasets.change_status(cat, actor, ref, "submitted", (note or "").strip() or None)
 
 
 def review(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     actor: Actor,
     ref: str,
     decision: str,
@@ -134,7 +138,7 @@ def review(
     return ds, sent
 
 
-def workspace(cat, actor: Actor, org_id: str | None = None) -> list[Dataset]:  # noqa: ANN001
+def workspace(cat: Catalog, actor: Actor, org_id: str | None = None) -> list[Dataset]:
     """Datasets of the actor's organizations in every state, last changed first."""
     authz.require_signed_in(actor)
     orgs = [org_id] if org_id else list(actor.org_roles)
@@ -152,7 +156,7 @@ def workspace(cat, actor: Actor, org_id: str | None = None) -> list[Dataset]:  #
         )
 
 
-def last_note(cat, ds: Dataset) -> tuple[str | None, datetime | None]:  # noqa: ANN001
+def last_note(cat: Catalog, ds: Dataset) -> tuple[str | None, datetime | None]:
     """The latest reviewer's note on a dataset sent back or rejected, and when."""
     with cat.session() as s:
         ev = s.execute(

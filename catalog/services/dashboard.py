@@ -9,6 +9,7 @@ Curators only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -16,6 +17,9 @@ from catalog.models import Dataset, HarvestJob, HarvestSource, Organization
 from catalog.search import SearchQuery, SearchUnavailable
 from catalog.services import authz, curation, partners, quality_report
 from catalog.services.authz import Actor
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 AGE_BUCKETS = ((1, "<1"), (7, "1-7"), (30, "7-30"), (None, ">30"))
 TOP_PUBLISHERS = 12
@@ -52,12 +56,12 @@ def _age_bucket(days: int) -> str:
 _FACETS = ("theme", "openness", "kind", "publisher")
 
 
-def _index_counts(cat) -> dict[str, list[tuple[str, int]]]:  # noqa: ANN001
+def _index_counts(cat: Catalog) -> dict[str, list[tuple[str, int]]]:
     res = cat.search.search(SearchQuery(facets=_FACETS, page_size=1, facet_size=200))
     return {f: _sorted(dict(res.facets.get(f, []))) for f in _FACETS}
 
 
-def _store_counts(s) -> dict[str, list[tuple[str, int]]]:  # noqa: ANN001
+def _store_counts(s) -> dict[str, list[tuple[str, int]]]:
     pub = Dataset.status == "published"
     out = {
         "openness": dict(
@@ -87,7 +91,7 @@ def _store_counts(s) -> dict[str, list[tuple[str, int]]]:  # noqa: ANN001
     return {k: _sorted(v) for k, v in out.items()}
 
 
-def build(cat, actor: Actor) -> Dashboard:  # noqa: ANN001
+def build(cat: Catalog, actor: Actor) -> Dashboard:
     authz.require_curator(actor)
     d = Dashboard()
     with cat.session() as s:

@@ -6,6 +6,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
@@ -24,6 +25,9 @@ from catalog.quality import score_dataset
 from catalog.services import audit, authz, indexing
 from catalog.services.authz import Actor
 from schemas.dataset import EDITABLE_FIELDS, DatasetPatchSchema, DatasetSchema
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 # Allowed state changes: (from, to) -> who may make them.
 # ``changes_requested``: the curator sends a submission back with a note saying what to fix;
@@ -120,7 +124,7 @@ def _save_version(session: Session, ds: Dataset, actor: Actor) -> None:
     )
 
 
-def _finish(cat, session: Session, ds: Dataset, actor: Actor) -> None:  # noqa: ANN001
+def _finish(cat: Catalog, session: Session, ds: Dataset, actor: Actor) -> None:
     session.flush()  # so that keys set through relationships (organization) are scored
     ds.quality_score = score_dataset(ds).total
     _save_version(session, ds, actor)
@@ -152,12 +156,12 @@ def _attach_files(
 
 
 def create_dataset(
-    cat,
+    cat: Catalog,
     actor: Actor,
     data: dict,
     *,
     status: str = "draft",
-    provenance: dict | None = None,  # noqa: ANN001
+    provenance: dict | None = None,
     files: dict[int, str] | None = None,
 ) -> Dataset:
     """Validate and store a new dataset; curators (and trusted harvests) may publish at once.
@@ -197,7 +201,7 @@ def user_owner(actor: Actor) -> str:
 
 
 def update_dataset(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     actor: Actor,
     ref: str,
     patch: dict,
@@ -240,7 +244,7 @@ def update_dataset(
     return ds
 
 
-def release_field(cat, actor: Actor, ref: str, field: str) -> Dataset:  # noqa: ANN001
+def release_field(cat: Catalog, actor: Actor, ref: str, field: str) -> Dataset:
     """Hand a field a person edited back to the harvest: the next run of the dataset's
     sources sets it again (their records are re-applied even if unchanged)."""
     if field not in EDITABLE_FIELDS:
@@ -462,7 +466,9 @@ def _create_harvested(
     return ds, sorted(k for k in values if k in EDITABLE_FIELDS)
 
 
-def change_status(cat, actor: Actor, ref: str, to: str, note: str | None = None) -> Dataset:  # noqa: ANN001
+def change_status(
+    cat: Catalog, actor: Actor, ref: str, to: str, note: str | None = None
+) -> Dataset:
     """Move a dataset through its workflow; every change is audited with its note."""
     with cat.session() as s:
         ds = _get(s, ref)
@@ -489,11 +495,11 @@ def change_status(cat, actor: Actor, ref: str, to: str, note: str | None = None)
     return ds
 
 
-def publish_dataset(cat, actor: Actor, ref: str, note: str | None = None) -> Dataset:  # noqa: ANN001
+def publish_dataset(cat: Catalog, actor: Actor, ref: str, note: str | None = None) -> Dataset:
     return change_status(cat, actor, ref, "published", note)
 
 
-def withdraw_dataset(cat, actor: Actor, ref: str, reason: str) -> Dataset:  # noqa: ANN001
+def withdraw_dataset(cat: Catalog, actor: Actor, ref: str, reason: str) -> Dataset:
     """Take a published dataset off the catalog; its page stays and says why."""
     if not (reason or "").strip():
         raise ValidationFailed({"note": ["Give a reason."]})
@@ -509,7 +515,7 @@ def _get(session: Session, ref: str) -> Dataset:
     return ds
 
 
-def get_dataset(cat, actor: Actor, ref: str) -> Dataset:  # noqa: ANN001
+def get_dataset(cat: Catalog, actor: Actor, ref: str) -> Dataset:
     """A dataset the actor may see; others' drafts look exactly like missing ones."""
     with cat.session() as s:
         ds = _get(s, ref)
@@ -537,7 +543,7 @@ def needs_signed_link(actor: Actor, ds: Dataset, dist: Distribution) -> bool:
     return bool(dist.restricted) and not authz.can_edit_dataset(actor, ds)
 
 
-def related_datasets(cat, ds: Dataset, limit: int = 5) -> list[dict]:  # noqa: ANN001
+def related_datasets(cat: Catalog, ds: Dataset, limit: int = 5) -> list[dict]:
     """Published datasets sharing a theme or publisher, newest first, from the search index."""
     from catalog.search import SearchQuery
 
@@ -556,7 +562,7 @@ def related_datasets(cat, ds: Dataset, limit: int = 5) -> list[dict]:  # noqa: A
     return [h.doc for h in res.hits if h.id != ds.id][:limit]
 
 
-def featured_datasets(cat, limit: int = 6) -> list[dict]:  # noqa: ANN001
+def featured_datasets(cat: Catalog, limit: int = 6) -> list[dict]:
     """The bureau's featured published datasets, newest first, shaped like search hits."""
     from catalog.search.documents import dataset_document, payload
 
@@ -574,7 +580,7 @@ def featured_datasets(cat, limit: int = 6) -> list[dict]:  # noqa: ANN001
         return [payload(dataset_document(d)) for d in rows]
 
 
-def count_by_status(cat) -> dict[str, int]:  # noqa: ANN001
+def count_by_status(cat: Catalog) -> dict[str, int]:
     with cat.session() as s:
         rows = s.execute(select(Dataset.status, func.count()).group_by(Dataset.status)).all()
     return {k: v for k, v in rows}

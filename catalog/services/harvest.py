@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -33,6 +34,9 @@ from catalog.models import (
 )
 from catalog.services import audit, authz
 from catalog.services.authz import SYSTEM, Actor
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 ENTRY_POINT_GROUP = "catalog.harvesters"
 JOB_STATES = ("queued", "running", "done", "done_with_errors", "failed", "cancelled")
@@ -178,7 +182,7 @@ def default_source_name(kind: str, url: str) -> str:
 
 
 def register_source(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     actor: Actor,
     *,
     name: str,
@@ -226,7 +230,7 @@ def register_source(
     return src
 
 
-def update_source(cat, actor: Actor, ref: str | int, **changes: object) -> HarvestSource:  # noqa: ANN001
+def update_source(cat: Catalog, actor: Actor, ref: str | int, **changes: object) -> HarvestSource:
     """Change a source's URL, owner, configuration, trust, schedule or active flag."""
     authz.require_curator(actor)
     allowed = {"url", "organization", "config", "trusted", "schedule", "active"}
@@ -273,12 +277,12 @@ def _source(session: Session, ref: str | int) -> HarvestSource:
     return src
 
 
-def get_source(cat, ref: str | int) -> HarvestSource:  # noqa: ANN001
+def get_source(cat: Catalog, ref: str | int) -> HarvestSource:
     with cat.session() as s:
         return _source(s, ref)
 
 
-def find_source(cat, kind: str, url: str) -> HarvestSource | None:  # noqa: ANN001
+def find_source(cat: Catalog, kind: str, url: str) -> HarvestSource | None:
     with cat.session() as s:
         return s.execute(
             select(HarvestSource)
@@ -287,7 +291,7 @@ def find_source(cat, kind: str, url: str) -> HarvestSource | None:  # noqa: ANN0
         ).scalar()
 
 
-def source_spec(cat, ref: str | int) -> SourceSpec:  # noqa: ANN001
+def source_spec(cat: Catalog, ref: str | int) -> SourceSpec:
     with cat.session() as s:
         src = _source(s, ref)
         org = s.get(Organization, src.organization_id) if src.organization_id else None
@@ -303,7 +307,7 @@ def source_spec(cat, ref: str | int) -> SourceSpec:  # noqa: ANN001
         )
 
 
-def list_sources(cat) -> list[tuple[HarvestSource, HarvestJob | None, int]]:  # noqa: ANN001
+def list_sources(cat: Catalog) -> list[tuple[HarvestSource, HarvestJob | None, int]]:
     """Every source with its latest job and its number of linked datasets."""
     reap_stale_jobs(cat)
     with cat.session() as s:
@@ -325,7 +329,7 @@ def list_sources(cat) -> list[tuple[HarvestSource, HarvestJob | None, int]]:  # 
 
 
 def harvest_upload(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     actor: Actor,
     *,
     kind: str,
@@ -370,7 +374,7 @@ def harvest_upload(
 
 # -- jobs ------------------------------------------------------------------------------------
 def enqueue_job(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     actor: Actor,
     source: str | int | None,
     *,
@@ -434,7 +438,7 @@ def _source_busy(session: Session, source_id: int | None, job_id: int) -> Harves
     ).scalar()
 
 
-def start_job(cat, job_id: int, worker: str | None = None) -> HarvestJob:  # noqa: ANN001
+def start_job(cat: Catalog, job_id: int, worker: str | None = None) -> HarvestJob:
     """Take one queued job for this process (the command line's foreground run)."""
     reap_stale_jobs(cat)
     worker = worker or worker_id()
@@ -455,7 +459,7 @@ def start_job(cat, job_id: int, worker: str | None = None) -> HarvestJob:  # noq
         return job
 
 
-def claim_next_job(cat, worker: str | None = None) -> HarvestJob | None:  # noqa: ANN001
+def claim_next_job(cat: Catalog, worker: str | None = None) -> HarvestJob | None:
     """Take the oldest queued job whose source is not already running.
 
     PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED``, so several workers never take the
@@ -498,7 +502,7 @@ def _claimed(session: Session, job_id: int, worker: str) -> HarvestJob | None:
     return job
 
 
-def heartbeat(cat, job_id: int) -> str:  # noqa: ANN001
+def heartbeat(cat: Catalog, job_id: int) -> str:
     """Record that the job's worker is alive; returns the job's state, so a worker notices
     that its job was cancelled (or failed by a reaper) and stops."""
     with cat.session() as s:
@@ -518,14 +522,14 @@ def add_log(job: HarvestJob, line: str) -> None:
     job.log = text
 
 
-def log_job(cat, job_id: int, line: str) -> None:  # noqa: ANN001
+def log_job(cat: Catalog, job_id: int, line: str) -> None:
     with cat.session() as s:
         job = s.get(HarvestJob, job_id)
         if job is not None:
             add_log(job, line)
 
 
-def record_job_errors(cat, job_id: int, failures: Iterable[Failed]) -> int:  # noqa: ANN001
+def record_job_errors(cat: Catalog, job_id: int, failures: Iterable[Failed]) -> int:
     """Store errors that belong to no batch (gather problems, document-level warnings)."""
     with cat.session() as s:
         job = s.get(HarvestJob, job_id)
@@ -561,7 +565,7 @@ def add_error(
 
 
 def finish_job(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     job_id: int,
     state: str,
     line: str | None = None,
@@ -582,7 +586,7 @@ def finish_job(
         return job
 
 
-def requeue_job(cat, job_id: int, reason: str) -> None:  # noqa: ANN001
+def requeue_job(cat: Catalog, job_id: int, reason: str) -> None:
     """Put a job interrupted by a worker's shutdown back in the queue for another worker."""
     with cat.session() as s:
         job = s.get(HarvestJob, job_id)
@@ -592,7 +596,7 @@ def requeue_job(cat, job_id: int, reason: str) -> None:  # noqa: ANN001
             add_log(job, f"requeued: {reason}")
 
 
-def cancel_job(cat, actor: Actor, job_id: int) -> HarvestJob:  # noqa: ANN001
+def cancel_job(cat: Catalog, actor: Actor, job_id: int) -> HarvestJob:
     """Cancel a queued job, or ask a running one to stop (its worker sees it at the next
     heartbeat; what it already committed stays, a rerun carries on from there)."""
     authz.require_curator(actor)
@@ -631,7 +635,7 @@ def _pid_gone(worker: str | None) -> bool:
         return False
 
 
-def reap_stale_jobs(cat, stale_after: timedelta | None = None) -> list[int]:  # noqa: ANN001
+def reap_stale_jobs(cat: Catalog, stale_after: timedelta | None = None) -> list[int]:
     """Fail running jobs whose worker died: its process is gone (same host) or its
     heartbeat is older than ``stale_after``. Listing jobs calls this, so no job is ever
     shown as running when nothing runs it."""
@@ -654,12 +658,12 @@ def reap_stale_jobs(cat, stale_after: timedelta | None = None) -> list[int]:  # 
     return reaped
 
 
-def _stale_after(cat) -> timedelta:  # noqa: ANN001
+def _stale_after(cat: Catalog) -> timedelta:
     seconds = (getattr(cat.settings, "extra", None) or {}).get("harvest_stale_seconds")
     return timedelta(seconds=float(seconds)) if seconds else STALE_AFTER
 
 
-def get_job(cat, job_id: int) -> HarvestJob:  # noqa: ANN001
+def get_job(cat: Catalog, job_id: int) -> HarvestJob:
     reap_stale_jobs(cat)
     with cat.session() as s:
         job = s.get(HarvestJob, job_id)
@@ -668,7 +672,7 @@ def get_job(cat, job_id: int) -> HarvestJob:  # noqa: ANN001
         return job
 
 
-def list_jobs(cat, source: str | int | None = None, limit: int = 20) -> list[HarvestJob]:  # noqa: ANN001
+def list_jobs(cat: Catalog, source: str | int | None = None, limit: int = 20) -> list[HarvestJob]:
     reap_stale_jobs(cat)
     with cat.session() as s:
         q = select(HarvestJob).order_by(HarvestJob.id.desc()).limit(limit)
@@ -677,7 +681,7 @@ def list_jobs(cat, source: str | int | None = None, limit: int = 20) -> list[Har
         return list(s.execute(q).scalars())
 
 
-def job_errors(cat, job_id: int, limit: int = 100) -> list[HarvestError]:  # noqa: ANN001
+def job_errors(cat: Catalog, job_id: int, limit: int = 100) -> list[HarvestError]:
     with cat.session() as s:
         return list(
             s.execute(
@@ -689,7 +693,7 @@ def job_errors(cat, job_id: int, limit: int = 100) -> list[HarvestError]:  # noq
         )
 
 
-def last_watermark(cat, source_id: int) -> str | None:  # noqa: ANN001
+def last_watermark(cat: Catalog, source_id: int) -> str | None:
     """The watermark of the source's last finished run, where an incremental run starts."""
     with cat.session() as s:
         return s.execute(
@@ -704,7 +708,7 @@ def last_watermark(cat, source_id: int) -> str | None:  # noqa: ANN001
         ).scalar()
 
 
-def schedule_due(cat, now: datetime | None = None) -> list[HarvestJob]:  # noqa: ANN001
+def schedule_due(cat: Catalog, now: datetime | None = None) -> list[HarvestJob]:
     """Queue a job for every active scheduled source whose interval has passed."""
     now = now or utcnow()
     queued = []

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -55,10 +56,15 @@ from catalog.services.harvest import (
 )
 from schemas.dataset import EDITABLE_FIELDS
 
+if TYPE_CHECKING:
+    from catalog.context import Catalog
+
 log = logging.getLogger(__name__)
 
 
-def known_records(cat, source_id: int, remote_ids: Iterable[str]) -> dict[str, KnownRecord]:  # noqa: ANN001
+def known_records(
+    cat: Catalog, source_id: int, remote_ids: Iterable[str]
+) -> dict[str, KnownRecord]:
     """What the catalog already holds of these records of a source (one query per batch)."""
     ids = [r for r in set(remote_ids) if r]
     out: dict[str, KnownRecord] = {}
@@ -80,7 +86,7 @@ def known_records(cat, source_id: int, remote_ids: Iterable[str]) -> dict[str, K
     return out
 
 
-def resolve_publisher(cat, spec: SourceSpec, ref: PublisherRef | None) -> str | None:  # noqa: ANN001
+def resolve_publisher(cat: Catalog, spec: SourceSpec, ref: PublisherRef | None) -> str | None:
     """Our organization for a remote publisher: the source's mapping first, then an
     organization with the same name or title, then (unless the source says not to) a new
     organization; without a publisher, the source's owner."""
@@ -107,7 +113,7 @@ def resolve_publisher(cat, spec: SourceSpec, ref: PublisherRef | None) -> str | 
     return _create_publisher(cat, spec, ref, slug)
 
 
-def _create_publisher(cat, spec: SourceSpec, ref: PublisherRef, slug: str) -> str:  # noqa: ANN001
+def _create_publisher(cat: Catalog, spec: SourceSpec, ref: PublisherRef, slug: str) -> str:
     """A new organization for a remote publisher, named after its remote key (or a hash of
     its title when that key has no Latin letters), ``-2``, ``-3``... if the name is taken."""
     if len(slug) < 3:
@@ -295,7 +301,7 @@ class LoadState:
 
 
 def load_batch(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     job_id: int,
     spec: SourceSpec,
     items: list[BatchItem],
@@ -398,7 +404,7 @@ def _store(
                 outcomes = _BatchWriter(s, spec, job, now, state).write(changed)
             s.flush()
         return list(outcomes)
-    except Exception as exc:  # noqa: BLE001  (one record's failure, database ones too)
+    except Exception as exc:
         log.info("batch of %d records stored one by one: %s", len(changed), _reason(exc))
     state.forget()  # its counters may count names that were never stored
     out: list[str | Exception] = []
@@ -406,7 +412,7 @@ def _store(
         try:
             with s.begin_nested():
                 out.append(_store_changed(s, spec, job, item, link, now))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             out.append(exc)
     return out
 
@@ -920,7 +926,7 @@ def _store_changed(
 
 
 def withdraw_missing(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     job_id: int,
     spec: SourceSpec,
     *,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.models import Dataset, IndexOutbox
 from catalog.search.base import SearchUnavailable
 from catalog.search.documents import dataset_document
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 log = logging.getLogger(__name__)
 INDEXED_STATUSES = ("published",)
@@ -26,7 +30,7 @@ def queue(session: Session, dataset_id: str) -> None:
     session.add(IndexOutbox(dataset_id=dataset_id))
 
 
-def drain_outbox(cat) -> int:  # noqa: ANN001  (Catalog; avoids an import cycle)
+def drain_outbox(cat: Catalog) -> int:
     """Apply queued index changes; returns how many datasets were refreshed."""
     from catalog.search.embedded import WriterBusy
 
@@ -102,7 +106,7 @@ def indexable_documents(session: Session, batch: int = 2000) -> Iterator[dict]:
         session.expunge_all()
 
 
-def rebuild_index(cat, progress: Callable[[int], None] | None = None) -> int:  # noqa: ANN001
+def rebuild_index(cat: Catalog, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the store; the outbox is cleared of what it covered.
 
     Changes committed while the rebuild reads may be drained into the old index and would be
@@ -124,7 +128,7 @@ def rebuild_index(cat, progress: Callable[[int], None] | None = None) -> int:  #
     return n
 
 
-def count_indexable(cat) -> int:  # noqa: ANN001
+def count_indexable(cat: Catalog) -> int:
     from sqlalchemy import func
 
     with cat.session() as s:

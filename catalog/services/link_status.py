@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select, update
 
 from catalog.models import Dataset, DatasetSource, Distribution, HarvestJob, Organization, utcnow
 from catalog.services.harvest import Counts, add_error
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,9 @@ class LinkTarget:
     previous: int | None
 
 
-def link_targets(cat, source_id: int | None = None, batch: int = 500) -> Iterator[list[LinkTarget]]:  # noqa: ANN001
+def link_targets(
+    cat: Catalog, source_id: int | None = None, batch: int = 500
+) -> Iterator[list[LinkTarget]]:
     """Distributions to check, in batches: of one source's datasets, or of all."""
     last = ""
     while True:
@@ -68,7 +74,7 @@ class LinkResult:
         return self.status == 0 or self.status >= 400
 
 
-def record_link_results(cat, job_id: int, results: list[LinkResult]) -> Counts:  # noqa: ANN001
+def record_link_results(cat: Catalog, job_id: int, results: list[LinkResult]) -> Counts:
     """Store each distribution's link status and check time; broken links become job errors
     (stage ``link``) so a publisher can see which URL failed and why."""
     counts = Counts()
@@ -102,7 +108,7 @@ def record_link_results(cat, job_id: int, results: list[LinkResult]) -> Counts: 
     return counts
 
 
-def broken_links_by_publisher(cat) -> dict[str, int]:  # noqa: ANN001
+def broken_links_by_publisher(cat: Catalog) -> dict[str, int]:
     """Broken distribution links (no answer, or 4xx/5xx at the last check) per publisher."""
     with cat.session() as s:
         rows = s.execute(

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
@@ -25,6 +26,9 @@ from catalog.services.datasets import _get as _get_dataset
 from catalog.services.records import row_to_dict
 from schemas import vocab
 from schemas.openlist import COLUMNS_ZH, OpenListEntrySchema
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 FIELDS = tuple(COLUMNS_ZH)
 WORKING = "working"
@@ -47,7 +51,7 @@ def _entry_dict(e: OpenListEntry, dataset_name: str | None = None) -> dict:
     return d
 
 
-def _load(s, data: dict) -> tuple[dict, str | None]:  # noqa: ANN001
+def _load(s, data: dict) -> tuple[dict, str | None]:
     """Validate an item; returns the values and the linked dataset's id."""
     clean = {}
     for key, value in data.items():
@@ -72,7 +76,7 @@ def _load(s, data: dict) -> tuple[dict, str | None]:  # noqa: ANN001
     return values, dataset_id
 
 
-def _code_taken(s, code: str, except_id: int | None = None) -> bool:  # noqa: ANN001
+def _code_taken(s, code: str, except_id: int | None = None) -> bool:
     q = select(OpenListEntry.id).where(
         OpenListEntry.version_id.is_(None), OpenListEntry.resource_code == code
     )
@@ -81,7 +85,7 @@ def _code_taken(s, code: str, except_id: int | None = None) -> bool:  # noqa: AN
     return s.execute(q).first() is not None
 
 
-def _working_rows(s) -> list[tuple[OpenListEntry, str | None]]:  # noqa: ANN001
+def _working_rows(s) -> list[tuple[OpenListEntry, str | None]]:
     return list(
         s.execute(
             select(OpenListEntry, Dataset.name)
@@ -92,13 +96,13 @@ def _working_rows(s) -> list[tuple[OpenListEntry, str | None]]:  # noqa: ANN001
     )
 
 
-def working_entries(cat, actor: Actor) -> list[dict]:  # noqa: ANN001
+def working_entries(cat: Catalog, actor: Actor) -> list[dict]:
     authz.require_curator(actor)
     with cat.session() as s:
         return [_entry_dict(e, n) for e, n in _working_rows(s)]
 
 
-def add_entry(cat, actor: Actor, data: dict) -> dict:  # noqa: ANN001
+def add_entry(cat: Catalog, actor: Actor, data: dict) -> dict:
     authz.require_curator(actor)
     with cat.session() as s:
         values, dataset_id = _load(s, data)
@@ -120,7 +124,7 @@ def add_entry(cat, actor: Actor, data: dict) -> dict:  # noqa: ANN001
         return _entry_dict(entry)
 
 
-def entry_from_dataset(cat, ref: str) -> dict:  # noqa: ANN001
+def entry_from_dataset(cat: Catalog, ref: str) -> dict:
     """An item filled in from a catalog dataset's open-list fields (for the form)."""
     with cat.session() as s:
         ds = _get_dataset(s, ref)
@@ -140,19 +144,19 @@ def entry_from_dataset(cat, ref: str) -> dict:  # noqa: ANN001
         }
 
 
-def add_from_dataset(cat, actor: Actor, ref: str) -> dict:  # noqa: ANN001
+def add_from_dataset(cat: Catalog, actor: Actor, ref: str) -> dict:
     authz.require_curator(actor)
     return add_entry(cat, actor, entry_from_dataset(cat, ref))
 
 
-def _working_entry(s, entry_id: int) -> OpenListEntry:  # noqa: ANN001
+def _working_entry(s, entry_id: int) -> OpenListEntry:
     entry = s.get(OpenListEntry, entry_id)
     if entry is None or entry.version_id is not None:
         raise NotFound(f"open list item {entry_id} not found")
     return entry
 
 
-def get_working_entry(cat, actor: Actor, entry_id: int) -> dict:  # noqa: ANN001
+def get_working_entry(cat: Catalog, actor: Actor, entry_id: int) -> dict:
     authz.require_curator(actor)
     with cat.session() as s:
         entry = _working_entry(s, entry_id)
@@ -164,7 +168,7 @@ def get_working_entry(cat, actor: Actor, entry_id: int) -> dict:  # noqa: ANN001
         return _entry_dict(entry, name)
 
 
-def update_entry(cat, actor: Actor, entry_id: int, data: dict) -> dict:  # noqa: ANN001
+def update_entry(cat: Catalog, actor: Actor, entry_id: int, data: dict) -> dict:
     authz.require_curator(actor)
     with cat.session() as s:
         entry = _working_entry(s, entry_id)
@@ -189,7 +193,7 @@ def update_entry(cat, actor: Actor, entry_id: int, data: dict) -> dict:  # noqa:
         return _entry_dict(entry)
 
 
-def remove_entry(cat, actor: Actor, entry_id: int) -> None:  # noqa: ANN001
+def remove_entry(cat: Catalog, actor: Actor, entry_id: int) -> None:
     authz.require_curator(actor)
     with cat.session() as s:
         entry = _working_entry(s, entry_id)
@@ -204,7 +208,7 @@ def remove_entry(cat, actor: Actor, entry_id: int) -> None:  # noqa: ANN001
         s.delete(entry)
 
 
-def publish(cat, actor: Actor, note: str | None = None) -> dict:  # noqa: ANN001
+def publish(cat: Catalog, actor: Actor, note: str | None = None) -> dict:
     """Freeze the working list as the next numbered version."""
     authz.require_curator(actor)
     with cat.session() as s:
@@ -243,7 +247,7 @@ def publish(cat, actor: Actor, note: str | None = None) -> dict:  # noqa: ANN001
 
 
 # -- reading published versions ------------------------------------------------------------
-def _version(s, number: int | str) -> OpenListVersion:  # noqa: ANN001
+def _version(s, number: int | str) -> OpenListVersion:
     if number == "latest":
         q = select(OpenListVersion).order_by(OpenListVersion.number.desc()).limit(1)
     else:
@@ -258,7 +262,7 @@ def _version(s, number: int | str) -> OpenListVersion:  # noqa: ANN001
     return v
 
 
-def versions(cat) -> list[dict]:  # noqa: ANN001
+def versions(cat: Catalog) -> list[dict]:
     """Published versions, newest first, with entry counts (public)."""
     with cat.session() as s:
         counts = dict(
@@ -280,7 +284,9 @@ def versions(cat) -> list[dict]:  # noqa: ANN001
         return out
 
 
-def version_entries(cat, actor: Actor, number: int | str) -> tuple[dict | None, list[dict]]:  # noqa: ANN001
+def version_entries(
+    cat: Catalog, actor: Actor, number: int | str
+) -> tuple[dict | None, list[dict]]:
     """(version, entries) of a published version, or of the working copy for curators."""
     with cat.session() as s:
         if number == WORKING:
@@ -338,7 +344,7 @@ def facet_values(entries: list[dict]) -> dict[str, list[tuple[str, int]]]:
     return out
 
 
-def diff(cat, actor: Actor, old: int | str, new: int | str) -> dict:  # noqa: ANN001
+def diff(cat: Catalog, actor: Actor, old: int | str, new: int | str) -> dict:
     """What changed from ``old`` to ``new`` (numbers, ``latest`` or, for curators, the
     working copy), keyed by 资源代码."""
     v_old, a = version_entries(cat, actor, old)
@@ -384,7 +390,7 @@ def table_rows(entries: list[dict]) -> list[list[str]]:
     return [list(COLUMNS_ZH.values())] + [[_cell(e, k) for k in FIELDS] for e in entries]
 
 
-def export(cat, number: int | str, fmt: str) -> Export:  # noqa: ANN001
+def export(cat: Catalog, number: int | str, fmt: str) -> Export:
     """A published version as ``csv`` (UTF-8 with BOM, so Excel reads the Chinese), ``xlsx``
     or ``json`` (codes and labels both, for machines)."""
     from catalog.services.authz import ANONYMOUS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
@@ -13,6 +14,9 @@ from catalog.models import Dataset, Organization
 from catalog.services import audit, authz
 from catalog.services.authz import Actor
 from schemas.organization import OrganizationSchema
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 PARTNER_TRANSITIONS = {
     (None, "applied"),
@@ -24,7 +28,7 @@ PARTNER_TRANSITIONS = {
 }
 
 
-def create_organization(cat, actor: Actor, data: dict) -> Organization:  # noqa: ANN001
+def create_organization(cat: Catalog, actor: Actor, data: dict) -> Organization:
     """Curators add publishers; partner applications go through :func:`set_partner_status`."""
     authz.require_curator(actor)
     try:
@@ -57,8 +61,8 @@ def create_organization(cat, actor: Actor, data: dict) -> Organization:  # noqa:
 
 
 def set_partner_status(
-    cat, actor: Actor, ref: str, status: str, note: str | None = None
-) -> Organization:  # noqa: ANN001
+    cat: Catalog, actor: Actor, ref: str, status: str, note: str | None = None
+) -> Organization:
     with cat.session() as s:
         org = _get(s, ref)
         if (org.partner_status, status) not in PARTNER_TRANSITIONS:
@@ -80,7 +84,7 @@ def set_partner_status(
     return org
 
 
-def _get(session, ref: str) -> Organization:  # noqa: ANN001
+def _get(session, ref: str) -> Organization:
     org = session.execute(
         select(Organization).where(or_(Organization.id == ref, Organization.name == ref))
     ).scalar_one_or_none()
@@ -89,12 +93,12 @@ def _get(session, ref: str) -> Organization:  # noqa: ANN001
     return org
 
 
-def get_organization(cat, ref: str) -> Organization:  # noqa: ANN001
+def get_organization(cat: Catalog, ref: str) -> Organization:
     with cat.session() as s:
         return _get(s, ref)
 
 
-def list_organizations(cat, org_type: str | None = None) -> list[tuple[Organization, int]]:  # noqa: ANN001
+def list_organizations(cat: Catalog, org_type: str | None = None) -> list[tuple[Organization, int]]:
     """Organizations with their count of published datasets."""
     with cat.session() as s:
         counts = dict(

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
@@ -63,6 +64,9 @@ PROFILE_FIELDS = (
     "description_en",
     "fields_of_data",
 )
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 MEMBER_ROLES = ("member", "admin")
 INVITATION_DAYS = 14
 DECISIONS = ("verified", "rejected", "suspended")
@@ -113,7 +117,7 @@ def _load_application(data: dict) -> dict:
     return loaded
 
 
-def _unique_org_name(session, title_en: str) -> str:  # noqa: ANN001
+def _unique_org_name(session, title_en: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", title_en.lower()).strip("-")[:60]
     if len(base) < 2:
         base = f"org-{uuid.uuid4().hex[:8]}"
@@ -124,7 +128,7 @@ def _unique_org_name(session, title_en: str) -> str:  # noqa: ANN001
     return name
 
 
-def _staff_emails(session) -> list[str]:  # noqa: ANN001
+def _staff_emails(session) -> list[str]:
     return list(
         session.execute(
             select(User.email).where(User.role.in_(("curator", "sysadmin")), User.active.is_(True))
@@ -132,7 +136,7 @@ def _staff_emails(session) -> list[str]:  # noqa: ANN001
     )
 
 
-def _admin_emails(session, org: Organization) -> list[str]:  # noqa: ANN001
+def _admin_emails(session, org: Organization) -> list[str]:
     emails = list(
         session.execute(
             select(User.email)
@@ -144,7 +148,7 @@ def _admin_emails(session, org: Organization) -> list[str]:  # noqa: ANN001
 
 
 def apply(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     actor: Actor,
     data: dict,
     review_link: Callable[[str], str] | None = None,
@@ -179,7 +183,7 @@ def apply(
     return org
 
 
-def reapply(cat, actor: Actor, ref: str, data: dict) -> Organization:  # noqa: ANN001
+def reapply(cat: Catalog, actor: Actor, ref: str, data: dict) -> Organization:
     """A rejected applicant corrects its application and applies again (admins only)."""
     with cat.session() as s:
         org = organizations._get(s, ref)
@@ -209,7 +213,7 @@ def _application_of(org: Organization) -> dict:
     return {k: getattr(org, k) for k in APPLY_FIELDS}
 
 
-def update_profile(cat, actor: Actor, ref: str, data: dict) -> Organization:  # noqa: ANN001
+def update_profile(cat: Catalog, actor: Actor, ref: str, data: dict) -> Organization:
     """Admins keep the organization's description and contact up to date. The names and
     the credit code are what the bureau verified: only curators change those."""
     allowed = PROFILE_FIELDS + (("title", "credit_code", "org_type") if actor.is_curator else ())
@@ -232,7 +236,7 @@ def update_profile(cat, actor: Actor, ref: str, data: dict) -> Organization:  # 
 
 
 def decide(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     actor: Actor,
     ref: str,
     status: str,
@@ -259,7 +263,7 @@ def decide(
     return org, sent
 
 
-def pending_applications(cat, actor: Actor) -> list[tuple[Organization, datetime | None]]:  # noqa: ANN001
+def pending_applications(cat: Catalog, actor: Actor) -> list[tuple[Organization, datetime | None]]:
     """Applications waiting for the bureau, oldest first, with when they were made."""
     from catalog.models import AuditEvent
 
@@ -284,7 +288,7 @@ def pending_applications(cat, actor: Actor) -> list[tuple[Organization, datetime
     return sorted(rows, key=lambda r: r[1])
 
 
-def list_partners(cat) -> list[tuple[Organization, int]]:  # noqa: ANN001
+def list_partners(cat: Catalog) -> list[tuple[Organization, int]]:
     """Verified partners with their count of published datasets (the public partner list)."""
     return [
         (org, n)
@@ -293,7 +297,7 @@ def list_partners(cat) -> list[tuple[Organization, int]]:  # noqa: ANN001
     ]
 
 
-def my_organizations(cat, actor: Actor) -> list[tuple[Organization, str]]:  # noqa: ANN001
+def my_organizations(cat: Catalog, actor: Actor) -> list[tuple[Organization, str]]:
     """The actor's organizations with their role in each."""
     if not actor.org_roles:
         return []
@@ -307,7 +311,7 @@ def my_organizations(cat, actor: Actor) -> list[tuple[Organization, str]]:  # no
 
 
 # -- members ---------------------------------------------------------------------------------
-def members(cat, actor: Actor, ref: str) -> tuple[list[MemberRow], list[Invitation]]:  # noqa: ANN001
+def members(cat: Catalog, actor: Actor, ref: str) -> tuple[list[MemberRow], list[Invitation]]:
     """Members (for members and curators) and open invitations (for admins and curators)."""
     with cat.session() as s:
         org = organizations._get(s, ref)
@@ -346,7 +350,7 @@ def _check_role(role: str) -> None:
 
 
 def invite(
-    cat,  # noqa: ANN001
+    cat: Catalog,
     actor: Actor,
     ref: str,
     email: str,
@@ -417,7 +421,7 @@ def invite(
     return outcome
 
 
-def _live_invitation(s, token: str) -> Invitation | None:  # noqa: ANN001
+def _live_invitation(s, token: str) -> Invitation | None:
     inv = s.execute(
         select(Invitation).where(Invitation.token_hash == token_hash(token or ""))
     ).scalar_one_or_none()
@@ -431,7 +435,7 @@ def _live_invitation(s, token: str) -> Invitation | None:  # noqa: ANN001
     return inv
 
 
-def invitation_info(cat, token: str) -> tuple[Organization, Invitation] | None:  # noqa: ANN001
+def invitation_info(cat: Catalog, token: str) -> tuple[Organization, Invitation] | None:
     with cat.session() as s:
         inv = _live_invitation(s, token)
         if inv is None:
@@ -439,7 +443,7 @@ def invitation_info(cat, token: str) -> tuple[Organization, Invitation] | None: 
         return s.get(Organization, inv.organization_id), inv
 
 
-def accept_invitation(cat, actor: Actor, token: str, email: str) -> Organization:  # noqa: ANN001
+def accept_invitation(cat: Catalog, actor: Actor, token: str, email: str) -> Organization:
     """The invited person, signed in with the invited address, joins the organization.
     ``email`` is the signed-in account's address (a forwarded link is of no use to others)."""
     authz.require_signed_in(actor)
@@ -465,7 +469,7 @@ def accept_invitation(cat, actor: Actor, token: str, email: str) -> Organization
         return org
 
 
-def revoke_invitation(cat, actor: Actor, ref: str, invitation_id: int) -> None:  # noqa: ANN001
+def revoke_invitation(cat: Catalog, actor: Actor, ref: str, invitation_id: int) -> None:
     with cat.session() as s:
         org = organizations._get(s, ref)
         authz.require_org_admin(actor, org.id)
@@ -478,7 +482,7 @@ def revoke_invitation(cat, actor: Actor, ref: str, invitation_id: int) -> None: 
         )
 
 
-def _membership(s, org: Organization, user_id: str) -> Membership:  # noqa: ANN001
+def _membership(s, org: Organization, user_id: str) -> Membership:
     m = s.execute(
         select(Membership).where(
             Membership.user_id == user_id, Membership.organization_id == org.id
@@ -489,7 +493,7 @@ def _membership(s, org: Organization, user_id: str) -> Membership:  # noqa: ANN0
     return m
 
 
-def _admins(s, org: Organization) -> int:  # noqa: ANN001
+def _admins(s, org: Organization) -> int:
     return s.execute(
         select(func.count())
         .select_from(Membership)
@@ -497,7 +501,7 @@ def _admins(s, org: Organization) -> int:  # noqa: ANN001
     ).scalar_one()
 
 
-def set_member_role(cat, actor: Actor, ref: str, user_id: str, role: str) -> None:  # noqa: ANN001
+def set_member_role(cat: Catalog, actor: Actor, ref: str, user_id: str, role: str) -> None:
     _check_role(role)
     with cat.session() as s:
         org = organizations._get(s, ref)
@@ -511,7 +515,7 @@ def set_member_role(cat, actor: Actor, ref: str, user_id: str, role: str) -> Non
         )
 
 
-def remove_member(cat, actor: Actor, ref: str, user_id: str) -> None:  # noqa: ANN001
+def remove_member(cat: Catalog, actor: Actor, ref: str, user_id: str) -> None:
     with cat.session() as s:
         org = organizations._get(s, ref)
         authz.require_org_admin(actor, org.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -17,6 +18,9 @@ from catalog.models import Dataset, Organization
 from catalog.services.authz import Actor
 from catalog.services.datasets import needs_signed_link, snapshot, visible_distributions
 from catalog.services.records import row_to_dict
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 # Columns that say who did what inside the bureau, or are bookkeeping: never exported.
 _INTERNAL = ("created_by", "updated_by", "content_hash", "field_provenance")
@@ -62,14 +66,14 @@ def dataset_record(
     return data
 
 
-def count_published(cat) -> int:  # noqa: ANN001
+def count_published(cat: Catalog) -> int:
     with cat.session() as s:
         return s.execute(
             select(func.count()).select_from(Dataset).where(Dataset.status == "published")
         ).scalar_one()
 
 
-def page_published(cat, page: int, per_page: int) -> list[Dataset]:  # noqa: ANN001
+def page_published(cat: Catalog, page: int, per_page: int) -> list[Dataset]:
     """One page of published datasets in a stable order, for paged exports.
 
     Ordered by id, which the primary-key index serves without sorting the table (there is
@@ -94,7 +98,7 @@ def page_published(cat, page: int, per_page: int) -> list[Dataset]:  # noqa: ANN
         return list(rows)
 
 
-def published_by_ids(cat, ids: list[str]) -> list[Dataset]:  # noqa: ANN001
+def published_by_ids(cat: Catalog, ids: list[str]) -> list[Dataset]:
     """Published datasets for search hits, in the hits' order (hits gone meanwhile are skipped)."""
     if not ids:
         return []
@@ -112,7 +116,7 @@ def published_by_ids(cat, ids: list[str]) -> list[Dataset]:  # noqa: ANN001
         return [by_id[i] for i in ids if i in by_id]
 
 
-def published_names(cat, limit: int | None = None, offset: int = 0) -> list[str]:  # noqa: ANN001
+def published_names(cat: Catalog, limit: int | None = None, offset: int = 0) -> list[str]:
     with cat.session() as s:
         q = (
             select(Dataset.name)
@@ -125,7 +129,7 @@ def published_names(cat, limit: int | None = None, offset: int = 0) -> list[str]
         return list(s.execute(q).scalars())
 
 
-def recently_modified(cat, limit: int, offset: int = 0) -> list[Dataset]:  # noqa: ANN001
+def recently_modified(cat: Catalog, limit: int, offset: int = 0) -> list[Dataset]:
     """Published datasets, most recently changed first (CKAN's current_package_list)."""
     with cat.session() as s:
         rows = (
@@ -146,9 +150,9 @@ def recently_modified(cat, limit: int, offset: int = 0) -> list[Dataset]:  # noq
 
 
 def iter_sitemap_entries(
-    cat,
+    cat: Catalog,
     offset: int = 0,
-    limit: int | None = None,  # noqa: ANN001
+    limit: int | None = None,
 ) -> Iterator[tuple[str, datetime | None]]:
     """(name, last change) of published datasets, streamed in batches for big sitemaps."""
     batch = 5000
@@ -171,7 +175,7 @@ def iter_sitemap_entries(
                 return
 
 
-def tag_counts(cat) -> dict[str, int]:  # noqa: ANN001
+def tag_counts(cat: Catalog) -> dict[str, int]:
     """Keywords of published datasets with how many datasets carry each.
 
     Keywords are a JSON column (not a search facet), so this reads them from the store;
@@ -190,7 +194,7 @@ def tag_counts(cat) -> dict[str, int]:  # noqa: ANN001
     return counts
 
 
-def last_change(cat) -> datetime | None:  # noqa: ANN001
+def last_change(cat: Catalog) -> datetime | None:
     """When any dataset or organization last changed: the Last-Modified of catalog-wide lists."""
     with cat.session() as s:
         ds = s.execute(select(func.max(Dataset.updated_at))).scalar()

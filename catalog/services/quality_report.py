@@ -9,12 +9,16 @@ its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import Dataset, Organization
 from catalog.quality import CHECKS, score_dataset
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 # The dimensions and gaps are computed from the publisher's most recently changed datasets,
 # at most this many, so that a page of a department with 100,000 datasets stays fast; the
@@ -33,7 +37,7 @@ class PublisherQuality:
     sampled: int = 0
 
 
-def publisher_quality(cat, org_id: str) -> PublisherQuality:  # noqa: ANN001
+def publisher_quality(cat: Catalog, org_id: str) -> PublisherQuality:
     got: dict[str, int] = {}
     possible: dict[str, int] = {}
     gaps: dict[str, int] = {}
@@ -73,7 +77,7 @@ def publisher_quality(cat, org_id: str) -> PublisherQuality:  # noqa: ANN001
     )
 
 
-def quality_by_publisher(cat) -> list[tuple[Organization, int, int]]:  # noqa: ANN001
+def quality_by_publisher(cat: Catalog) -> list[tuple[Organization, int, int]]:
     """(organization, published datasets, mean score), best first."""
     with cat.session() as s:
         rows = s.execute(

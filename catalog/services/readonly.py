@@ -10,6 +10,7 @@ request is visible to the person who made it.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -39,11 +40,14 @@ ENTRY_FIELDS = (
     "data_formats",
     "dataset_id",
 )
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 _SECRET_KEY = re.compile(r"key|token|secret|password|passwd|auth|cookie", re.I)
 
 
 # -- organizations ------------------------------------------------------------------------
-def organizations_for(cat, actor: Actor) -> list[tuple[Organization, int]]:  # noqa: ANN001
+def organizations_for(cat: Catalog, actor: Actor) -> list[tuple[Organization, int]]:
     """Publishers the public may see, with their count of published datasets.
 
     A partner that has only applied (or was rejected) is not a publisher yet: it is listed
@@ -61,7 +65,7 @@ def organizations_for(cat, actor: Actor) -> list[tuple[Organization, int]]:  # n
     ]
 
 
-def organization_for(cat, actor: Actor, ref: str) -> tuple[Organization, int]:  # noqa: ANN001
+def organization_for(cat: Catalog, actor: Actor, ref: str) -> tuple[Organization, int]:
     for org, n in organizations_for(cat, actor):
         if ref in (org.id, org.name):
             return org, n
@@ -73,7 +77,7 @@ def _entry_dict(e: OpenListEntry) -> dict:
     return {k: getattr(e, k) for k in ENTRY_FIELDS}
 
 
-def openlist_versions(cat) -> list[dict]:  # noqa: ANN001
+def openlist_versions(cat: Catalog) -> list[dict]:
     """Published versions of the open list, newest first, with their entry counts."""
     with cat.session() as s:
         counts = dict(
@@ -95,7 +99,7 @@ def openlist_versions(cat) -> list[dict]:  # noqa: ANN001
         return out
 
 
-def _version(s, number: int | str) -> OpenListVersion:  # noqa: ANN001
+def _version(s, number: int | str) -> OpenListVersion:
     if number == "latest":
         v = s.execute(
             select(OpenListVersion).order_by(OpenListVersion.number.desc()).limit(1)
@@ -109,7 +113,7 @@ def _version(s, number: int | str) -> OpenListVersion:  # noqa: ANN001
     return v
 
 
-def openlist_version(cat, number: int | str) -> dict:  # noqa: ANN001
+def openlist_version(cat: Catalog, number: int | str) -> dict:
     with cat.session() as s:
         v = _version(s, number)
         d = row_to_dict(v)
@@ -121,10 +125,10 @@ def openlist_version(cat, number: int | str) -> dict:  # noqa: ANN001
 
 
 def openlist_entries(
-    cat,
+    cat: Catalog,
     number: int | str,
     offset: int = 0,
-    limit: int | None = None,  # noqa: ANN001
+    limit: int | None = None,
 ) -> tuple[int, list[dict]]:
     """(total, entries) of a published version, ordered by resource code."""
     with cat.session() as s:
@@ -137,7 +141,7 @@ def openlist_entries(
         return total, [_entry_dict(e) for e in s.execute(q).scalars()]
 
 
-def openlist_diff(cat, old: int | str, new: int | str) -> dict:  # noqa: ANN001
+def openlist_diff(cat: Catalog, old: int | str, new: int | str) -> dict:
     """What changed between two versions, keyed by resource code (资源代码)."""
     _, a = openlist_entries(cat, old)
     _, b = openlist_entries(cat, new)
@@ -181,7 +185,7 @@ def _source_dict(src: HarvestSource) -> dict:
     return d
 
 
-def harvest_sources(cat, actor: Actor) -> list[dict]:  # noqa: ANN001
+def harvest_sources(cat: Catalog, actor: Actor) -> list[dict]:
     authz.require_curator(actor)
     with cat.session() as s:
         last = dict(
@@ -197,7 +201,7 @@ def harvest_sources(cat, actor: Actor) -> list[dict]:  # noqa: ANN001
         return out
 
 
-def harvest_source(cat, actor: Actor, ref: str) -> dict:  # noqa: ANN001
+def harvest_source(cat: Catalog, actor: Actor, ref: str) -> dict:
     authz.require_curator(actor)
     with cat.session() as s:
         src = None
@@ -217,11 +221,11 @@ def harvest_source(cat, actor: Actor, ref: str) -> dict:  # noqa: ANN001
 
 
 def harvest_jobs(
-    cat,
+    cat: Catalog,
     actor: Actor,
     source_id: int | None = None,
     offset: int = 0,
-    limit: int = 20,  # noqa: ANN001
+    limit: int = 20,
 ) -> tuple[int, list[dict]]:
     """(total, jobs) newest first; the long log is left to the single-job view."""
     authz.require_curator(actor)
@@ -239,7 +243,7 @@ def harvest_jobs(
         return total, jobs
 
 
-def harvest_job(cat, actor: Actor, job_id: int, max_errors: int = 1000) -> dict:  # noqa: ANN001
+def harvest_job(cat: Catalog, actor: Actor, job_id: int, max_errors: int = 1000) -> dict:
     authz.require_curator(actor)
     with cat.session() as s:
         job = s.get(HarvestJob, job_id)
@@ -264,10 +268,10 @@ def _request_dict(req: AccessRequest, ds_name: str | None, ds_title: str | None)
 
 
 def my_access_requests(
-    cat,
+    cat: Catalog,
     actor: Actor,
     offset: int = 0,
-    limit: int = 20,  # noqa: ANN001
+    limit: int = 20,
 ) -> tuple[int, list[dict]]:
     authz.require(actor.is_authenticated and actor.id is not None, "sign in to see your requests")
     with cat.session() as s:
@@ -284,7 +288,7 @@ def my_access_requests(
         return total, [_request_dict(r, n, t) for r, n, t in rows]
 
 
-def my_access_request(cat, actor: Actor, request_id: int) -> dict:  # noqa: ANN001
+def my_access_request(cat: Catalog, actor: Actor, request_id: int) -> dict:
     authz.require(actor.is_authenticated and actor.id is not None, "sign in to see your requests")
     with cat.session() as s:
         row = s.execute(

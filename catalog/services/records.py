@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from sqlalchemy import Date, DateTime, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,8 +18,11 @@ from sqlalchemy.orm import selectinload
 from catalog.models import Dataset, Distribution, HarvestSource, Organization, User
 from catalog.services import indexing
 
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
-def row_to_dict(row) -> dict:  # noqa: ANN001
+
+def row_to_dict(row) -> dict:
     out = {}
     for col in row.__table__.columns:
         value = getattr(row, col.key)
@@ -29,7 +32,7 @@ def row_to_dict(row) -> dict:  # noqa: ANN001
     return out
 
 
-def _from_dict(model, data: dict):  # noqa: ANN001, ANN202
+def _from_dict(model, data: dict):
     values = {}
     for col in model.__table__.columns:
         if col.key not in data:
@@ -43,7 +46,7 @@ def _from_dict(model, data: dict):  # noqa: ANN001, ANN202
     return model(**values)
 
 
-def export_records(cat) -> Iterator[dict]:  # noqa: ANN001
+def export_records(cat: Catalog) -> Iterator[dict]:
     with cat.session() as s:
         for org in s.execute(select(Organization).order_by(Organization.id)).scalars():
             yield {"type": "organization", "data": row_to_dict(org)}
@@ -83,7 +86,7 @@ def write_jsonl(records: Iterator[dict], out: IO[str]) -> int:
 _OUTSIDE_REFS = {"created_by": User, "updated_by": User, "source_id": HarvestSource}
 
 
-def _drop_dangling_refs(session, data: dict, known: dict) -> None:  # noqa: ANN001
+def _drop_dangling_refs(session, data: dict, known: dict) -> None:
     for key, model in _OUTSIDE_REFS.items():
         ref = data.get(key)
         if ref is None:
@@ -94,7 +97,7 @@ def _drop_dangling_refs(session, data: dict, known: dict) -> None:  # noqa: ANN0
             data[key] = None
 
 
-def _import_one(session, kind: str, data: dict, known: dict) -> None:  # noqa: ANN001
+def _import_one(session, kind: str, data: dict, known: dict) -> None:
     if kind == "organization":
         session.merge(_from_dict(Organization, data))
     else:
@@ -112,7 +115,9 @@ def _import_one(session, kind: str, data: dict, known: dict) -> None:  # noqa: A
     session.flush()  # so that a record the database refuses is reported with its line
 
 
-def import_jsonl(cat, lines: IO[str], progress: Callable[[int], None] | None = None) -> dict:  # noqa: ANN001
+def import_jsonl(
+    cat: Catalog, lines: IO[str], progress: Callable[[int], None] | None = None
+) -> dict:
     """Insert or replace records by id; returns counts. Index entries are queued for each dataset.
 
     All or nothing: any bad line raises ``ValueError`` naming the line, and nothing is stored.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -12,6 +13,9 @@ from catalog.models import ApiToken, User, utcnow
 from catalog.services import audit, authz
 from catalog.services.authz import Actor
 
+if TYPE_CHECKING:
+    from catalog.context import Catalog
+
 PREFIX = "dpc_"
 
 
@@ -19,7 +23,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(cat, actor: Actor, name: str) -> tuple[str, ApiToken]:  # noqa: ANN001
+def create_token(cat: Catalog, actor: Actor, name: str) -> tuple[str, ApiToken]:
     """A new token for the actor; the plain token is returned here and never again."""
     authz.require(actor.is_authenticated and actor.id is not None, "sign in to create a token")
     plain = PREFIX + secrets.token_urlsafe(32)
@@ -33,7 +37,7 @@ def create_token(cat, actor: Actor, name: str) -> tuple[str, ApiToken]:  # noqa:
     return plain, tok
 
 
-def user_for_token(cat, plain: str) -> User | None:  # noqa: ANN001
+def user_for_token(cat: Catalog, plain: str) -> User | None:
     if not plain or not plain.startswith(PREFIX):
         return None
     with cat.session() as s:
@@ -50,7 +54,7 @@ def user_for_token(cat, plain: str) -> User | None:  # noqa: ANN001
         return user
 
 
-def revoke_token(cat, actor: Actor, token_id: int) -> None:  # noqa: ANN001
+def revoke_token(cat: Catalog, actor: Actor, token_id: int) -> None:
     with cat.session() as s:
         tok = s.get(ApiToken, token_id)
         if tok is None or (tok.user_id != actor.id and actor.role != "sysadmin"):
@@ -59,7 +63,7 @@ def revoke_token(cat, actor: Actor, token_id: int) -> None:  # noqa: ANN001
         audit.record(s, actor, "token.revoke", "user", tok.user_id, data={"token": tok.id})
 
 
-def list_tokens(cat, actor: Actor) -> list[ApiToken]:  # noqa: ANN001
+def list_tokens(cat: Catalog, actor: Actor) -> list[ApiToken]:
     """The actor's tokens, newest first (revoked ones too, marked); never the token itself."""
     authz.require(actor.is_authenticated and actor.id is not None, "sign in to see your tokens")
     with cat.session() as s:

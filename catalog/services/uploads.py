@@ -19,7 +19,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +28,9 @@ from catalog.errors import NotFound, ValidationFailed
 from catalog.models import Dataset, Distribution, UploadedFile
 from catalog.services import audit, authz
 from catalog.services.authz import Actor
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 CHUNK = 64 * 1024
 _KEY_RE = re.compile(r"^([0-9a-f]{64})/([^/\\\x00]{1,200})$")
@@ -61,7 +64,7 @@ def extension(filename: str) -> str:
     return filename.rpartition(".")[2].lower() if "." in filename else ""
 
 
-def _files_dir(cat) -> Path:  # noqa: ANN001
+def _files_dir(cat: Catalog) -> Path:
     path = cat.settings.instance_path / "files"
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -75,7 +78,7 @@ def _limit_text(n: int) -> str:
     return f"{n} B"
 
 
-def check_type(cat, filename: str) -> None:  # noqa: ANN001
+def check_type(cat: Catalog, filename: str) -> None:
     ext = extension(filename)
     allowed = cat.settings.upload_extensions
     if ext not in allowed:
@@ -85,7 +88,7 @@ def check_type(cat, filename: str) -> None:  # noqa: ANN001
         )
 
 
-def store(cat, actor: Actor, stream: BinaryIO, filename: str) -> StoredFile:  # noqa: ANN001
+def store(cat: Catalog, actor: Actor, stream: BinaryIO, filename: str) -> StoredFile:
     """Check, hash and keep an uploaded file; raises ``ValidationFailed`` under ``file``."""
     authz.require(actor.is_curator or bool(actor.org_roles), "only partners upload files")
     name = safe_name(filename)
@@ -140,7 +143,7 @@ def store(cat, actor: Actor, stream: BinaryIO, filename: str) -> StoredFile:  # 
     return stored
 
 
-def describe(cat, key: str) -> StoredFile | None:  # noqa: ANN001
+def describe(cat: Catalog, key: str) -> StoredFile | None:
     """What is known of a stored file (for a form that keeps an earlier upload)."""
     m = _KEY_RE.match(key or "")
     if not m:
@@ -178,7 +181,7 @@ def attachable_keys(
     return ok
 
 
-def open_for(cat, actor: Actor, key: str) -> tuple[Path, str, str | None]:  # noqa: ANN001
+def open_for(cat: Catalog, actor: Actor, key: str) -> tuple[Path, str, str | None]:
     """(path, file name, media type) of a stored file the actor may download.
 
     Allowed when a distribution holding it is visible to the actor (a restricted one only

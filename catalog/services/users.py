@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -11,6 +13,9 @@ from catalog.models import Membership, User, utcnow
 from catalog.services import audit, authz
 from catalog.services.authz import Actor
 from catalog.services.organizations import _get as _get_org
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 
 ROLES = ("user", "curator", "sysadmin")
 
@@ -25,8 +30,8 @@ class UserSchema(Schema):
 
 
 def create_user(
-    cat, actor: Actor, email: str, name: str, password: str, role: str = "user"
-) -> User:  # noqa: ANN001
+    cat: Catalog, actor: Actor, email: str, name: str, password: str, role: str = "user"
+) -> User:
     if role != "user":
         authz.require(actor.role == "sysadmin", "only a sysadmin may create staff accounts")
     try:
@@ -51,7 +56,7 @@ def create_user(
     return user
 
 
-def authenticate(cat, email: str, password: str) -> User | None:  # noqa: ANN001
+def authenticate(cat: Catalog, email: str, password: str) -> User | None:
     with cat.session() as s:
         user = s.execute(
             select(User).where(User.email == (email or "").strip().lower())
@@ -62,12 +67,14 @@ def authenticate(cat, email: str, password: str) -> User | None:  # noqa: ANN001
         return user
 
 
-def get_user(cat, user_id: str) -> User | None:  # noqa: ANN001
+def get_user(cat: Catalog, user_id: str) -> User | None:
     with cat.session() as s:
         return s.get(User, user_id)
 
 
-def add_member(cat, actor: Actor, org_ref: str, user_id: str, role: str = "member") -> Membership:  # noqa: ANN001
+def add_member(
+    cat: Catalog, actor: Actor, org_ref: str, user_id: str, role: str = "member"
+) -> Membership:
     with cat.session() as s:
         org = _get_org(s, org_ref)
         authz.require(

@@ -8,6 +8,7 @@ only; the public page shows the current record.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -30,6 +31,9 @@ _IGNORED = frozenset(
         "modified",
     }
 )
+
+if TYPE_CHECKING:
+    from catalog.context import Catalog
 _DIST_IGNORED = frozenset({"id", "dataset_id", "created_at", "position"})
 
 
@@ -48,7 +52,7 @@ class FieldChange:
     new: object
 
 
-def _require_history(cat, actor: Actor, ref: str):  # noqa: ANN001, ANN202
+def _require_history(cat: Catalog, actor: Actor, ref: str):
     with cat.session() as s:
         ds = _get(s, ref)
         if not authz.can_edit_dataset(actor, ds):
@@ -56,7 +60,7 @@ def _require_history(cat, actor: Actor, ref: str):  # noqa: ANN001, ANN202
         return ds
 
 
-def list_versions(cat, actor: Actor, ref: str) -> list[VersionInfo]:  # noqa: ANN001
+def list_versions(cat: Catalog, actor: Actor, ref: str) -> list[VersionInfo]:
     """Versions newest first, with who saved each and the state it was in."""
     ds = _require_history(cat, actor, ref)
     with cat.session() as s:
@@ -72,7 +76,7 @@ def list_versions(cat, actor: Actor, ref: str) -> list[VersionInfo]:  # noqa: AN
         ]
 
 
-def _version_data(s, dataset_id: str, number: int) -> dict:  # noqa: ANN001
+def _version_data(s, dataset_id: str, number: int) -> dict:
     row = s.execute(
         select(DatasetVersion).where(
             DatasetVersion.dataset_id == dataset_id, DatasetVersion.number == number
@@ -116,7 +120,7 @@ def diff_snapshots(old: dict, new: dict) -> list[FieldChange]:
     return changes
 
 
-def compare(cat, actor: Actor, ref: str, old: int, new: int) -> list[FieldChange]:  # noqa: ANN001
+def compare(cat: Catalog, actor: Actor, ref: str, old: int, new: int) -> list[FieldChange]:
     ds = _require_history(cat, actor, ref)
     with cat.session() as s:
         return diff_snapshots(_version_data(s, ds.id, old), _version_data(s, ds.id, new))

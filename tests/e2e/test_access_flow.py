@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 CODE = credit_code(808)
 
 
-def _load(cat) -> None:  # noqa: ANN001
+def _load(cat) -> None:
     load_small_catalog(cat)
     make_user(cat, "curator@bureau.example.cn", "curator", "数据局审核员")
     admin = make_user(cat, "admin@medai.example.cn", name="医影管理员")
@@ -48,7 +48,7 @@ def site(tmp_path_factory):
 def people(browser):
     contexts = []
 
-    def open_page():  # noqa: ANN202
+    def open_page():
         ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         ctx.set_default_timeout(10_000)
         contexts.append(ctx)
@@ -59,7 +59,7 @@ def people(browser):
         ctx.close()
 
 
-def _apply(firm, url: str, code: str) -> None:  # noqa: ANN001
+def _apply(firm, url: str, code: str) -> None:
     firm.goto(url + "/dataset/lung-ct")
     firm.click("#request-access")
     firm.fill("#f-applicant_org", "保定智算科技有限公司")
@@ -73,13 +73,13 @@ def _apply(firm, url: str, code: str) -> None:  # noqa: ANN001
     firm.click("#send-request")
 
 
-def _download(page, link: str) -> tuple[int, str | None]:  # noqa: ANN001
+def _download(page, link: str) -> tuple[int, str | None]:
     """Follow a signed link with the page's cookies, without leaving for the file's host."""
     r = page.request.get(link, max_redirects=0)
     return r.status, r.headers.get("location")
 
 
-def test_access_request_loop(site, people, shots) -> None:  # noqa: ANN001
+def test_access_request_loop(site, people, shots) -> None:
     url, inbox, cat = site
     firm, admin, curator = people(), people(), people()
     sign_in(firm, url, "ai@firm.example.cn", PASSWORD)

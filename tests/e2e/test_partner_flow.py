@@ -22,7 +22,7 @@ TITLE = "城市路口交通流量检测训练集"
 CODE = credit_code(501)
 
 
-def _load(cat) -> None:  # noqa: ANN001
+def _load(cat) -> None:
     load_small_catalog(cat)
     make_user(cat, "curator@bureau.example.cn", "curator", "数据局审核员")
 
@@ -46,7 +46,7 @@ def people(browser):
     """Separate browser contexts (cookie jars) for the partner, the curator and a visitor."""
     contexts = []
 
-    def open_page():  # noqa: ANN202
+    def open_page():
         ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         ctx.set_default_timeout(10_000)
         contexts.append(ctx)
@@ -57,7 +57,7 @@ def people(browser):
         ctx.close()
 
 
-def sign_in(page, url: str, email: str, password: str) -> None:  # noqa: ANN001
+def sign_in(page, url: str, email: str, password: str) -> None:
     page.goto(url + "/login")
     page.fill("#f-email", email)
     page.fill("#f-password", password)
@@ -65,7 +65,7 @@ def sign_in(page, url: str, email: str, password: str) -> None:  # noqa: ANN001
     page.wait_for_url("**/account")
 
 
-def test_partner_curator_and_visitor(site, people, shots) -> None:  # noqa: ANN001
+def test_partner_curator_and_visitor(site, people, shots) -> None:
     url, inbox = site
     partner, curator, visitor = people(), people(), people()
 

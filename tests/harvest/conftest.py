@@ -15,12 +15,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from server import FixtureServer  # noqa: E402
+from server import FixtureServer
 
-from catalog.context import Catalog, open_catalog  # noqa: E402
-from catalog.services import harvest as svc  # noqa: E402
-from catalog.services.authz import SYSTEM  # noqa: E402
-from harvesters.pipeline import Outcome, run_job  # noqa: E402
+from catalog.context import Catalog, open_catalog
+from catalog.services import harvest as svc
+from catalog.services.authz import SYSTEM
+from harvesters.pipeline import Outcome, run_job
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 # fast failure in tests: short timeouts, one retry with a tiny backoff

@@ -150,10 +150,10 @@ class FixtureServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 server._handle(self, head=True)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server._handle(self, head=False)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -15,7 +15,7 @@ from harvesters import pipeline
 CFPB = "files/datajson/us-agencies/consumerfinance.json"
 
 
-def _count(cat, model, *where) -> int:  # noqa: ANN001
+def _count(cat, model, *where) -> int:
     with cat.session() as s:
         q = select(func.count()).select_from(model)
         return s.execute(q.where(*where) if where else q).scalar_one()
@@ -42,7 +42,7 @@ def test_a_record_the_store_refuses_fails_alone(cat, server, harvest, monkeypatc
     caplog.set_level(logging.INFO, logger="catalog.services.harvest_records")
     real = pipeline.Run._organization
 
-    def organization(self, t):  # noqa: ANN001, ANN202  (its publisher vanished meanwhile)
+    def organization(self, t):
         return "no-such-organization" if t.remote_id == "CCDB" else real(self, t)
 
     monkeypatch.setattr(pipeline.Run, "_organization", organization)

@@ -13,7 +13,7 @@ from catalog.services import harvest as svc
 HDX_DATASETS = 12
 
 
-def _ckan(server) -> str:  # noqa: ANN001
+def _ckan(server) -> str:
     return server.url("ckan")
 
 

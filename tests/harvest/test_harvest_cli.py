@@ -22,7 +22,7 @@ def _summary(out: str) -> str:
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch, cat):  # noqa: ANN001
+def cli(tmp_path, monkeypatch, cat):
     monkeypatch.setenv("CATALOG_INSTANCE", str(cat.settings.instance_path))
     runner = CliRunner()
 

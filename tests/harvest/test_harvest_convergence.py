@@ -37,7 +37,7 @@ def _cli(instance: Path, *args: str) -> subprocess.Popen:
     )
 
 
-def _jobs(cat) -> list[HarvestJob]:  # noqa: ANN001
+def _jobs(cat) -> list[HarvestJob]:
     with cat.session() as s:
         return list(s.execute(select(HarvestJob).order_by(HarvestJob.id)).scalars())
 

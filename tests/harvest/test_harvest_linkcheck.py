@@ -15,7 +15,7 @@ from catalog.services.link_status import broken_links_by_publisher
 from harvesters.pipeline import run_job
 
 
-def _catalog_with_links(server, harvest) -> None:  # noqa: ANN001
+def _catalog_with_links(server, harvest) -> None:
     def ds(ident: str, publisher: str, *paths: str) -> dict:
         return {
             "identifier": ident,
@@ -39,7 +39,7 @@ def _catalog_with_links(server, harvest) -> None:  # noqa: ANN001
     assert harvest("datajson", url, config={"strict": False}).counts.new == 3
 
 
-def _check(cat, source=None, **options):  # noqa: ANN001, ANN202
+def _check(cat, source=None, **options):
     job = svc.enqueue_job(cat, SYSTEM, source, job_type="linkcheck", options=options)
     return run_job(cat, svc.start_job(cat, job.id))
 

@@ -24,7 +24,7 @@ def _doc(*datasets_: dict) -> str:
     )
 
 
-def _count(cat, model) -> int:  # noqa: ANN001
+def _count(cat, model) -> int:
     with cat.session() as s:
         return s.execute(select(func.count()).select_from(model)).scalar_one()
 

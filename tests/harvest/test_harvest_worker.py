@@ -25,7 +25,7 @@ from harvesters.jobs import Worker
 AGENCIES = "files/datajson/us-agencies"
 
 
-def _sources(cat, server, n: int) -> list[int]:  # noqa: ANN001
+def _sources(cat, server, n: int) -> list[int]:
     ids = []
     for i in range(n):
         src = svc.register_source(
@@ -56,7 +56,7 @@ def test_worker_runs_queued_and_scheduled_jobs(cat, server):
     assert Worker(cat).run(idle_exit=True) == 0
 
 
-def _race(cat_factory, n_workers: int = 3) -> list[int]:  # noqa: ANN001
+def _race(cat_factory, n_workers: int = 3) -> list[int]:
     """Workers claiming jobs at the same time; returns every claimed job id."""
     claimed: list[int] = []
     lock = threading.Lock()
@@ -168,7 +168,7 @@ def test_harvest_withdrawal_and_link_check_on_postgres(server, tmp_path, pg_data
             cat, SYSTEM, name="hdx", kind="ckan", url=server.url("ckan"), config=FAST, trusted=True
         )
 
-        def run(**options: object):  # noqa: ANN202
+        def run(**options: object):
             job = svc.enqueue_job(cat, SYSTEM, src.id, options=options or None)
             return run_job(cat, svc.start_job(cat, job.id))
 
