@@ -85,7 +85,7 @@ def test_publish_freezes_versions_and_diff_finds_changes(cat, curator) -> None:
         {
             "resource_code": "A1",
             "title": "资源A1",
-            "changes": {"openness": ("unconditional", "conditional")},
+            "changes": {"openness": {"old": "unconditional", "new": "conditional"}},
         }
     ]
     # version 1 did not change with the working copy

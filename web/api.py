@@ -18,7 +18,8 @@ from catalog.errors import CatalogError, Conflict, NotFound, PermissionDenied, V
 from catalog.search import BadQuery, SearchUnavailable
 from catalog.search.base import MAX_PAGE_SIZE
 from catalog.services import datasets as dataset_service
-from catalog.services import published, readonly
+from catalog.services import harvest, openlist, published, readonly
+from catalog.services import organizations as org_service
 from schemas import vocab
 from schemas.messages import localize_errors
 from web.apiauth import Unauthenticated, api_actor, require_token
@@ -149,8 +150,8 @@ def _dataset_out(actor, ds) -> dict:
 
 def _org_out(org, count: int, actor) -> dict:
     data = published.organization_record(org, actor) or {}
-    if not (actor.is_curator or actor.member_of(org.id)):
-        for key in ("contact_name", "contact_email", "contact_phone"):
+    if not org_service.may_see_contact(actor, org):
+        for key in org_service.CONTACT_FIELDS:
             data.pop(key, None)
     data["dataset_count"] = count
     return data
@@ -230,7 +231,7 @@ def change_status(ref: str):
 def list_organizations():
     actor = api_actor()
     page, page_size = _paging()
-    rows = readonly.organizations_for(g.catalog, actor)
+    rows = org_service.organizations_for(g.catalog, actor)
     chunk = rows[(page - 1) * page_size : page * page_size]
     results = [_org_out(o, n, actor) for o, n in chunk]
     return conditional_json(
@@ -242,7 +243,7 @@ def list_organizations():
 @bp.get("/organizations/<ref>")
 def show_organization(ref: str):
     actor = api_actor()
-    org, n = readonly.organization_for(g.catalog, actor, ref)
+    org, n = org_service.organization_for(g.catalog, actor, ref)
     return conditional_json(_org_out(org, n, actor), org.updated_at)
 
 
@@ -258,21 +259,24 @@ def _version_arg(value: str | None, name: str) -> int | str:
 
 @bp.get("/openlist/versions")
 def openlist_versions():
-    return conditional_json({"results": readonly.openlist_versions(g.catalog)})
+    return conditional_json({"results": openlist.versions(g.catalog)})
 
 
 @bp.get("/openlist/versions/<version>")
 def openlist_version(version: str):
-    return conditional_json(readonly.openlist_version(g.catalog, _version_arg(version, "version")))
+    number = _version_arg(version, "version")
+    v, _entries = openlist.version_entries(g.catalog, api_actor(), number)
+    return conditional_json(v)
 
 
 @bp.get("/openlist/versions/<version>/entries")
 def openlist_entries(version: str):
     number = _version_arg(version, "version")
     page, page_size = _paging()
-    total, entries = readonly.openlist_entries(g.catalog, number, (page - 1) * page_size, page_size)
-    body = _paged("api.openlist_entries", total, entries, page, page_size, version=version)
-    body["version"] = readonly.openlist_version(g.catalog, number)
+    v, entries = openlist.version_entries(g.catalog, api_actor(), number)
+    chunk = entries[(page - 1) * page_size : page * page_size]
+    body = _paged("api.openlist_entries", len(entries), chunk, page, page_size, version=version)
+    body["version"] = v
     return conditional_json(body)
 
 
@@ -280,18 +284,18 @@ def openlist_entries(version: str):
 def openlist_diff():
     old = _version_arg(request.args.get("from"), "from")
     new = _version_arg(request.args.get("to"), "to")
-    return conditional_json(readonly.openlist_diff(g.catalog, old, new))
+    return conditional_json(openlist.diff(g.catalog, api_actor(), old, new))
 
 
 # -- harvest sources and jobs (curators) ---------------------------------------------------
 @bp.get("/harvest/sources")
 def harvest_sources():
-    return conditional_json({"results": readonly.harvest_sources(g.catalog, require_token())})
+    return conditional_json({"results": harvest.source_records(g.catalog, require_token())})
 
 
 @bp.get("/harvest/sources/<ref>")
 def harvest_source(ref: str):
-    return conditional_json(readonly.harvest_source(g.catalog, require_token(), ref))
+    return conditional_json(harvest.source_record(g.catalog, require_token(), ref))
 
 
 @bp.get("/harvest/jobs")
@@ -299,13 +303,13 @@ def harvest_jobs():
     actor = require_token()
     page, page_size = _paging()
     source = _int_arg("source", 0, 0) or None
-    total, jobs = readonly.harvest_jobs(g.catalog, actor, source, (page - 1) * page_size, page_size)
+    total, jobs = harvest.job_records(g.catalog, actor, source, (page - 1) * page_size, page_size)
     return conditional_json(_paged("api.harvest_jobs", total, jobs, page, page_size))
 
 
 @bp.get("/harvest/jobs/<int:job_id>")
 def harvest_job(job_id: int):
-    return conditional_json(readonly.harvest_job(g.catalog, require_token(), job_id))
+    return conditional_json(harvest.job_record(g.catalog, require_token(), job_id))
 
 
 # -- access requests (the caller's own) ----------------------------------------------------

@@ -145,6 +145,8 @@ class OpenListEntry(Schema):
     frequency = fields.String(allow_none=True)
     data_formats = fields.List(fields.String())
     dataset_id = fields.String(allow_none=True)
+    id = fields.Integer()
+    dataset = fields.String(allow_none=True, metadata={"description": "Linked dataset's name"})
 
 
 class OpenListEntryPage(Schema):
@@ -163,13 +165,14 @@ class FieldChange(Schema):
 
 class EntryChange(Schema):
     resource_code = fields.String()
+    title = fields.String()
     changes = fields.Dict(keys=fields.String(), values=fields.Nested(FieldChange))
 
 
 class OpenListDiff(Schema):
     # "from" is a Python keyword: data_key gives the JSON name.
-    from_ = fields.Integer(data_key="from")
-    to = fields.Integer()
+    from_ = fields.Nested(OpenListVersion, data_key="from")
+    to = fields.Nested(OpenListVersion)
     added = fields.List(fields.Nested(OpenListEntry))
     removed = fields.List(fields.Nested(OpenListEntry))
     changed = fields.List(fields.Nested(EntryChange))

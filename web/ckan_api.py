@@ -17,7 +17,7 @@ from flask import Blueprint, g, jsonify, request
 from catalog.errors import CatalogError, NotFound, PermissionDenied
 from catalog.search import SearchQuery, SearchUnavailable
 from catalog.services import datasets as dataset_service
-from catalog.services import published, readonly
+from catalog.services import organizations, published
 from catalog.services.authz import Actor
 from schemas import vocab
 from schemas.formats.ckan import group_dict, organization_dict, package_dict
@@ -164,7 +164,7 @@ def package_search(params: dict, actor: Actor) -> dict:
     window = [] if ps.rows == 0 else hits[ps.window(queries[0])]
     rows = published.published_by_ids(g.catalog, [h.id for h in window])
     org_titles = (  # only when asked for: listing organizations counts every dataset
-        {o.name: o.title for o, _n in readonly.organizations_for(g.catalog, actor)}
+        {o.name: o.title for o, _n in organizations.organizations_for(g.catalog, actor)}
         if "publisher" in ps.facets.values()
         else {}
     )
@@ -210,7 +210,7 @@ def _list_window(items: list, params: dict, sort_keys: dict[str, Callable]) -> l
 
 
 def organization_list(params: dict, actor: Actor) -> list:
-    rows = readonly.organizations_for(g.catalog, actor)
+    rows = organizations.organizations_for(g.catalog, actor)
     wanted = params.get("organizations")
     if wanted:
         names = set(wanted if isinstance(wanted, list) else str(wanted).split(","))
@@ -237,7 +237,7 @@ def _first_page(filters: dict[str, list[str]]) -> list:
 
 
 def organization_show(params: dict, actor: Actor) -> dict:
-    org, n = readonly.organization_for(g.catalog, actor, _required(params, "id"))
+    org, n = organizations.organization_for(g.catalog, actor, _required(params, "id"))
     out = organization_dict(published.organization_record(org), n)
     if _bool(params, "include_datasets"):
         out["packages"] = _packages(actor, _first_page({"publisher": [org.name]}))

@@ -8,9 +8,10 @@ from flask import flash as flash_message
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from catalog.errors import Conflict, NotFound, ValidationFailed
+from catalog.errors import Conflict, ValidationFailed
 from catalog.search import SearchQuery, SearchUnavailable
-from catalog.services import curation, partners, readonly
+from catalog.services import curation, partners
+from catalog.services import organizations as org_service
 from catalog.services.quality_report import publisher_quality
 from schemas import vocab
 from web.forms import field_errors, values_of
@@ -23,17 +24,10 @@ bp = Blueprint("partners", __name__)
 ORG_PAGE_SIZE = 10
 
 
-def _org_or_404(ref: str):
-    try:
-        return readonly.organization_for(g.catalog, current_actor(), ref)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/organizations")
 def organizations():
     wanted = request.args.get("type") or None
-    rows = readonly.organizations_for(g.catalog, current_actor())
+    rows = org_service.organizations_for(g.catalog, current_actor())
     counts: dict[str, int] = {}
     for org, _n in rows:
         counts[org.org_type] = counts.get(org.org_type, 0) + 1
@@ -55,7 +49,7 @@ def partner_list():
 
 @bp.get("/organization/<ref>")
 def organization(ref: str):
-    org, count = _org_or_404(ref)
+    org, count = org_service.organization_for(g.catalog, current_actor(), ref)
     actor = current_actor()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     result, notice = None, None
@@ -84,7 +78,7 @@ def organization(ref: str):
         quality=publisher_quality(g.catalog, org.id),
         is_member=member,
         is_admin=actor.admin_of(org.id),
-        show_contact=member or actor.is_curator,
+        show_contact=org_service.may_see_contact(actor, org),
         drafts=len(
             [d for d in curation.workspace(g.catalog, actor, org.id) if d.status != "published"]
         )
@@ -142,7 +136,7 @@ def _org_form_values(org) -> dict:
 @bp.route("/organization/<ref>/edit", methods=["GET", "POST"])
 @login_required
 def edit(ref: str):
-    org, _n = _org_or_404(ref)
+    org, _n = org_service.organization_for(g.catalog, current_actor(), ref)
     actor = current_actor()
     if not (actor.is_curator or actor.admin_of(org.id)):
         abort(403)
@@ -183,14 +177,14 @@ def _members_page(org, errors: dict | None = None, values: dict | None = None, s
 @bp.get("/organization/<ref>/members")
 @login_required
 def members(ref: str):
-    org, _n = _org_or_404(ref)
+    org, _n = org_service.organization_for(g.catalog, current_actor(), ref)
     return _members_page(org)
 
 
 @bp.post("/organization/<ref>/members")
 @login_required
 def change_members(ref: str):
-    org, _n = _org_or_404(ref)
+    org, _n = org_service.organization_for(g.catalog, current_actor(), ref)
     actor, form = current_actor(), request.form
     action = form.get("action")
     try:

@@ -34,6 +34,7 @@ from catalog.models import (
 )
 from catalog.services import audit, authz
 from catalog.services.authz import SYSTEM, Actor
+from catalog.services.records import row_to_dict
 
 if TYPE_CHECKING:
     from catalog.context import Catalog
@@ -691,6 +692,79 @@ def job_errors(cat: Catalog, job_id: int, limit: int = 100) -> list[HarvestError
                 .limit(limit)
             ).scalars()
         )
+
+
+# -- records for the JSON API (curators) ------------------------------------------------------
+_SECRET_KEY = re.compile(r"key|token|secret|password|passwd|auth|cookie", re.I)
+
+
+def redact_config(config: dict | None) -> dict:
+    """Harvest configs may carry credentials for the remote source: never echo them."""
+    out: dict = {}
+    for k, v in (config or {}).items():
+        if _SECRET_KEY.search(str(k)):
+            out[k] = "***"
+        elif isinstance(v, dict):
+            out[k] = redact_config(v)
+        else:
+            out[k] = v
+    return out
+
+
+def _source_record(src: HarvestSource, last: HarvestJob | None, count: int) -> dict:
+    d = row_to_dict(src)
+    d["config"] = redact_config(d.get("config"))
+    d["last_job_id"] = last.id if last else None
+    d["dataset_count"] = count
+    return d
+
+
+def source_records(cat: Catalog, actor: Actor) -> list[dict]:
+    """Every source as a dict with credentials masked, its last job and dataset count."""
+    authz.require_curator(actor)
+    return [_source_record(*row) for row in list_sources(cat)]
+
+
+def source_record(cat: Catalog, actor: Actor, ref: str) -> dict:
+    authz.require_curator(actor)
+    src = get_source(cat, ref)
+    for row in list_sources(cat):
+        if row[0].id == src.id:
+            return _source_record(*row)
+    raise NotFound(f"harvest source {ref!r} not found")
+
+
+def job_records(
+    cat: Catalog,
+    actor: Actor,
+    source_id: int | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[int, list[dict]]:
+    """(total, jobs) newest first, dead jobs failed first (as :func:`list_jobs`); the long
+    log is left to the single-job view."""
+    authz.require_curator(actor)
+    reap_stale_jobs(cat)
+    with cat.session() as s:
+        base = select(HarvestJob)
+        if source_id is not None:
+            base = base.where(HarvestJob.source_id == source_id)
+        total = s.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        rows = s.execute(base.order_by(HarvestJob.id.desc()).offset(offset).limit(limit)).scalars()
+        jobs = []
+        for job in rows:
+            d = row_to_dict(job)
+            d.pop("log", None)
+            jobs.append(d)
+        return total, jobs
+
+
+def job_record(cat: Catalog, actor: Actor, job_id: int, max_errors: int = 1000) -> dict:
+    """One job with its log and its per-record errors."""
+    authz.require_curator(actor)
+    d = row_to_dict(get_job(cat, job_id))
+    d["errors"] = [row_to_dict(e) for e in job_errors(cat, job_id, max_errors)]
+    return d
 
 
 def last_watermark(cat: Catalog, source_id: int) -> str | None:

@@ -346,7 +346,7 @@ def facet_values(entries: list[dict]) -> dict[str, list[tuple[str, int]]]:
 
 def diff(cat: Catalog, actor: Actor, old: int | str, new: int | str) -> dict:
     """What changed from ``old`` to ``new`` (numbers, ``latest`` or, for curators, the
-    working copy), keyed by 资源代码."""
+    working copy), keyed by 资源代码. The pages and the JSON API both show this."""
     v_old, a = version_entries(cat, actor, old)
     v_new, b = version_entries(cat, actor, new)
     before = {e["resource_code"]: e for e in a}
@@ -354,7 +354,7 @@ def diff(cat: Catalog, actor: Actor, old: int | str, new: int | str) -> dict:
     changed = []
     for code in sorted(before.keys() & after.keys()):
         fields = {
-            k: (before[code][k], after[code][k])
+            k: {"old": before[code][k], "new": after[code][k]}
             for k in FIELDS
             if before[code][k] != after[code][k]
         }

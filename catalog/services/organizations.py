@@ -112,3 +112,35 @@ def list_organizations(cat: Catalog, org_type: str | None = None) -> list[tuple[
         if org_type:
             q = q.where(Organization.org_type == org_type)
         return [(o, counts.get(o.id, 0)) for o in s.execute(q).scalars()]
+
+
+def organizations_for(cat: Catalog, actor: Actor) -> list[tuple[Organization, int]]:
+    """Publishers the actor may see, with their count of published datasets.
+
+    A partner that has only applied (or was rejected) is not a publisher yet: it is listed
+    to curators only, unless it already has published datasets.
+    """
+    rows = list_organizations(cat)
+    if actor.is_curator:
+        return rows
+    return [
+        (org, n)
+        for org, n in rows
+        if org.partner_status in (None, "verified") or n > 0 or actor.member_of(org.id)
+    ]
+
+
+def organization_for(cat: Catalog, actor: Actor, ref: str) -> tuple[Organization, int]:
+    """One organization the actor may see (by id or name), with its dataset count."""
+    for org, n in organizations_for(cat, actor):
+        if ref in (org.id, org.name):
+            return org, n
+    raise NotFound(f"organization {ref!r} not found")
+
+
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+
+
+def may_see_contact(actor: Actor, org: Organization) -> bool:
+    """An organization's contact details are for its members and the bureau."""
+    return actor.is_curator or actor.member_of(org.id)
