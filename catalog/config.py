@@ -59,6 +59,9 @@ class Settings:
     locales: tuple[str, ...] = ("zh", "en")
     region_file: str | None = None
     synonyms_file: str | None = None
+    # extra holidays and make-up workdays (JSON) for years the chinesecalendar package does
+    # not cover yet; see catalog/workdays.py. A relative path is taken in the instance folder.
+    workdays_file: str | None = None
     page_size: int = 20
     # outgoing e-mail (password resets, partner decisions, invitations); without a host the
     # messages are written to <instance>/mail/ so a development instance still works
@@ -101,6 +104,7 @@ def load_settings(**overrides: object) -> Settings:
         "city_region": os.environ.get("CATALOG_CITY_REGION"),
         "region_file": os.environ.get("CATALOG_REGION_FILE"),
         "synonyms_file": os.environ.get("CATALOG_SYNONYMS_FILE"),
+        "workdays_file": os.environ.get("CATALOG_WORKDAYS_FILE"),
         "smtp_host": os.environ.get("CATALOG_SMTP_HOST"),
         "smtp_port": os.environ.get("CATALOG_SMTP_PORT"),
         "smtp_user": os.environ.get("CATALOG_SMTP_USER"),

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -41,7 +42,10 @@ from catalog.models import (
 )
 from catalog.services import audit, authz, mail, notices
 from catalog.services.authz import Actor
+from catalog.workdays import WorkdayRangeError, add_weekdays, add_working_days, calendar_for
 from schemas.validators import validate_credit_code
+
+log = logging.getLogger(__name__)
 
 STATES = (
     "submitted",
@@ -74,15 +78,18 @@ _SALT = "restricted-download"
 
 
 # -- dates ----------------------------------------------------------------------------------
-def add_working_days(start: date, days: int) -> date:
-    """``days`` working days (Monday to Friday) after ``start``."""
-    d = start
-    left = days
-    while left > 0:
-        d += timedelta(days=1)
-        if d.weekday() < 5:
-            left -= 1
-    return d
+def due_date(cat: Catalog, start: date) -> date:
+    """The review due date: ``review_days`` official working days (catalog.workdays) on.
+
+    Past the years any calendar covers, the request is still taken: the due date is counted
+    Monday to Friday and the operator is told, loudly, to add the year to the workdays file.
+    """
+    days = review_days(cat)
+    try:
+        return add_working_days(start, days, calendar_for(cat.settings))
+    except WorkdayRangeError as exc:
+        log.error("review due date counted Monday to Friday: %s", exc)
+        return add_weekdays(start, days)
 
 
 def review_days(cat: Catalog) -> int:
@@ -425,7 +432,7 @@ def submit_request(
             security_commitment=True,
             attachment=_text(data, "attachment") or None,
             state="submitted",
-            due_date=add_working_days(today(), review_days(cat)),
+            due_date=due_date(cat, today()),
         )
         s.add(req)
         s.flush()
@@ -510,7 +517,7 @@ def change_state(
             req.reviewer_id = actor.id
             req.decision_note = note
         if to == "submitted":  # answered: the review clock starts again
-            req.due_date = add_working_days(today(), review_days(cat))
+            req.due_date = due_date(cat, today())
             req.reminded_at = None
         audit.record(
             s, actor, f"access.{to}", "access_request", req.id, note=note, address=address,
