@@ -268,6 +268,43 @@ def test_harvest_records_are_for_curators_and_never_show_credentials(site):
     assert get(url, "/api/v1/harvest/jobs/999", info["curator"]).status_code == 404
 
 
+def test_a_job_whose_heartbeat_is_stale_is_listed_as_failed(site, monkeypatch):
+    from datetime import timedelta
+
+    from catalog.models import HarvestJob, HarvestSource, utcnow
+
+    url, cat, info = site
+    monkeypatch.setitem(cat.settings.extra, "harvest_stale_seconds", 60)
+    with cat.session() as s:
+        src = HarvestSource(name="stale-beat", kind="ckan", url="https://stale.example")
+        s.add(src)
+        s.flush()
+        started = utcnow() - timedelta(hours=1)
+        stale = HarvestJob(
+            source_id=src.id,
+            state="running",
+            worker="elsewhere:4242",
+            started_at=started,
+            heartbeat_at=utcnow() - timedelta(minutes=5),
+        )
+        alive = HarvestJob(
+            source_id=src.id,
+            state="running",
+            worker="elsewhere:4243",
+            started_at=started,
+            heartbeat_at=utcnow(),
+        )
+        s.add_all([stale, alive])
+        s.flush()
+        src_id, stale_id, alive_id = src.id, stale.id, alive.id
+    r = get(url, f"/api/v1/harvest/jobs?source={src_id}", info["curator"])
+    assert r.status_code == 200
+    states = {j["id"]: j["state"] for j in r.json()["results"]}
+    assert states == {stale_id: "failed", alive_id: "running"}
+    job = get(url, f"/api/v1/harvest/jobs/{stale_id}", info["curator"]).json()
+    assert job["finished_at"] and "no heartbeat" in job["log"]
+
+
 def test_access_requests_show_only_the_callers_own(site):
     url, _cat, info = site
     assert get(url, "/api/v1/access-requests").status_code == 401

@@ -17,8 +17,8 @@ from flask import Blueprint, g, jsonify, render_template, request, url_for
 from catalog.errors import CatalogError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalog.search import BadQuery, SearchUnavailable
 from catalog.search.base import MAX_PAGE_SIZE
+from catalog.services import access, harvest, openlist, published
 from catalog.services import datasets as dataset_service
-from catalog.services import harvest, openlist, published, readonly
 from catalog.services import organizations as org_service
 from schemas import vocab
 from schemas.messages import localize_errors
@@ -317,13 +317,13 @@ def harvest_job(job_id: int):
 def my_access_requests():
     actor = require_token()
     page, page_size = _paging()
-    total, rows = readonly.my_access_requests(g.catalog, actor, (page - 1) * page_size, page_size)
+    total, rows = access.my_access_requests(g.catalog, actor, (page - 1) * page_size, page_size)
     return conditional_json(_paged("api.my_access_requests", total, rows, page, page_size))
 
 
 @bp.get("/access-requests/<int:request_id>")
 def my_access_request(request_id: int):
-    return conditional_json(readonly.my_access_request(g.catalog, require_token(), request_id))
+    return conditional_json(access.my_access_request(g.catalog, require_token(), request_id))
 
 
 # -- reference -----------------------------------------------------------------------------

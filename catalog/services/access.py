@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marshmallow import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from catalog.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalog.models import (
@@ -42,6 +42,7 @@ from catalog.models import (
 )
 from catalog.services import audit, authz, mail, notices
 from catalog.services.authz import Actor
+from catalog.services.records import row_to_dict
 from catalog.workdays import WorkdayRangeError, add_weekdays, add_working_days, calendar_for
 from schemas.validators import validate_credit_code
 
@@ -217,6 +218,48 @@ def my_requests(cat: Catalog, actor: Actor, dataset_id: str | None = None) -> li
             q = q.where(AccessRequest.dataset_id == dataset_id)
         rows = s.execute(q.order_by(AccessRequest.id.desc())).scalars().all()
         return [_view(s, actor, r, s.get(Dataset, r.dataset_id)) for r in rows]
+
+
+def _request_record(req: AccessRequest, ds_name: str | None, ds_title: str | None) -> dict:
+    d = row_to_dict(req)
+    d["dataset"] = {"id": req.dataset_id, "name": ds_name, "title": ds_title}
+    return d
+
+
+def my_access_requests(
+    cat: Catalog,
+    actor: Actor,
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[int, list[dict]]:
+    """(total, records) of the caller's own requests, newest first, for the JSON API."""
+    authz.require(actor.is_authenticated and actor.id is not None, "sign in to see your requests")
+    with cat.session() as s:
+        base = select(AccessRequest).where(AccessRequest.requester_id == actor.id)
+        total = s.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        rows = s.execute(
+            select(AccessRequest, Dataset.name, Dataset.title)
+            .join(Dataset, Dataset.id == AccessRequest.dataset_id)
+            .where(AccessRequest.requester_id == actor.id)
+            .order_by(AccessRequest.id.desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return total, [_request_record(r, n, t) for r, n, t in rows]
+
+
+def my_access_request(cat: Catalog, actor: Actor, request_id: int) -> dict:
+    """One of the caller's own requests as a record; anyone else's is NotFound."""
+    authz.require(actor.is_authenticated and actor.id is not None, "sign in to see your requests")
+    with cat.session() as s:
+        row = s.execute(
+            select(AccessRequest, Dataset.name, Dataset.title)
+            .join(Dataset, Dataset.id == AccessRequest.dataset_id)
+            .where(AccessRequest.id == request_id, AccessRequest.requester_id == actor.id)
+        ).first()
+        if row is None:
+            raise NotFound(f"access request {request_id} not found")
+        return _request_record(*row)
 
 
 def review_queue(
