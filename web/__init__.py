@@ -74,7 +74,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.curation import bp as curation_bp
     from web.dashboard import bp as dashboard_bp
     from web.editor import bp as editor_bp
-    from web.errors import register_error_pages
+    from web.errors import register_error_handlers
     from web.exports import bp as exports_bp
     from web.health import bp as health_bp
     from web.openlist import bp as openlist_bp
@@ -101,6 +101,6 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
     csrf.exempt(ckan_api_bp)
-    register_error_pages(app)
+    register_error_handlers(app)
 
     return app

@@ -19,7 +19,7 @@ from flask import flash as flash_message
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from catalog.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from catalog.errors import Conflict, PermissionDenied, ValidationFailed
 from catalog.services import access, uploads
 from catalog.services import datasets as dataset_service
 from web.forms import client_address, field_errors
@@ -37,10 +37,7 @@ def _link(rid: int) -> str:
 @login_required
 def apply(ref: str):
     actor = current_actor()
-    try:
-        ds = dataset_service.get_dataset(g.catalog, actor, ref)
-    except NotFound:
-        abort(404)
+    ds = dataset_service.get_dataset(g.catalog, actor, ref)
     if ds.status != "published" or ds.access_rights != "conditional":
         abort(404)
     errors: dict = {}
@@ -89,10 +86,7 @@ def queue():
 @login_required
 def show(rid: int, errors: dict | None = None):
     actor = current_actor()
-    try:
-        view = access.get_request(g.catalog, actor, rid)
-    except NotFound:
-        abort(404)
+    view = access.get_request(g.catalog, actor, rid)
     return render_template(
         "access/show.html",
         v=view,
@@ -119,10 +113,6 @@ def change(rid: int, to: str):
             address=client_address(),
             link=_link,
         )
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
     except ValidationFailed as exc:
         return show(rid, field_errors(exc)), 422
     except Conflict as exc:
@@ -148,8 +138,6 @@ def download(token: str):
         actor = current_actor()
     try:
         got = access.open_download(g.catalog, actor, token, address=client_address())
-    except NotFound:
-        abort(404)
     except PermissionDenied:
         message = _(
             "This download link does not work: the access has ended or was revoked, "
@@ -173,10 +161,7 @@ def download(token: str):
 @bp.get("/audit/<ref>")
 @curator_required
 def audit_log(ref: str):
-    try:
-        ds, rows = access.dataset_audit(g.catalog, current_actor(), ref)
-    except NotFound:
-        abort(404)
+    ds, rows = access.dataset_audit(g.catalog, current_actor(), ref)
     if request.args.get("format") == "csv":
         return Response(
             access.audit_csv(rows),
@@ -203,10 +188,7 @@ def matchmaking():
 @login_required
 def attachment(rid: int):
     """The requester's attachment, for the requester and the request's reviewers."""
-    try:
-        view = access.get_request(g.catalog, current_actor(), rid)
-    except NotFound:
-        abort(404)
+    view = access.get_request(g.catalog, current_actor(), rid)
     key = view.req.attachment or ""
     sha, _sep, name = key.partition("/")
     path = uploads._files_dir(g.catalog) / sha

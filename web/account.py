@@ -11,7 +11,6 @@ from flask import flash as flash_message
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from catalog.errors import NotFound
 from catalog.services import partners, tokens
 from web.logins import current_actor
 
@@ -62,9 +61,6 @@ def create_token():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    try:
-        tokens.revoke_token(g.catalog, current_actor(), token_id)
-    except NotFound:
-        return render_template("error.html", code=404, message=_("Page not found")), 404
+    tokens.revoke_token(g.catalog, current_actor(), token_id)
     flash_message(_("The token was revoked: it no longer works."), "success")
     return redirect(url_for("account.token_list"))

@@ -14,66 +14,20 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, g, jsonify, render_template, request, url_for
 
-from catalog.errors import CatalogError, Conflict, NotFound, PermissionDenied, ValidationFailed
-from catalog.search import BadQuery, SearchUnavailable
+from catalog.search import BadQuery
 from catalog.search.base import MAX_PAGE_SIZE
 from catalog.services import access, harvest, openlist, published
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
 from schemas import vocab
 from schemas.messages import localize_errors
-from web.apiauth import Unauthenticated, api_actor, require_token
+from web.apiauth import api_actor, require_token
 from web.conditional import conditional_json
 from web.downloads import signer
+from web.errors import api_language, error_response
 from web.searchargs import query_from_args
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-_CODES = {
-    NotFound: "not_found",
-    PermissionDenied: "forbidden",
-    Conflict: "conflict",
-    Unauthenticated: "unauthenticated",
-}
-
-
-def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    body = {"error": {"code": code, "message": message}}
-    if fields:
-        body["error"]["fields"] = fields
-    resp = jsonify(body)
-    resp.status_code = status
-    if status == 401:
-        resp.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return resp
-
-
-@bp.errorhandler(BadQuery)
-def _bad_query(exc: BadQuery):
-    return error_response(400, "bad_request", str(exc))
-
-
-@bp.errorhandler(SearchUnavailable)
-def _unavailable(exc: SearchUnavailable):
-    return error_response(503, "search_unavailable", str(exc))
-
-
-@bp.errorhandler(CatalogError)
-def _catalog_error(exc: CatalogError):
-    if isinstance(exc, ValidationFailed):
-        return error_response(422, "invalid", "invalid input", exc.localized(_lang()))
-    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
-    return error_response(exc.status, code, str(exc))
-
-
-def _lang() -> str:
-    """Language of messages: ?lang=, else the Accept-Language header, else Chinese."""
-    wanted = request.args.get("lang")
-    if wanted in ("zh", "en"):
-        return wanted
-    if request.headers.get("Accept-Language"):
-        return request.accept_languages.best_match(["zh", "en"]) or "zh"
-    return "zh"
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -219,7 +173,9 @@ def change_status(ref: str):
     for key in unknown:
         errors[key] = ["Unknown field."]
     if errors:
-        return error_response(422, "invalid", "invalid input", localize_errors(errors, _lang()))
+        return error_response(
+            422, "invalid", "invalid input", localize_errors(errors, api_language())
+        )
     dataset_service.get_dataset(g.catalog, actor, ref)
     ds = dataset_service.change_status(g.catalog, actor, ref, body["status"], body.get("note"))
     ds = dataset_service.get_dataset(g.catalog, actor, ds.id)

@@ -14,14 +14,14 @@ from collections.abc import Callable
 
 from flask import Blueprint, g, jsonify, request
 
-from catalog.errors import CatalogError, NotFound, PermissionDenied
-from catalog.search import SearchQuery, SearchUnavailable
+from catalog.errors import NotFound
+from catalog.search import SearchQuery
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations, published
 from catalog.services.authz import Actor
 from schemas import vocab
 from schemas.formats.ckan import group_dict, organization_dict, package_dict
-from web.apiauth import Unauthenticated, api_actor
+from web.apiauth import api_actor
 from web.ckan_query import ParamError, SearchQueryError, read_package_search
 from web.conditional import conditional_json
 from web.downloads import signer
@@ -50,7 +50,7 @@ def _envelope(action: str, result: object):
     return jsonify(body)
 
 
-def _failure(action: str, status: int, error: dict):
+def failure(action: str, status: int, error: dict):
     resp = jsonify({"help": _help(action), "success": False, "error": error})
     resp.status_code = status
     return resp
@@ -316,7 +316,7 @@ ACTIONS: dict[str, Callable[[dict, Actor], object]] = {
 def action(action: str):
     handler = ACTIONS.get(action)
     if handler is None:
-        return _failure(
+        return failure(
             action,
             400,
             {"__type": "Bad Request", "message": f"Bad request - Action name not known: {action}"},
@@ -325,22 +325,12 @@ def action(action: str):
         actor = api_actor(ckan_style=True)
         return _envelope(action, handler(_params(), actor))
     except CkanError as exc:
-        return _failure(action, exc.status, exc.error)
+        return failure(action, exc.status, exc.error)
     except ParamError as exc:
-        return _failure(action, 409, {"__type": "Validation Error", **exc.errors})
+        return failure(action, 409, {"__type": "Validation Error", **exc.errors})
     except SearchQueryError as exc:
-        return _failure(
+        return failure(
             action,
             409,
             {"__type": "Search Query Error", "message": f"Search Query is invalid: {exc}"},
         )
-    except SearchUnavailable as exc:
-        return _failure(action, 503, {"__type": "Search Error", "message": f"Search error: {exc}"})
-    except NotFound:
-        return _failure(action, 404, {"__type": "Not Found Error", "message": "Not found"})
-    except (Unauthenticated, PermissionDenied) as exc:
-        return _failure(
-            action, 403, {"__type": "Authorization Error", "message": f"Access denied: {exc}"}
-        )
-    except CatalogError as exc:
-        return _failure(action, exc.status, {"__type": "Error", "message": str(exc)})

@@ -4,11 +4,11 @@ partner. Curators only; the services check again."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask import flash as flash_message
 from flask_babel import gettext as _
 
-from catalog.errors import NotFound, ValidationFailed
+from catalog.errors import ValidationFailed
 from catalog.quality import score_dataset
 from catalog.services import curation, datasets, organizations, partners, versions
 from schemas import vocab
@@ -69,10 +69,7 @@ def _review_page(ds, errors: dict | None = None, note: str = "", status: int = 2
 @bp.route("/dataset/<ref>", methods=["GET", "POST"])
 @curator_required
 def review(ref: str):
-    try:
-        ds = datasets.get_dataset(g.catalog, current_actor(), ref)
-    except NotFound:
-        abort(404)
+    ds = datasets.get_dataset(g.catalog, current_actor(), ref)
     if request.method == "GET":
         return _review_page(ds)
     decision = request.form.get("decision", "")
@@ -102,10 +99,7 @@ def review(ref: str):
 @bp.route("/partner/<ref>", methods=["GET", "POST"])
 @curator_required
 def partner(ref: str):
-    try:
-        org = organizations.get_organization(g.catalog, ref)
-    except NotFound:
-        abort(404)
+    org = organizations.get_organization(g.catalog, ref)
     errors: dict = {}
     note = ""
     if request.method == "POST":

@@ -12,7 +12,7 @@ from flask import flash as flash_message
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from catalog.errors import NotFound, ValidationFailed
+from catalog.errors import ValidationFailed
 from catalog.services import authz, curation, datasets, organizations, uploads, versions
 from web import datasetform
 from web.forms import field_errors
@@ -26,10 +26,7 @@ EXTRA_ROWS = 1
 
 
 def _dataset_or_404(ref: str):
-    try:
-        return datasets.get_dataset(g.catalog, current_actor(), ref)
-    except NotFound:
-        abort(404)
+    return datasets.get_dataset(g.catalog, current_actor(), ref)
 
 
 def _editable_or_403(ref: str):
@@ -57,10 +54,7 @@ def my_datasets():
     org_ref = request.args.get("org")
     org_id = None
     if org_ref:
-        try:
-            org_id = organizations.get_organization(g.catalog, org_ref).id
-        except NotFound:
-            abort(404)
+        org_id = organizations.get_organization(g.catalog, org_ref).id
     rows = curation.workspace(g.catalog, actor, org_id)
     notes = {
         d.id: curation.last_note(g.catalog, d)[0]
@@ -238,10 +232,7 @@ def change_status(ref: str):
 @login_required
 def history(ref: str):
     ds = _dataset_or_404(ref)
-    try:
-        rows = versions.list_versions(g.catalog, current_actor(), ds.id)
-    except NotFound:
-        abort(404)
+    rows = versions.list_versions(g.catalog, current_actor(), ds.id)
     return render_template("editor/history.html", ds=ds, rows=rows)
 
 
@@ -253,20 +244,14 @@ def diff(ref: str):
     new = request.args.get("b", type=int)
     if old is None or new is None:
         abort(400)
-    try:
-        changes = versions.compare(g.catalog, current_actor(), ds.id, old, new)
-    except NotFound:
-        abort(404)
+    changes = versions.compare(g.catalog, current_actor(), ds.id, old, new)
     return render_template("editor/diff.html", ds=ds, old=old, new=new, changes=changes)
 
 
 @bp.get("/files/<sha>/<name>")
 def file(sha: str, name: str):
     """An uploaded distribution file, to those who may see its distribution."""
-    try:
-        path, filename, media_type = uploads.open_for(g.catalog, current_actor(), f"{sha}/{name}")
-    except NotFound:
-        abort(404)
+    path, filename, media_type = uploads.open_for(g.catalog, current_actor(), f"{sha}/{name}")
     resp = send_file(
         path,
         mimetype=media_type or "application/octet-stream",

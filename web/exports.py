@@ -18,7 +18,6 @@ from flask import Blueprint, abort, g, request
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from catalog.errors import NotFound
 from catalog.models import Dataset
 from catalog.services import datasets as dataset_service
 from catalog.services import published
@@ -36,10 +35,7 @@ EXT = "<any(jsonld,ttl,rdf):ext>"
 
 
 def _public_dataset(ref: str) -> Dataset:
-    try:
-        return dataset_service.get_dataset(g.catalog, ANONYMOUS, ref)
-    except NotFound:
-        abort(404)
+    return dataset_service.get_dataset(g.catalog, ANONYMOUS, ref)
 
 
 @bp.get(f"/catalog.{EXT}")

@@ -33,10 +33,7 @@ def _public_page(number: int | str):
         return render_template(
             "openlist/public.html", version=None, versions=[], entries=[], shown=[]
         )
-    try:
-        version, entries = openlist.version_entries(g.catalog, current_actor(), number)
-    except NotFound:
-        abort(404)
+    version, entries = openlist.version_entries(g.catalog, current_actor(), number)
     filters = {k: request.args.get(k, "").strip() for k in openlist.FILTERS}
     shown = openlist.filter_entries(entries, filters)
     previous = next((v["number"] for v in versions if v["number"] < version["number"]), None)
@@ -67,10 +64,7 @@ def version(number: int):
 def export(version: str, fmt: str):
     if version != "latest" and not version.isdigit():
         abort(404)
-    try:
-        out = openlist.export(g.catalog, version, fmt)
-    except NotFound:
-        abort(404)
+    out = openlist.export(g.catalog, version, fmt)
     resp = Response(out.body, mimetype=out.mimetype)
     resp.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
     return resp
@@ -91,10 +85,7 @@ def diff():
     new = _version_arg(request.args.get("to"))
     if openlist.WORKING in (old, new) and not current_actor().is_curator:
         abort(404)
-    try:
-        result = openlist.diff(g.catalog, current_actor(), old, new)
-    except NotFound:
-        abort(404)
+    result = openlist.diff(g.catalog, current_actor(), old, new)
     return render_template(
         "openlist/diff.html", diff=result, versions=openlist.versions(g.catalog), old=old, new=new
     )
@@ -156,10 +147,7 @@ def add():
 @bp.route("/curation/openlist/<int:entry_id>/edit", methods=["GET", "POST"])
 @curator_required
 def edit(entry_id: int):
-    try:
-        entry = openlist.get_working_entry(g.catalog, current_actor(), entry_id)
-    except NotFound:
-        abort(404)
+    entry = openlist.get_working_entry(g.catalog, current_actor(), entry_id)
     if request.method == "GET":
         values = {k: entry.get(k) or "" for k in ENTRY_FORM}
         values["data_formats"] = ", ".join(entry["data_formats"])
@@ -184,10 +172,7 @@ def edit(entry_id: int):
 @bp.post("/curation/openlist/<int:entry_id>/remove")
 @curator_required
 def remove(entry_id: int):
-    try:
-        openlist.remove_entry(g.catalog, current_actor(), entry_id)
-    except NotFound:
-        abort(404)
+    openlist.remove_entry(g.catalog, current_actor(), entry_id)
     flash_message(_("Removed from the working list."), "success")
     return redirect(url_for("openlist.working"))
 

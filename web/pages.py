@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from catalog.errors import NotFound
 from catalog.quality import score_dataset
 from catalog.search import FACETS, BadQuery, SearchQuery, SearchUnavailable
 from catalog.services import access, authz, curation
@@ -122,10 +121,7 @@ def dataset(ref: str):
     bureau also a draft or a submission, with the actions their role allows."""
     cat = g.catalog
     actor = current_actor()
-    try:
-        ds = dataset_service.get_dataset(cat, actor, ref)
-    except NotFound:
-        abort(404)
+    ds = dataset_service.get_dataset(cat, actor, ref)
     dists = dataset_service.visible_distributions(actor, ds)
     hidden = len(ds.distributions) - len(dists)
     try:
@@ -160,12 +156,3 @@ def dataset(ref: str):
         requests_here=requests_here,
         may_review_access=ds.access_rights == "conditional" and access.can_review(actor, ds),
     )
-
-
-@bp.app_errorhandler(404)
-def not_found(_exc):
-    if request.path.startswith("/api/"):
-        from web.api import error_response
-
-        return error_response(404, "not_found", "no such resource")
-    return render_template("error.html", code=404, message=_("Page not found")), 404
