@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -47,7 +48,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.upload_max_bytes * 8 + 4 * 1024 * 1024,
         MAX_FORM_MEMORY_SIZE=2 * 1024 * 1024,
     )
-    app.json.ensure_ascii = False
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False
     cat = open_catalog(settings)
     app.extensions["catalog"] = cat
     ensure_compiled()

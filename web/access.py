@@ -4,6 +4,8 @@ The rules are ``catalog.services.access``; these views only turn forms into call
 
 from __future__ import annotations
 
+from typing import BinaryIO, cast
+
 from flask import (
     Blueprint,
     Response,
@@ -48,7 +50,7 @@ def apply(ref: str):
         try:
             file = request.files.get("attachment")
             if file and file.filename:
-                stored = uploads.store(g.catalog, actor, file.stream, file.filename)
+                stored = uploads.store(g.catalog, actor, cast(BinaryIO, file.stream), file.filename)
                 values["attachment"] = stored.key
             req = access.submit_request(
                 g.catalog, actor, ds.id, values, address=client_address(), link=_link

@@ -11,6 +11,7 @@ Reads carry ETag / Last-Modified (``web.conditional``). The OpenAPI document is 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from flask import Blueprint, g, jsonify, render_template, request, url_for
 
@@ -50,8 +51,8 @@ def _paging() -> tuple[int, int]:
     return _int_arg("page", 1), _int_arg("page_size", 20, 1, MAX_PAGE_SIZE)
 
 
-def _page_links(endpoint: str, page: int, page_size: int, total: int, **view_args: object) -> dict:
-    args = request.args.to_dict(flat=False)
+def _page_links(endpoint: str, page: int, page_size: int, total: int, **view_args: Any) -> dict:
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     last = max(1, -(-total // page_size))
 
     def at(n: int) -> str:
@@ -174,7 +175,7 @@ def change_status(ref: str):
         errors[key] = ["Unknown field."]
     if errors:
         return error_response(
-            422, "invalid", "invalid input", localize_errors(errors, api_language())
+            422, "invalid", "invalid input", cast(dict, localize_errors(errors, api_language()))
         )
     dataset_service.get_dataset(g.catalog, actor, ref)
     ds = dataset_service.change_status(g.catalog, actor, ref, body["status"], body.get("note"))

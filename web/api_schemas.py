@@ -19,7 +19,7 @@ from schemas.organization import OrganizationSchema
 class ErrorBody(Schema):
     code = fields.String(required=True, metadata={"example": "invalid"})
     message = fields.String(required=True)
-    fields = fields.Dict(
+    fields = fields.Dict(  # type: ignore[assignment]  # the error body's key is "fields"
         keys=fields.String(),
         metadata={
             "description": "Field errors in the chosen language (?lang=en or Accept-Language)"
@@ -94,7 +94,7 @@ class DatasetOut(DatasetSchema):
     id = fields.String()
     status = fields.String(validate=validate.OneOf(list(vocab.STATUSES)))
     status_note = fields.String(allow_none=True)
-    organization = fields.Nested(OrganizationRef, allow_none=True)
+    organization = fields.Nested(OrganizationRef, allow_none=True)  # type: ignore[assignment]
     distributions = fields.List(
         fields.Nested(DistributionOut),
         metadata={"description": "Restricted distributions only for those allowed to see them"},

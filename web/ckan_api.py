@@ -226,7 +226,7 @@ def organization_list(params: dict, actor: Actor) -> list:
     )
     if not _bool(params, "all_fields"):
         return [o.name for o, _n in rows]
-    return [organization_dict(published.organization_record(o), n) for o, n in rows]
+    return [organization_dict(published.organization_record(o) or {}, n) for o, n in rows]
 
 
 def _first_page(filters: dict[str, list[str]]) -> list:
@@ -238,7 +238,7 @@ def _first_page(filters: dict[str, list[str]]) -> list:
 
 def organization_show(params: dict, actor: Actor) -> dict:
     org, n = organizations.organization_for(g.catalog, actor, _required(params, "id"))
-    out = organization_dict(published.organization_record(org), n)
+    out = organization_dict(published.organization_record(org) or {}, n)
     if _bool(params, "include_datasets"):
         out["packages"] = _packages(actor, _first_page({"publisher": [org.name]}))
     return out

@@ -34,7 +34,8 @@ def conditional(
     resp.cache_control.public = max_age > 0
     resp.cache_control.max_age = max_age
     resp.vary.update(("Authorization", "Accept-Language"))
-    return resp.make_conditional(request)
+    resp.make_conditional(request)  # answers 304 / 412 in place
+    return resp
 
 
 def conditional_json(payload: object, last_modified: datetime | None = None) -> Response:

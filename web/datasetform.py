@@ -174,11 +174,15 @@ def to_input(values: dict, locale: str) -> Parsed:
                 translate("Sample counts must be whole numbers of 0 or more.", locale)
             ]
     data["sample_counts"] = counts
-    dists, files, rows = [], {}, []
+    dists: list[dict[str, object]] = []
+    files: dict[int, str] = {}
+    rows: list[int] = []
     for i, row in enumerate(values.get("dists") or []):
         if row_is_empty(row):
             continue
-        d = {k: _none(row.get(k, "")) for k in DIST_TEXT if k not in ("stored", "byte_size")}
+        d: dict[str, object] = {
+            k: _none(row.get(k, "")) for k in DIST_TEXT if k not in ("stored", "byte_size")
+        }
         d["title"] = d["title"] or ""
         d["restricted"] = bool(row.get("restricted"))
         size = (row.get("byte_size") or "").strip()

@@ -7,6 +7,8 @@ Who may do what is decided by the services (``datasets``, ``curation``, ``upload
 
 from __future__ import annotations
 
+from typing import BinaryIO, cast
+
 from flask import Blueprint, abort, g, redirect, render_template, request, send_file, url_for
 from flask import flash as flash_message
 from flask_babel import gettext as _
@@ -98,7 +100,7 @@ def _take_uploads(values: dict, errors: dict) -> None:
         if f is None or not f.filename:
             continue
         try:
-            stored = uploads.store(g.catalog, current_actor(), f.stream, f.filename)
+            stored = uploads.store(g.catalog, current_actor(), cast(BinaryIO, f.stream), f.filename)
         except ValidationFailed as exc:
             errors[f"dist-{i}-file"] = field_errors(exc).get("file", [])
             continue

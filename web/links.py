@@ -9,6 +9,7 @@ extension namespace of the DCAT export.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import g, request
 
@@ -40,7 +41,7 @@ def catalog_info(modified: datetime | None) -> dict:
     }
 
 
-def absolute_url(endpoint: str, **values: object) -> str:
+def absolute_url(endpoint: str, **values: Any) -> str:
     """An address for e-mails and stored download links: ``extra.base_url`` when set (the
     address people use behind a proxy), else the one this request came in on."""
     from flask import url_for

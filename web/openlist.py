@@ -34,6 +34,8 @@ def _public_page(number: int | str):
             "openlist/public.html", version=None, versions=[], entries=[], shown=[]
         )
     version, entries = openlist.version_entries(g.catalog, current_actor(), number)
+    if version is None:  # the working copy has its own page
+        abort(404)
     filters = {k: request.args.get(k, "").strip() for k in openlist.FILTERS}
     shown = openlist.filter_entries(entries, filters)
     previous = next((v["number"] for v in versions if v["number"] < version["number"]), None)

@@ -294,7 +294,7 @@ def submit_request(
         s.add(req)
         s.flush()
         audit.record(
-            s, actor, "access.submitted", "access_request", req.id, address=address,
+            s, actor, "access.submitted", "access_request", str(req.id), address=address,
             data={"dataset": ds.id, "to": "submitted"},
         )  # fmt: skip
         to = reviewer_emails(s, ds)
@@ -362,7 +362,7 @@ def change_state(
             req.due_date = due_date(cat, today())
             req.reminded_at = None
         audit.record(
-            s, actor, f"access.{to}", "access_request", req.id, note=note, address=address,
+            s, actor, f"access.{to}", "access_request", str(req.id), note=note, address=address,
             data={"from": before, "to": to, "dataset": ds.id,
                   **({"until": req.period_end.isoformat()} if to == "approved" else {})},
         )  # fmt: skip

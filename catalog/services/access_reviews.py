@@ -111,7 +111,7 @@ def remind_overdue(
             if req.reminded_at is not None and req.reminded_at.date() >= on:
                 continue
             req.reminded_at = utcnow()
-            audit.record(s, authz.SYSTEM, "access.reminded", "access_request", req.id)
+            audit.record(s, authz.SYSTEM, "access.reminded", "access_request", str(req.id))
             out.append((reviewer_emails(s, ds), ds.title, req.id, req.due_date))
     for to, title, rid, due in out:
         if to:
