@@ -321,12 +321,7 @@ def change_state(
     authz.require(actor.is_authenticated, "sign in first")  # a person, or SYSTEM (CLI)
     note = (note or "").strip() or None
     with cat.session() as s:
-        req = s.get(AccessRequest, int(request_id))
-        if req is None:
-            raise NotFound(f"access request {request_id} not found")
-        ds = s.get(Dataset, req.dataset_id)
-        if req.requester_id != actor.id and not can_review(actor, ds):
-            raise NotFound(f"access request {request_id} not found")
+        req, ds = load_request(s, actor, request_id)
         who = TRANSITIONS.get((req.state, to))
         if who is None:
             raise Conflict(f"cannot go from {req.state} to {to}")
@@ -345,7 +340,7 @@ def change_state(
                 errors["end"] = ["Missing data for required field."]
             elif until is not None and until < today():
                 errors["end"] = ["The end must not be in the past."]
-            if errors:
+            if errors or until is None:
                 raise ValidationFailed(errors)
             req.period_end = until
             if req.period_start is None or req.period_start > until:
@@ -364,7 +359,7 @@ def change_state(
         audit.record(
             s, actor, f"access.{to}", "access_request", str(req.id), note=note, address=address,
             data={"from": before, "to": to, "dataset": ds.id,
-                  **({"until": req.period_end.isoformat()} if to == "approved" else {})},
+                  **({"until": str(req.period_end)} if to == "approved" else {})},
         )  # fmt: skip
         requester = s.get(User, req.requester_id)
         requester_to = [requester.email] if requester and requester.active else []
