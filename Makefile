@@ -11,14 +11,28 @@ export CATALOG_INSTANCE ?= $(CURDIR)/instance
 # Java and Maven for the OpenSearch test node (installed by system-deps when missing).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test bench lint format system-deps translations clean opensearch-testnode
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
+.PHONY: install install-test install-bench run test bench lint format system-deps translations clean opensearch-testnode
+
+# `make install` installs what running needs; the test and bench tools come with their targets.
 install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+install-bench: $(VENV)/.installed-bench
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[bench]'
 	touch $@
 
 system-deps:
@@ -37,31 +51,32 @@ system-deps:
 run: install
 	$(BIN)/catalog init
 	$(BIN)/catalog demo
-	$(BIN)/catalog serve --host 127.0.0.1 --port 5000
+	$(BIN)/catalog serve --host $(HOST) --port $(PORT)
 
 # The tests start what they need themselves: a throwaway PostgreSQL cluster, the app on
 # real sockets, headless Chromium.
-test: install system-deps opensearch-testnode
+test: install-test system-deps opensearch-testnode
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # The OpenSearch node of the search tests (tests/opensearch/): Maven fetches it from Maven
 # Central once, then builds offline; the tests start and stop it. A failure is ignored here
 # and reported by the opensearch tests themselves, so the rest of the suite still runs.
-opensearch-testnode: install
+opensearch-testnode: install-test
 	-$(PY) -m tests.opensearch.testnode build
 
-bench: install
+bench: install-bench
 	$(PY) -m bench
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
-format: install
+format: install-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-translations: install
+translations: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o build/messages.pot --no-location .
 	$(BIN)/pybabel update -i build/messages.pot -d web/translations --no-fuzzy-matching
 
