@@ -24,15 +24,15 @@ install-bench: $(VENV)/.installed-bench
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check --config-settings editable_mode=compat -e .
+	$(PY) -m pip install -qq --disable-pip-version-check -e .
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PY) -m pip install -q --disable-pip-version-check --config-settings editable_mode=compat -e '.[test]'
+	$(PY) -m pip install -qq --disable-pip-version-check -e '.[test]'
 	touch $@
 
 $(VENV)/.installed-bench: $(VENV)/.installed
-	$(PY) -m pip install -q --disable-pip-version-check --config-settings editable_mode=compat -e '.[bench]'
+	$(PY) -m pip install -qq --disable-pip-version-check -e '.[bench]'
 	touch $@
 
 system-deps:
