@@ -43,7 +43,7 @@ UPLOAD_EXTENSIONS = (
     "shp",
 )
 _INT_SETTINGS = ("smtp_port", "upload_max_bytes", "page_size")
-_BOOL_SETTINGS = ("smtp_starttls",)
+_BOOL_SETTINGS = ("smtp_starttls", "session_cookie_secure")
 
 
 @dataclass
@@ -70,6 +70,8 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # behind HTTPS: cookies only over TLS, and browsers told to keep to HTTPS (HSTS)
+    session_cookie_secure: bool = False
     mail_from: str = "noreply@localhost"
     # files partners upload as distributions: stored in <instance>/files/
     upload_max_bytes: int = 50 * 1024 * 1024
@@ -110,6 +112,7 @@ def load_settings(**overrides: object) -> Settings:
         "smtp_user": os.environ.get("CATALOG_SMTP_USER"),
         "smtp_password": os.environ.get("CATALOG_SMTP_PASSWORD"),
         "smtp_starttls": os.environ.get("CATALOG_SMTP_STARTTLS"),
+        "session_cookie_secure": os.environ.get("CATALOG_SESSION_COOKIE_SECURE"),
         "mail_from": os.environ.get("CATALOG_MAIL_FROM"),
         "upload_max_bytes": os.environ.get("CATALOG_UPLOAD_MAX_BYTES"),
     }

@@ -12,6 +12,7 @@ from catalog.context import open_catalog
 from web.i18n import ensure_compiled, register_filters
 from web.logins import login_manager
 from web.ratelimit import RateLimiter
+from web.security import register_security
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -53,6 +54,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     cat = open_catalog(settings)
     app.extensions["catalog"] = cat
     ensure_compiled()
+    register_security(app, settings)
 
     # first of all request hooks (CSRF's check included), so error pages have the catalog
     @app.before_request

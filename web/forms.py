@@ -7,6 +7,8 @@ localised here, shown next to the fields the person filled in (whose values are 
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
@@ -45,9 +47,21 @@ def values_of(form: MultiDict, multi: tuple[str, ...] = ()) -> dict:
 
 
 def safe_next(target: str | None, default: str = "pages.home") -> str:
-    """A local path to go on to after a form; anything else (another site) goes home."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    r"""A path of this site to go on to after a form; anything else goes to ``default``.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+    ``/\t/evil.example`` would become ``//evil.example``, another site: any white space or
+    control character, a backslash, a scheme or a host refuses the target.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target)
+    ):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for(default)
 
 
