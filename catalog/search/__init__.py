@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from catalog.search.base import (  # noqa: F401
     FACETS,
     SORTS,
@@ -15,8 +17,8 @@ from catalog.search.base import (  # noqa: F401
 
 
 def make_backend(
-    search_url: str, index_path, synonyms_file: str | None = None, create: bool = False
-):
+    search_url: str, index_path: Path | str, synonyms_file: str | None = None, create: bool = False
+) -> SearchBackend:
     """The backend named by the URL's scheme.
 
     ``embedded://`` (the default) keeps a tantivy index in the instance folder;

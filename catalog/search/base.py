@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -73,13 +73,26 @@ class SearchResult:
 
 
 class SearchBackend(Protocol):
-    """What the services need of a search engine. Documents are plain dicts (see documents.py)."""
+    """What the services need of a search engine. Documents are plain dicts (see documents.py).
+
+    ``make_backend`` is annotated to return this protocol, so mypy checks that every backend
+    provides all of it.
+    """
 
     name: str
 
     def index(self, docs: Iterable[dict]) -> int: ...
 
     def delete(self, ids: Iterable[str]) -> int: ...
+
+    def apply(self, upserts: Iterable[dict], deletes: Iterable[str]) -> Sequence[object] | None:
+        """Upserts and deletes in one write, as the outbox drains them.
+
+        Returns the documents the engine refused (each printable as "id: reason"), or None
+        when it refuses none by construction (embedded); raises SearchUnavailable (or
+        WriterBusy) when the batch must stay queued.
+        """
+        ...
 
     def search(self, query: SearchQuery) -> SearchResult: ...
 

@@ -27,14 +27,19 @@ from catalog.search.base import (
     SearchUnavailable,
 )
 from catalog.search.documents import payload
+from catalog.search.ranking import BIGRAM_FIELDS as _BIGRAM_FIELDS
+from catalog.search.ranking import TEXT_FIELDS as _TEXT_FIELDS
 
-_TEXT_FIELDS = {"title": 3.0, "keywords": 2.0, "org": 1.2, "body": 1.0}
-_BIGRAM_FIELDS = {"title_bg": 1.5, "body_bg": 0.4}
 _SORT_FIELDS = {"modified": "modified", "issued": "issued", "quality": "quality"}
 _MAX_SUGGEST_SCAN = 50
 
 
 _POOL: ThreadPoolExecutor | None = None
+
+
+def _words(terms: list[str]) -> list[str | tuple[int, str]]:
+    """Terms as ``phrase_query`` is typed to take them (plain words, or (offset, word))."""
+    return list(terms)
 
 
 def _facet_pool() -> ThreadPoolExecutor:
@@ -328,7 +333,7 @@ class EmbeddedBackend:
                 if len(grams) == 1:
                     q = Q.term_query(self._schema, f, grams[0])
                 elif f == "title_bg":
-                    q = Q.phrase_query(self._schema, f, grams)
+                    q = Q.phrase_query(self._schema, f, _words(grams))
                 else:
                     # in long descriptions a phrase over frequent bigrams costs 3-4x an AND
                     # of them (measured at 1M datasets) for nearly the same matches
@@ -351,11 +356,11 @@ class EmbeddedBackend:
             if len(terms) == 1:
                 options.append(Q.boost_query(Q.term_query(self._schema, f, terms[0]), boost))
             elif len(terms) > 1:
-                options.append(Q.boost_query(Q.phrase_query(self._schema, f, terms), boost))
+                options.append(Q.boost_query(Q.phrase_query(self._schema, f, _words(terms)), boost))
         grams = ta.bigrams(phrase)
         if len(grams) > 1 and not ta.normalize(phrase).isascii():
-            options.append(Q.phrase_query(self._schema, "title_bg", grams))
-            options.append(Q.phrase_query(self._schema, "body_bg", grams))
+            options.append(Q.phrase_query(self._schema, "title_bg", _words(grams)))
+            options.append(Q.phrase_query(self._schema, "body_bg", _words(grams)))
         if not options:
             return None
         return Q.boolean_query([(Occur.Should, q) for q in options])
@@ -437,7 +442,7 @@ class EmbeddedBackend:
                 buckets = result.get(f, {}).get("buckets", [])
                 facets[f] = [(b["key"], int(b["doc_count"])) for b in buckets]
         return SearchResult(
-            total=res.count,
+            total=res.count,  # type: ignore[attr-defined]  # tantivy's stub lacks count
             hits=hits,
             facets=facets,
             page=query.page,
@@ -458,7 +463,7 @@ class EmbeddedBackend:
             searcher.aggregate(
                 q, {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
             )
-        return res.count
+        return res.count  # type: ignore[attr-defined]  # tantivy's stub lacks count
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         prefix = ta.normalize(prefix).strip()[: ta.MAX_QUERY_CHARS]

@@ -30,9 +30,8 @@ from dataclasses import dataclass
 from catalog.search import text as ta
 from catalog.search.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, Hit, SearchQuery
 from catalog.search.documents import payload
+from catalog.search.ranking import BIGRAM_FIELDS, TEXT_FIELDS
 
-TEXT_FIELDS = {"title": 3.0, "keywords": 2.0, "org": 1.2, "body": 1.0}
-BIGRAM_FIELDS = {"title_bg": 1.5, "body_bg": 0.4}
 SORT_FIELDS = ("modified", "issued", "quality")
 BIGRAM_MODES = ("python", "engine")
 MAX_SUGGEST_SCAN = 50

@@ -1,0 +1,18 @@
+"""Field weights of search ranking, in one place so both backends rank alike.
+
+The embedded backend (``embedded.py``, tantivy ``boost_query``) and the cluster backend
+(``es_query.py``, ``multi_match`` / ``match`` boosts) read these same numbers; change a
+weight here and both change, and the contract suite checks they still agree.
+"""
+
+from __future__ import annotations
+
+# Segmented text fields a query word may match in, and how much a match there counts:
+# a word in the title counts three times a word in the description, keywords twice,
+# the publisher's name a little more than the description.
+TEXT_FIELDS: dict[str, float] = {"title": 3.0, "keywords": 2.0, "org": 1.2, "body": 1.0}
+
+# CJK character-bigram fields (see text.py), matched when the segmenter cut a query word
+# differently from the document: a bigram phrase in the title counts 1.5, bigrams in the
+# description (long, so many chance matches) only 0.4.
+BIGRAM_FIELDS: dict[str, float] = {"title_bg": 1.5, "body_bg": 0.4}
