@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from catalog.cli import main
+from cli import main
 from catalog.context import open_catalog
 from catalog.models import Dataset, Distribution, Organization, User
 from catalog.search import SearchQuery

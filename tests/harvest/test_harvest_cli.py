@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FAST
 
-from catalog.cli import main
+from cli import main
 from catalog.services import datasets
 from catalog.services.authz import SYSTEM
 

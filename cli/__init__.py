@@ -1,4 +1,7 @@
-"""The ``catalog`` command: everything an operator does, from one entry point."""
+"""The ``catalog`` command: everything an operator does, from one entry point.
+
+It lives above the packages it composes (catalog, harvesters, web), so that nothing in
+``catalog`` imports the layers built on it."""
 
 from __future__ import annotations
 
