@@ -15,7 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from catalog.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalog.models import AccessRequest, Dataset, User, utcnow
@@ -23,7 +23,7 @@ from catalog.services import audit, authz, mail, notices
 from catalog.services.access_grants import is_active
 from catalog.services.access_reviews import can_review, due_date, reviewer_emails, today
 from catalog.services.authz import Actor
-from catalog.services.records import row_to_dict
+from catalog.services.records import by_name_or_id, row_to_dict
 from schemas.validators import validate_credit_code
 
 if TYPE_CHECKING:
@@ -76,9 +76,7 @@ class RequestView:
 
 
 def dataset_by_ref(session, ref: str) -> Dataset:
-    ds = session.execute(
-        select(Dataset).where(or_(Dataset.id == ref, Dataset.name == ref))
-    ).scalar_one_or_none()
+    ds = by_name_or_id(session, Dataset, ref)
     if ds is None:
         raise NotFound(f"dataset {ref!r} not found")
     return ds

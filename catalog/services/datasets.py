@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.errors import Conflict, NotFound, ValidationFailed
@@ -24,6 +24,7 @@ from catalog.models import (
 from catalog.quality import score_dataset
 from catalog.services import audit, authz, indexing
 from catalog.services.authz import Actor
+from catalog.services.records import by_name_or_id
 from schemas.dataset import EDITABLE_FIELDS, DatasetPatchSchema, DatasetSchema
 
 if TYPE_CHECKING:
@@ -74,9 +75,7 @@ def _unique_name(session: Session, data: dict) -> str:
 def _resolve_org(session: Session, ref: str | None) -> Organization | None:
     if not ref:
         return None
-    org = session.execute(
-        select(Organization).where(or_(Organization.name == ref, Organization.id == ref))
-    ).scalar_one_or_none()
+    org = by_name_or_id(session, Organization, ref)
     if org is None:
         raise ValidationFailed({"organization": ["Unknown organization."]})
     return org
@@ -507,9 +506,7 @@ def withdraw_dataset(cat: Catalog, actor: Actor, ref: str, reason: str) -> Datas
 
 
 def _get(session: Session, ref: str) -> Dataset:
-    ds = session.execute(
-        select(Dataset).where(or_(Dataset.id == ref, Dataset.name == ref))
-    ).scalar_one_or_none()
+    ds = by_name_or_id(session, Dataset, ref)
     if ds is None:
         raise NotFound(f"dataset {ref!r} not found")
     return ds

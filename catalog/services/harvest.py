@@ -34,7 +34,7 @@ from catalog.models import (
 )
 from catalog.services import audit, authz
 from catalog.services.authz import SYSTEM, Actor
-from catalog.services.records import row_to_dict
+from catalog.services.records import by_name_or_id, row_to_dict
 
 if TYPE_CHECKING:
     from catalog.context import Catalog
@@ -260,9 +260,7 @@ def update_source(cat: Catalog, actor: Actor, ref: str | int, **changes: object)
 
 def find_organization(session: Session, ref: object) -> Organization:
     """An organization by name or id; unknown ones are a validation error."""
-    org = session.execute(
-        select(Organization).where(or_(Organization.name == ref, Organization.id == ref))
-    ).scalar_one_or_none()
+    org = by_name_or_id(session, Organization, ref)
     if org is None:
         raise ValidationFailed({"organization": ["Unknown organization."]})
     return org

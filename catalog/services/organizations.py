@@ -13,6 +13,7 @@ from catalog.errors import Conflict, NotFound, ValidationFailed
 from catalog.models import Dataset, Organization
 from catalog.services import audit, authz
 from catalog.services.authz import Actor
+from catalog.services.records import by_name_or_id
 from schemas.organization import OrganizationSchema
 
 if TYPE_CHECKING:
@@ -85,9 +86,7 @@ def set_partner_status(
 
 
 def _get(session, ref: str) -> Organization:
-    org = session.execute(
-        select(Organization).where(or_(Organization.id == ref, Organization.name == ref))
-    ).scalar_one_or_none()
+    org = by_name_or_id(session, Organization, ref)
     if org is None:
         raise NotFound(f"organization {ref!r} not found")
     return org

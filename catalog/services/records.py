@@ -9,17 +9,26 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import Date, DateTime, select
+from sqlalchemy import Date, DateTime, or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from catalog.models import Dataset, Distribution, HarvestSource, Organization, User
 from catalog.services import indexing
 
 if TYPE_CHECKING:
     from catalog.context import Catalog
+
+
+def by_name_or_id(session: Session, model: Any, ref: object) -> Any:
+    """The row of ``model`` (Dataset, Organization) whose id or name is ``ref``, or None.
+
+    Pages, APIs and harvest configs name records either way; one lookup keeps them alike."""
+    return session.execute(
+        select(model).where(or_(model.id == ref, model.name == ref))
+    ).scalar_one_or_none()
 
 
 def row_to_dict(row) -> dict:
