@@ -16,13 +16,21 @@ from flask import Blueprint, g, jsonify, request
 
 from catalog.errors import NotFound
 from catalog.search import SearchQuery
+from catalog.search.base import MAX_OFFSET, MAX_PAGE_SIZE
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations, published
-from catalog.services.authz import Actor
+from catalog.services.authz import ANONYMOUS, Actor
 from schemas import vocab
 from schemas.formats.ckan import group_dict, organization_dict, package_dict
-from web.apiauth import api_actor
-from web.ckan_query import ParamError, SearchQueryError, read_package_search
+from web.apiauth import Unauthenticated, api_actor
+from web.ckan_query import (
+    PackageSearch,
+    ParamError,
+    SearchQueryError,
+    database_facets,
+    database_window,
+    read_package_search,
+)
 from web.conditional import conditional_json
 from web.downloads import signer
 from web.links import site_links
@@ -150,8 +158,36 @@ def _facet_display(facet: str, value: str, org_titles: dict[str, str]) -> str:
     return vocab.label(table, value, "zh") if table else value
 
 
-def package_search(params: dict, actor: Actor) -> dict:
-    ps = read_package_search(params)
+def _text_hits(ps: PackageSearch) -> list[str]:
+    """Every dataset id the free text matches, best first (the index pages at most 10,000)."""
+    ids: list[str] = []
+    page = 1
+    while True:
+        q = SearchQuery(ps.text, ps.filters, (), "relevance", page, MAX_PAGE_SIZE)
+        res = g.catalog.search.search(q)
+        if res.total > MAX_OFFSET:
+            raise SearchQueryError(
+                f"this text matches {res.total} datasets; sorting or filtering them by "
+                f"record fields works for at most {MAX_OFFSET}: narrow q or fq, or page "
+                "without q (sort=metadata_modified asc) to read everything"
+            )
+        ids.extend(h.id for h in res.hits)
+        if len(res.hits) < MAX_PAGE_SIZE or len(ids) >= res.total:
+            return ids
+        page += 1
+
+
+def _index_facets(ps: PackageSearch) -> dict:
+    wanted = tuple(dict.fromkeys(ps.facets.values()))
+    if not wanted:
+        return {}
+    res = g.catalog.search.search(
+        SearchQuery(ps.text, ps.filters, wanted, "relevance", 1, 1, ps.facet_limit)
+    )
+    return res.facets
+
+
+def _search_by_index(ps: PackageSearch) -> tuple[int, dict, list]:
     queries = ps.queries()
     hits, facets_found, total = [], {}, 0
     for i, q in enumerate(queries):
@@ -162,7 +198,25 @@ def package_search(params: dict, actor: Actor) -> dict:
         if len(res.hits) < q.page_size:
             break
     window = [] if ps.rows == 0 else hits[ps.window(queries[0])]
-    rows = published.published_by_ids(g.catalog, [h.id for h in window])
+    return total, facets_found, published.published_by_ids(g.catalog, [h.id for h in window])
+
+
+def _search_by_database(ps: PackageSearch) -> tuple[int, dict, list]:
+    ids = _text_hits(ps) if ps.text.strip() else None
+    with g.catalog.session() as s:
+        total, rows = database_window(s, ps, ids)
+        if not ps.facets:
+            facets_found: dict = {}
+        elif ps.needs_database:
+            facets_found = database_facets(s, ps, ids)
+        else:
+            facets_found = _index_facets(ps)
+    return total, facets_found, rows
+
+
+def package_search(params: dict, actor: Actor) -> dict:
+    ps = read_package_search(params)
+    total, facets_found, rows = _search_by_index(ps) if ps.by_index else _search_by_database(ps)
     org_titles = (  # only when asked for: listing organizations counts every dataset
         {o.name: o.title for o, _n in organizations.organizations_for(g.catalog, actor)}
         if "publisher" in ps.facets.values()
@@ -311,6 +365,16 @@ ACTIONS: dict[str, Callable[[dict, Actor], object]] = {
 }
 
 
+def _actor() -> Actor:
+    """The caller; every action here reads public data, and CKAN answers a read with an
+    unknown or revoked key as it answers an anonymous one (only writes need a valid key)."""
+    try:
+        return api_actor(ckan_style=True)
+    except Unauthenticated:
+        g.api_actor = ANONYMOUS
+        return ANONYMOUS
+
+
 @bp.route("/api/action/<action>", methods=["GET", "POST"])  # where ckanapi calls
 @bp.route("/api/3/action/<action>", methods=["GET", "POST"])  # registered first: url_for uses it
 def action(action: str):
@@ -322,7 +386,7 @@ def action(action: str):
             {"__type": "Bad Request", "message": f"Bad request - Action name not known: {action}"},
         )
     try:
-        actor = api_actor(ckan_style=True)
+        actor = _actor()
         return _envelope(action, handler(_params(), actor))
     except CkanError as exc:
         return failure(action, exc.status, exc.error)

@@ -1,28 +1,41 @@
-"""CKAN ``package_search`` parameters translated into our ``SearchQuery``.
+"""CKAN ``package_search`` parameters read the way CKAN (Solr) reads them.
 
 CKAN hands ``q`` and ``fq`` to Solr; we read the forms clients and harvesters actually
-send and map them onto the search backend, so results are the ones the pages show:
+send. A request becomes a :class:`PackageSearch`, answered in one of two ways
+(``web.ckan_api.package_search``):
 
-* ``field:value``, ``field:"quoted value"``, ``+field:value``, ``field:(a OR b)`` and
-  ``field:a OR field:b`` (ckanext-harvest's organization filter) for the fields in
-  :data:`FIELD_FACETS` (CKAN's ``organization``, ``groups``, ``res_format``,
-  ``license_id`` and our own facet names);
-* ``tags:word`` becomes the quoted phrase ``"word"`` of the text query: keywords weigh
-  twice in ranking, but the phrase also matches titles and descriptions, because tags are
-  not a facet of the search index;
-* ``dataset_type:dataset``, ``state:active`` and similar constants every dataset here
-  satisfies are accepted and ignored;
-* anything else (other fields, ranges such as ``metadata_modified:[... TO *]``, negations)
-  raises :class:`SearchQueryError`, which the API answers as CKAN does: 409 with
-  ``"__type": "Search Query Error"`` (ckanext-harvest then falls back to a full harvest).
+* **by the search backend** when there is free text, the order is relevance and every
+  clause is a facet filter of the index, so results are the ones the pages show;
+* **by the database** otherwise: text-free queries, the sorts CKAN offers on record fields
+  (``metadata_modified``, ``metadata_created``, ``name``, ``title``, ``id``, both directions,
+  ties broken by ``id asc`` so paging is stable), ``start`` past the index's 10,000 window,
+  date ranges (``metadata_modified:[2024-01-01T00:00:00Z TO *]``, ``[NOW-1DAY TO NOW]``),
+  exclusions (``-organization:x``) and ``id:``/``name:``/``tags:`` clauses. With free text
+  the backend names the matching datasets (at most 10,000) and the database filters and
+  orders them.
+
+Forms read in ``q`` and ``fq``: ``field:value``, ``field:"quoted value"``, ``+field:value``,
+``-field:value``, ``field:(a OR b)``, ``field:a OR field:b`` (ckanext-harvest's organization
+filter), ``field:[from TO to]`` / ``{from TO to}`` with ``*`` for an open end on the date
+fields. ``dataset_type:dataset``, ``state:active`` and similar constants every dataset here
+satisfies are accepted and ignored. Anything else raises :class:`SearchQueryError`, which the
+API answers as CKAN does: 409 with ``"__type": "Search Query Error"``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import Select, Text, and_, cast, exists, false, func, not_, or_, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from catalog.models import Dataset, Distribution, Organization
 from catalog.search import FACETS, SearchQuery
 from catalog.search.base import MAX_OFFSET, MAX_PAGE_SIZE
 
@@ -38,7 +51,10 @@ FIELD_FACETS = {
     "themes": "theme",
     **{f: f for f in FACETS},
 }
-TEXT_FIELDS = {"tags", "text"}
+# fields only the database answers (exact values; ``tags`` is an exact keyword, as in Solr)
+RECORD_FIELDS = {"id", "name", "tags"}
+DATE_FIELDS = {"metadata_modified", "metadata_created"}
+TEXT_FIELDS = {"text"}
 CONSTANTS = {
     ("dataset_type", "dataset"),
     ("type", "dataset"),
@@ -46,11 +62,18 @@ CONSTANTS = {
     ("private", "false"),
     ("capacity", "public"),
 }
-# CKAN sort fields: the ones we can honour, and the ones answered in another stable order.
-SORTS = {"score": "relevance", "metadata_modified": "modified"}
-OTHER_SORT_FIELDS = {"id", "name", "title_string", "metadata_created", "views_recent", "title"}
+# CKAN sort fields -> the record field the database orders by ("score" is relevance)
+SORT_FIELDS = {
+    "score": "score",
+    "metadata_modified": "metadata_modified",
+    "metadata_created": "metadata_created",
+    "name": "name",
+    "id": "id",
+    "title": "title",
+    "title_string": "title",
+}
 DEFAULT_ROWS = 10
-MAX_ROWS = 1000
+MAX_ROWS = 1000  # CKAN's ckan.search.rows_max: larger values are capped, not refused
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -66,6 +89,17 @@ _TOKEN = re.compile(
     re.X,
 )
 _GROUP_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"|([^\s"]+)')
+_RANGE = re.compile(r"^([\[{])\s*(\S+)\s+TO\s+(\S+)\s*([\]}])$")
+_NOW = re.compile(r"^NOW((?:[+-]\d+[A-Z]+|/[A-Z]+)*)$")
+_NOW_STEP = re.compile(r"([+-])(\d+)([A-Z]+)|/([A-Z]+)")
+_UNITS = {
+    "SECOND": "seconds",
+    "MINUTE": "minutes",
+    "HOUR": "hours",
+    "DAY": "days",
+    "DATE": "days",
+    "WEEK": "weeks",
+}
 
 
 class SearchQueryError(ValueError):
@@ -85,12 +119,31 @@ class Clause:
     field: str | None
     values: list[str]
     text: str = ""
+    negate: bool = False
+    range: str | None = None
+
+
+@dataclass
+class Condition:
+    """One clause the database can answer: ``field`` is a facet name of ours, a record field
+    (``id``, ``name``, ``tags``) or a date field with ``lo``/``hi`` bounds."""
+
+    field: str
+    values: list[str] = _field(default_factory=list)
+    negate: bool = False
+    lo: datetime | None = None
+    hi: datetime | None = None
+    lo_open: bool = False  # ``{`` excludes the bound
+    hi_open: bool = False
 
 
 @dataclass
 class Translated:
     text: str = ""
-    filters: dict[str, list[str]] = field(default_factory=dict)
+    filters: dict[str, list[str]] = _field(default_factory=dict)
+    conditions: list[Condition] = _field(default_factory=list)
+    #: a clause the index cannot answer (a range, an exclusion, a record field)
+    needs_database: bool = False
 
 
 def _unescape(text: str) -> str:
@@ -110,17 +163,14 @@ def _clauses(expr: str) -> list[tuple[str | None, Clause]]:
         if m.group("op"):
             token = m.group("op")
             if token in ("NOT",):
-                raise SearchQueryError("negation (NOT) is not supported")
+                raise SearchQueryError("NOT is not supported; write -field:value")
             op = "OR" if token in ("OR", "||") else op or "AND"
             continue
-        if m.group("sign") == "-":
-            raise SearchQueryError("exclusions (-field:value) are not supported in fq")
-        if m.group("range") is not None:
-            raise SearchQueryError(
-                f"ranges are not supported: {m.group('field') or ''}:{m.group('range')}"
-            )
         fld = m.group("field")
-        if m.group("group") is not None:
+        negate = m.group("sign") == "-"
+        if m.group("range") is not None:
+            values: list[str] = []
+        elif m.group("group") is not None:
             values = [
                 _unescape(q or w)
                 for q, w in _GROUP_VALUE.findall(m.group("group"))
@@ -133,13 +183,81 @@ def _clauses(expr: str) -> list[tuple[str | None, Clause]]:
         else:
             values = [_unescape(m.group("word"))]
         raw = m.group(0).strip().lstrip("+")
-        out.append((op, Clause(fld, values, raw)))
+        out.append((op, Clause(fld, values, raw, negate, m.group("range"))))
         op = None
     return out
 
 
-def translate(expr: str, *, free_text: bool) -> Translated:
-    """Field clauses become facet filters; other words stay text (``q``) or fail (``fq``)."""
+def parse_when(value: str, now: datetime | None = None, *, upper: bool = False) -> datetime | None:
+    """A Solr date (ISO 8601, ``*``, or ``NOW`` with ``+/-N UNIT`` and ``/UNIT`` rounding) as
+    naive UTC, the way the store keeps timestamps; ``None`` for an open end."""
+    value = value.strip()
+    if value == "*":
+        return None
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    m = _NOW.match(value.upper())
+    if m:
+        when = now
+        for sign, num, unit, rounding in _NOW_STEP.findall(m.group(1)):
+            unit = rounding or unit
+            unit = unit[:-1] if unit.endswith("S") else unit
+            if rounding:
+                when = _round(when, unit)
+                continue
+            n = int(num) * (1 if sign == "+" else -1)
+            if unit in ("MONTH", "YEAR"):
+                months = when.month - 1 + n * (12 if unit == "YEAR" else 1)
+                year, month = when.year + months // 12, months % 12 + 1
+                when = when.replace(year=year, month=month, day=min(when.day, 28))
+            elif unit in _UNITS:
+                when += timedelta(**{_UNITS[unit]: n})
+            else:
+                raise SearchQueryError(f"unknown date unit {unit!r} in {value!r}")
+        return when
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise SearchQueryError(
+            f"cannot read the date {value!r}: use ISO 8601 "
+            "(2024-01-01T00:00:00Z), NOW, NOW-1DAY or *"
+        ) from None
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when
+
+
+def _round(when: datetime, unit: str) -> datetime:
+    if unit in ("DAY", "DATE"):
+        return when.replace(hour=0, minute=0, second=0, microsecond=0)
+    if unit == "HOUR":
+        return when.replace(minute=0, second=0, microsecond=0)
+    if unit == "MINUTE":
+        return when.replace(second=0, microsecond=0)
+    if unit == "MONTH":
+        return when.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if unit == "YEAR":
+        return when.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    raise SearchQueryError(f"cannot round a date to {unit!r}")
+
+
+def _range_condition(clause: Clause, now: datetime | None) -> Condition:
+    fld = clause.field or ""
+    if fld not in DATE_FIELDS:
+        raise SearchQueryError(
+            f"ranges are supported on {', '.join(sorted(DATE_FIELDS))}, not on {fld or 'text'!r}"
+        )
+    m = _RANGE.match(clause.range or "")
+    if not m:
+        raise SearchQueryError(f"cannot read the range {clause.range!r}: use [from TO to]")
+    lo, hi = parse_when(m.group(2), now), parse_when(m.group(3), now)
+    return Condition(
+        fld, [], clause.negate, lo, hi, lo_open=m.group(1) == "{", hi_open=m.group(4) == "}"
+    )
+
+
+def translate(expr: str, *, free_text: bool, now: datetime | None = None) -> Translated:
+    """Field clauses become conditions (and facet filters); other words stay text (``q``)
+    or fail (``fq``)."""
     result = Translated()
     words: list[str] = []
     groups: list[list[Clause]] = []
@@ -150,36 +268,56 @@ def translate(expr: str, *, free_text: bool) -> Translated:
             groups.append([clause])
     for group in groups:
         fields = {c.field for c in group}
-        if len(group) > 1 and (len(fields) > 1 or None in fields):
+        negations = {c.negate for c in group}
+        if len(group) > 1 and (len(fields) > 1 or None in fields or len(negations) > 1):
             raise SearchQueryError("OR is supported only between values of one field")
-        fld = group[0].field
+        first = group[0]
+        fld = first.field
+        if first.range is not None:
+            if len(group) > 1:
+                raise SearchQueryError("OR between ranges is not supported")
+            result.conditions.append(_range_condition(first, now))
+            result.needs_database = True
+            continue
         values = [v for c in group for v in c.values]
         if fld is None:
             if values == ["*:*"] or values == ["*"]:
                 continue
-            if not free_text:
-                raise SearchQueryError(f"fq needs field:value, not {group[0].text!r}")
+            if not free_text or first.negate:
+                raise SearchQueryError(f"fq needs field:value, not {first.text!r}")
             words.extend(c.text for c in group)
             continue
         if (fld, values[0].lower()) in CONSTANTS and len(values) == 1:
+            if first.negate:  # -state:active: nothing here is anything else
+                result.conditions.append(Condition("id", [], negate=False))
+                result.needs_database = True
             continue
-        if fld in TEXT_FIELDS:
-            if len(values) > 1:
-                raise SearchQueryError(f"{fld}: takes one value here")
-            words.append(f'"{values[0]}"' if fld == "tags" else values[0])
+        if fld in TEXT_FIELDS and not first.negate:
+            words.extend(values)
+            continue
+        if fld in RECORD_FIELDS:
+            result.conditions.append(Condition(fld, values, first.negate))
+            result.needs_database = True
             continue
         facet = FIELD_FACETS.get(fld)
-        if facet is None and free_text:  # q: an unknown "word:thing" is just text
+        if facet is None and free_text and not first.negate:  # q: "word:thing" is just text
             words.extend(c.text for c in group)
             continue
         if facet is None:
-            raise SearchQueryError(f"cannot filter on {fld!r}: it is not a facet of this catalog")
+            known = sorted({*FIELD_FACETS, *RECORD_FIELDS, *DATE_FIELDS})
+            raise SearchQueryError(
+                f"cannot filter on {fld!r}: it is not a field of this catalog "
+                f"(use one of {', '.join(known)})"
+            )
         if facet == "format":
             values = [v.upper() for v in values]
+        result.conditions.append(Condition(facet, values, first.negate))
+        if first.negate:
+            result.needs_database = True
+            continue
         if facet in result.filters and set(result.filters[facet]) != set(values):
-            raise SearchQueryError(
-                f"{fld}: given twice with AND; use {fld}:(a OR b) for either value"
-            )
+            result.needs_database = True  # a AND b of one field: the database intersects
+            continue
         result.filters[facet] = values
     result.text = " ".join(words)
     return result
@@ -196,33 +334,41 @@ def _natural(params: dict, key: str, default: int, upper: int | None = None) -> 
     if value < 0:
         raise ParamError({key: ["Must be a natural number"]})
     if upper is not None and value > upper:
-        raise ParamError({key: [f"Must be less than or equal to {upper}"]})
+        return upper  # CKAN caps rows at ckan.search.rows_max instead of refusing
     return value
 
 
-def read_sort(raw: str | None, has_text: bool) -> tuple[str, str]:
-    """(our sort, the CKAN sort actually applied); the first clause of ``sort`` decides."""
-    if not raw or not raw.strip():
-        return (
-            ("relevance", "score desc, metadata_modified desc")
-            if has_text
-            else (
-                "modified",
-                "metadata_modified desc",
+def read_sort(raw: str | None, has_text: bool) -> list[tuple[str, str]]:
+    """CKAN's ``sort`` (``"field dir, field dir"``) as (field, asc|desc) pairs.
+
+    ``score`` means relevance and is dropped without text (every score is equal then). The
+    default is CKAN's: ``score desc, metadata_modified desc``."""
+    if not raw or not str(raw).strip():
+        raw = "score desc, metadata_modified desc"
+    keys: list[tuple[str, str]] = []
+    for part in str(raw).split(","):
+        words = part.strip().split()
+        if not words:
+            continue
+        if len(words) > 2:
+            raise SearchQueryError(f'Invalid "sort" parameter: {part.strip()!r}')
+        name = words[0]
+        direction = (words[1] if len(words) > 1 else "asc").lower()
+        if direction not in ("asc", "desc"):
+            raise SearchQueryError(
+                f'Invalid "sort" parameter: direction must be asc or desc, not {words[1]!r}'
             )
-        )
-    first = raw.split(",")[0].strip().split()
-    name = first[0] if first else ""
-    direction = (first[1] if len(first) > 1 else "asc").lower()
-    if direction not in ("asc", "desc"):
-        raise SearchQueryError(f"sort direction must be asc or desc, not {direction!r}")
-    if name == "score" and direction == "desc":
-        return ("relevance", "score desc") if has_text else ("modified", "metadata_modified desc")
-    if name in SORTS or name in OTHER_SORT_FIELDS:
-        # Only newest-first and relevance orders exist in the index; the rest is answered in
-        # the stable newest-first order and the result's "sort" says so.
-        return "modified", "metadata_modified desc"
-    raise SearchQueryError(f"cannot sort on {name!r}")
+        if name not in SORT_FIELDS:
+            raise SearchQueryError(
+                f'Invalid "sort" parameter: cannot sort on {name!r}; '
+                f"use one of {', '.join(SORT_FIELDS)}"
+            )
+        if name == "score" and not has_text:
+            continue
+        keys.append((name, direction))
+    if not keys:
+        keys = [("metadata_modified", "desc")]
+    return keys
 
 
 def facet_fields(params: dict) -> list[str]:
@@ -242,24 +388,42 @@ def facet_fields(params: dict) -> list[str]:
 @dataclass
 class PackageSearch:
     text: str
-    filters: dict[str, list[str]]
-    sort: str
-    applied_sort: str
+    filters: dict[str, list[str]]  # the facet filters the index applies
+    sort_keys: list[tuple[str, str]]
     rows: int
     start: int
     facets: dict[str, str]  # CKAN facet name -> our facet
     facet_limit: int
+    conditions: list[Condition] = _field(default_factory=list)
+    needs_database: bool = False
+
+    @property
+    def applied_sort(self) -> str:
+        return ", ".join(f"{f} {d}" for f, d in self.sort_keys)
+
+    @property
+    def by_index(self) -> bool:
+        """True when the search backend alone answers: free text in relevance order, only
+        facet filters, and a window inside the first 10,000 hits."""
+        return (
+            bool(self.text.strip())
+            and self.sort_keys[0][0] == "score"
+            and not self.needs_database
+            and self.start + self.rows <= MAX_OFFSET
+        )
 
     def queries(self) -> list[SearchQuery]:
         """The backend pages covering [start, start + rows): one when the window is a page."""
         facets = tuple(dict.fromkeys(self.facets.values()))
         if self.rows == 0:
-            return [SearchQuery(self.text, self.filters, facets, self.sort, 1, 1, self.facet_limit)]
+            return [
+                SearchQuery(self.text, self.filters, facets, "relevance", 1, 1, self.facet_limit)
+            ]
         if self.rows <= MAX_PAGE_SIZE and self.start % self.rows == 0:
             page = self.start // self.rows + 1
             return [
                 SearchQuery(
-                    self.text, self.filters, facets, self.sort, page, self.rows, self.facet_limit
+                    self.text, self.filters, facets, "relevance", page, self.rows, self.facet_limit
                 )
             ]
         size = MAX_PAGE_SIZE
@@ -270,7 +434,7 @@ class PackageSearch:
                 self.text,
                 self.filters,
                 facets if p == first else (),
-                self.sort,
+                "relevance",
                 p,
                 size,
                 self.facet_limit,
@@ -284,33 +448,181 @@ class PackageSearch:
         return slice(skip, skip + self.rows)
 
 
-def read_package_search(params: dict) -> PackageSearch:
+def read_package_search(params: dict, now: datetime | None = None) -> PackageSearch:
     rows = _natural(params, "rows", DEFAULT_ROWS, MAX_ROWS)
     start = _natural(params, "start", 0)
-    if start >= MAX_OFFSET:
-        raise ParamError(
-            {"start": [f"Must be less than {MAX_OFFSET}; list everything with package_list"]}
-        )
     facet_limit = _natural(params, "facet.limit", 50, 1000) or 50
-    q = translate(str(params.get("q") or ""), free_text=True)
+    q = translate(str(params.get("q") or ""), free_text=True, now=now)
     fq_parts = [str(params.get("fq") or "")]
     fq_list = params.get("fq_list") or []
     if isinstance(fq_list, str):
         fq_list = [fq_list]
     fq_parts += [str(x) for x in fq_list]
     filters = dict(q.filters)
+    conditions = list(q.conditions)
+    needs_database = q.needs_database
     words = [q.text] if q.text else []
     for part in fq_parts:
-        t = translate(part, free_text=False)
+        t = translate(part, free_text=False, now=now)
         words += [t.text] if t.text else []
+        conditions += t.conditions
+        needs_database = needs_database or t.needs_database
         for facet, values in t.filters.items():
             if facet in filters and set(filters[facet]) != set(values):
-                raise SearchQueryError(f"{facet} is filtered twice with different values")
+                needs_database = True
+                continue
             filters[facet] = values
     text = " ".join(words)
-    sort, applied = read_sort(params.get("sort"), bool(text.strip()))
+    sort_keys = read_sort(params.get("sort"), bool(text.strip()))
     facets = {}
     for name in facet_fields(params):
         if name in FIELD_FACETS:
             facets[name] = FIELD_FACETS[name]
-    return PackageSearch(text, filters, sort, applied, rows, start, facets, facet_limit)
+    return PackageSearch(
+        text, filters, sort_keys, rows, start, facets, facet_limit, conditions, needs_database
+    )
+
+
+# -- the database side -------------------------------------------------------------------------
+_LIST_COLUMNS = {
+    "theme": Dataset.themes,
+    "region": Dataset.spatial,
+    "modality": Dataset.modalities,
+    "task": Dataset.task_categories,
+    "tags": Dataset.keywords,
+}
+_VALUE_COLUMNS = {
+    "openness": Dataset.access_rights,
+    "kind": Dataset.kind,
+    "license": Dataset.license,
+    "id": Dataset.id,
+    "name": Dataset.name,
+}
+_ORDER_COLUMNS = {
+    "metadata_modified": Dataset.updated_at,
+    "metadata_created": Dataset.created_at,
+    "name": Dataset.name,
+    "title": Dataset.title,
+    "id": Dataset.id,
+}
+
+
+def _like_json_item(column, value: str) -> ColumnElement[bool]:
+    """A JSON list column holds ``value`` (its JSON text contains the quoted item; lists are
+    stored as ``json.dumps`` writes them on SQLite and PostgreSQL alike)."""
+    item = json.dumps(value)
+    pattern = "%" + item.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+    return cast(column, Text).like(pattern, escape="!")
+
+
+def _condition_sql(c: Condition) -> ColumnElement[bool]:
+    expr: ColumnElement[bool]
+    if c.field in DATE_FIELDS:
+        col = _ORDER_COLUMNS[c.field]
+        parts = []
+        if c.lo is not None:
+            parts.append(col > c.lo if c.lo_open else col >= c.lo)
+        if c.hi is not None:
+            parts.append(col < c.hi if c.hi_open else col <= c.hi)
+        expr = and_(*parts) if parts else col.is_not(None)
+    elif not c.values:
+        expr = false()
+    elif c.field == "publisher":
+        expr = Dataset.organization_id.in_(
+            select(Organization.id).where(Organization.name.in_(c.values))
+        )
+    elif c.field == "format":
+        expr = or_(
+            exists().where(
+                Distribution.dataset_id == Dataset.id,
+                func.upper(Distribution.format).in_(c.values),
+            ),
+            *(_like_json_item(Dataset.data_formats, v) for v in c.values),
+            *(_like_json_item(Dataset.data_formats, v.lower()) for v in c.values),
+        )
+    elif c.field in _LIST_COLUMNS:
+        expr = or_(*(_like_json_item(_LIST_COLUMNS[c.field], v) for v in c.values))
+    elif c.field in _VALUE_COLUMNS:
+        expr = _VALUE_COLUMNS[c.field].in_(c.values)
+    else:  # translate() only makes the conditions above
+        raise SearchQueryError(f"cannot filter on {c.field!r}")
+    return not_(expr) if c.negate else expr
+
+
+def database_select(ps: PackageSearch, ids: list[str] | None = None) -> Select:
+    """Published datasets matching every condition (and among ``ids``, when free text chose
+    them), without order or window."""
+    stmt = select(Dataset).where(Dataset.status == "published")
+    if ids is not None:
+        stmt = stmt.where(Dataset.id.in_(ids))
+    for c in ps.conditions:
+        stmt = stmt.where(_condition_sql(c))
+    return stmt
+
+
+def database_window(
+    session: Session, ps: PackageSearch, ids: list[str] | None = None
+) -> tuple[int, list[Dataset]]:
+    """(count, the datasets of [start, start + rows)) in the requested order, ties by id."""
+    base = database_select(ps, ids)
+    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    if ps.rows == 0 or ps.start >= total:
+        return total, []
+    if ids is not None and ps.sort_keys[0][0] == "score":
+        matched = set(session.execute(base.with_only_columns(Dataset.id)).scalars())
+        wanted = [i for i in ids if i in matched][ps.start : ps.start + ps.rows]
+        rows = session.execute(
+            select(Dataset)
+            .where(Dataset.id.in_(wanted))
+            .options(selectinload(Dataset.distributions))
+        ).scalars()
+        by_id = {d.id: d for d in rows}
+        return total, [by_id[i] for i in wanted if i in by_id]
+    order: list[Any] = []
+    for name, direction in ps.sort_keys:
+        if name == "score":
+            continue
+        col = _ORDER_COLUMNS[SORT_FIELDS[name]]
+        order.append(col.desc() if direction == "desc" else col.asc())
+    if ("id", "asc") not in ps.sort_keys and ("id", "desc") not in ps.sort_keys:
+        order.append(Dataset.id.asc())
+    stmt = (
+        base.order_by(*order)
+        .offset(ps.start)
+        .limit(ps.rows)
+        .options(selectinload(Dataset.distributions))
+    )
+    found = list(session.execute(stmt).scalars())
+    for ds in found:
+        _ = ds.organization
+    return total, found
+
+
+def database_facets(session: Session, ps: PackageSearch, ids: list[str] | None = None) -> dict:
+    """Facet counts of the matching datasets, read from the store (when a condition is one
+    the index cannot apply, its facet counts would not match the results)."""
+    wanted = set(ps.facets.values())
+    counts: dict[str, dict[str, int]] = {f: {} for f in wanted}
+    stmt = database_select(ps, ids).options(selectinload(Dataset.distributions))
+    for ds in session.execute(stmt.execution_options(yield_per=500)).scalars():
+        values = {
+            "publisher": [ds.organization.name] if ds.organization else [],
+            "theme": ds.themes or [],
+            "openness": [ds.access_rights],
+            "kind": [ds.kind],
+            "license": [ds.license] if ds.license else [],
+            "region": ds.spatial or [],
+            "modality": ds.modalities or [],
+            "task": ds.task_categories or [],
+            "format": sorted(
+                {(d.format or "").upper() for d in ds.distributions if d.format}
+                | {f.upper() for f in ds.data_formats or []}
+            ),
+        }
+        for f in wanted:
+            for v in set(values.get(f, [])):
+                counts[f][v] = counts[f].get(v, 0) + 1
+    return {
+        f: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[: ps.facet_limit]
+        for f, c in counts.items()
+    }
