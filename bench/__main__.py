@@ -25,10 +25,17 @@ def _bigrams(argv: list[str]) -> int:
     return bigrams.main(argv)
 
 
+def _relevance(argv: list[str]) -> int:
+    from bench import relevance
+
+    return relevance.main(argv)
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "search": _search,
     "harvest": _harvest,
     "bigrams": _bigrams,
+    "relevance": _relevance,
 }
 
 
