@@ -7,6 +7,7 @@ benchmark was written; the kit is not needed here)."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -118,3 +119,60 @@ def test_queries_file_header_is_skipped(tmp_path: Path) -> None:
     )
     assert rm.read_queries(tmp_path / "q.tsv") == [("ZH-01", "停車場"), ("ZH-13", "交通事故 死亡")]
     assert rm.qid_number("ZH-13") == 13 and rm.qid_number("DS1-E-0096") == 96
+
+
+# -- the benchmark end to end, on a kit of five records -------------------------------------------
+CORPUS = [
+    {"id": "bike-1", "title": "Bicycle counts on city bridges, 2019"},
+    {"id": "bike-2", "title": "Bicycle lanes of the county"},
+    {"id": "fish-1", "title": "Oyster harvest by bay, 2012"},
+    {"id": "fish-2", "title": "Salmon runs in coastal rivers"},
+    {"id": "road-1", "title": "Road length by state over the years"},
+]
+
+
+def _tiny_kit(root: Path) -> Path:
+    folder = root / "kit" / "en-ntcir"
+    folder.mkdir(parents=True)
+    (folder / "corpus.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in CORPUS), encoding="utf-8"
+    )
+    for suffix in ("", "-dsebench"):
+        (folder / f"queries{suffix}.tsv").write_text(
+            "Q1\tbicycle\nQ2\toyster\nQ3\tzzzqqq\n", encoding="utf-8"
+        )
+        (folder / f"qrels{suffix}.txt").write_text(
+            "Q1 0 bike-1 2\nQ1 0 bike-2 1\nQ2 0 fish-1 2\nQ3 0 road-1 1\n", encoding="utf-8"
+        )
+    return folder.parent
+
+
+def test_without_the_kit_the_benchmark_is_skipped(tmp_path: Path, capsys) -> None:
+    from bench import relevance
+
+    assert relevance.main(["--kit-dir", str(tmp_path / "absent")]) == 0
+    assert "skipped: kit not found" in capsys.readouterr().out
+
+
+def test_the_benchmark_runs_a_tiny_kit_through_the_api_and_bm25s(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("bm25s")
+    from bench import relevance
+
+    kit = _tiny_kit(tmp_path)
+    runs = tmp_path / "runs"
+    argv = ["--kit-dir", str(kit), "--collections", "en-ntcir", "--run-out", str(runs)]
+    argv += ["--out", str(tmp_path / "out"), "--tmp", str(tmp_path)]
+    assert relevance.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "### en-ntcir / queries.tsv + qrels.txt: 3 queries" in printed
+    assert "### en-ntcir / queries-dsebench.tsv + qrels-dsebench.txt" in printed
+    assert (tmp_path / "out" / "relevance.txt").exists()
+    base = rm.read_run(runs / "en-ntcir.queries.bm25s.run")
+    assert set(base["Q1"]) == {"bike-1", "bike-2"} and base["Q2"] == ["fish-1"]
+    assert "Q3" not in base  # no term of the query is in the corpus
+    m = rm.mean(rm.evaluate(rm.read_qrels(kit / "en-ntcir" / "qrels.txt"), base))
+    assert m["zero"] == pytest.approx(1 / 3)
+    catalog = rm.read_run(runs / "en-ntcir.queries.catalog.run")
+    # every hit maps back to a corpus id through the dataset's name
+    assert all(d in {r["id"] for r in CORPUS} for docs in catalog.values() for d in docs)
+    assert catalog["Q2"][0] == "fish-1"  # the catalog finds the one oyster record
