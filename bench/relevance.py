@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KIT = ROOT.parent / "shared" / "fixtures" / "relevance"
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 DEPTH = 100  # results kept per query (one API page of the largest size)
+TITLE_LIMIT = 500  # the catalog's (DatasetSchema); harvests clip longer titles to it
 MODIFIED = "2024-01-01T00:00:00"  # one fixed date: no record is newer than another
 
 
@@ -103,6 +104,7 @@ class Prepared:
     datasets: int
     organizations: int
     rejected: list[str] = field(default_factory=list)  # "corpus id: reason"
+    shortened: int = 0  # titles clipped to the catalog's limit, as a harvest clips them
 
 
 def write_import_file(
@@ -117,6 +119,7 @@ def write_import_file(
 
     from catalog.models import Dataset
     from catalog.quality import score_dataset
+    from harvesters.normalize import clip
     from schemas.dataset import DatasetSchema
     from schemas.organization import OrganizationSchema
 
@@ -146,7 +149,7 @@ def write_import_file(
                 "name": cid,
                 "identifier": cid,
                 "kind": "open_data",
-                "title": rec.get("title") or cid,
+                "title": clip(rec.get("title") or cid, TITLE_LIMIT),
                 "description": rec.get("description") or "",
                 "keywords": [t for t in rec.get("tags") or [] if t],
                 "spatial": [code_of[rec["region"]]] if rec.get("region") else [],
@@ -156,6 +159,7 @@ def write_import_file(
             }
             if org:
                 data["organization"] = org["name"]
+            out.shortened += data["title"] != (rec.get("title") or cid)
             try:
                 values = ds_schema.load(data)
             except ValidationError as exc:
@@ -184,6 +188,7 @@ class Loaded:
     records: int
     organizations: int
     rejected: list[str]
+    shortened: int
     prepare_s: float
     import_s: float
     indexed: int
@@ -224,6 +229,7 @@ def load_catalog(cat: Any, corpus: list[dict], lang: str, regions: dict, work: P
         counts["dataset"],
         counts["organization"],
         prepared.rejected,
+        prepared.shortened,
         prepare_s,
         import_s,
         cat.search.count(),
@@ -466,7 +472,8 @@ def run_collection(
                 f"  loaded {loaded.records:,} datasets and {loaded.organizations:,} "
                 f"organizations in {loaded.total_s:,.1f} s (validate + write "
                 f"{loaded.prepare_s:,.1f} s, import + index {loaded.import_s:,.1f} s); "
-                f"{loaded.indexed:,} in the index; {len(loaded.rejected)} rejected"
+                f"{loaded.indexed:,} in the index; {len(loaded.rejected)} rejected, "
+                f"{loaded.shortened} titles clipped to {TITLE_LIMIT} characters"
             )
             log("  bm25s: tokenizing and indexing")
             baseline = Bm25Baseline(corpus, coll.lang)
@@ -481,7 +488,8 @@ def run_collection(
                 f"{loaded.total_s:,.1f} s ({loaded.records / max(loaded.total_s, 1e-9):,.0f} "
                 f"rec/s: validate + write {loaded.prepare_s:,.1f} s, import_jsonl store + "
                 f"index {loaded.import_s:,.1f} s), {loaded.indexed:,} indexed, "
-                f"{len(loaded.rejected)} rejected; bm25s index "
+                f"{len(loaded.rejected)} rejected, {loaded.shortened} titles clipped to "
+                f"{TITLE_LIMIT} characters; bm25s index "
                 f"{baseline.tokenize_s + baseline.index_s:,.1f} s"
             )
             for qfile, qrels_file in coll.query_files:
