@@ -683,7 +683,8 @@ def _dist(title, title_en, fmt, url, size=None, *, link="download_url", restrict
 
 
 def _open_data(rng: random.Random, orgs: dict[str, dict]) -> list[dict]:
-    out, seq = [], Counter()
+    out: list[dict] = []
+    seq: Counter[tuple[str, str]] = Counter()
     for dept, code, _title, _title_en, dept_themes, _office in DEPARTMENTS:
         for subject in map(Subject._make, OPEN_LIST[dept]):
             themes = (subject.themes or dept_themes).split(",")

@@ -344,10 +344,12 @@ def harvest_run(
     try:
         if name:
             src = svc.get_source(cat, name)
-        else:
+        elif kind and url:
             src = svc.find_source(cat, kind, url) or _register(
                 cat, new_name, kind, url, org, config, trusted, schedule
             )
+        else:  # ruled out above
+            raise click.UsageError("give a source NAME, or --kind and --url")
         options = {k: True for k, v in (("full", full), ("force_withdraw", force_withdraw)) if v}
         job = svc.enqueue_job(cat, SYSTEM, src.id, options=options)
         if queue_only:

@@ -52,6 +52,13 @@ class RemoteRecord:
     modified: str | None = None
     locator: str | None = None
 
+    def known_id(self) -> str:
+        """``remote_id``, for kinds whose gathering always knows it when it carries the
+        record (a record without one is never transformed: fetching it fails first)."""
+        if self.remote_id is None:
+            raise RecordError("transform", "the record has no identifier")
+        return self.remote_id
+
 
 @dataclass
 class Transformed:

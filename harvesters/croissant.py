@@ -51,7 +51,7 @@ def byte_size(value: Any) -> int | None:
 def _unprefix(obj: Any) -> Any:
     """``{"sc:name": ...}`` -> ``{"name": ...}``, recursively (JSON-LD keywords kept)."""
     if isinstance(obj, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in obj.items():
             key = k if k.startswith("@") or k.startswith(("rai:", "prov:")) else k.split(":")[-1]
             out.setdefault(key, _unprefix(v))
@@ -239,12 +239,9 @@ class CroissantHarvester(FileHarvester):
         data = doc.json()
         if not isinstance(data, dict):
             raise RecordError("transform", "not a JSON-LD object")
+        declared = data.get("@type")
         types = [
-            t.split(":")[-1]
-            for t in (
-                data.get("@type") if isinstance(data.get("@type"), list) else [data.get("@type")]
-            )
-            if t
+            t.split(":")[-1] for t in (declared if isinstance(declared, list) else [declared]) if t
         ]
         if "Dataset" not in types:
             raise RecordError("transform", f"not a Croissant dataset (@type {data.get('@type')!r})")
@@ -268,5 +265,5 @@ class CroissantHarvester(FileHarvester):
         pub = _names(data.pop("_publisher"))
         publisher = PublisherRef(key=pub[0], title=pub[0]) if pub else None
         return Transformed(
-            record.remote_id, data, publisher, name_hint=data["title"], warnings=warnings
+            record.known_id(), data, publisher, name_hint=data["title"], warnings=warnings
         )

@@ -30,9 +30,8 @@ from harvesters.fields import Raw, Text, TextList, Url, warn
 from harvesters.http import FetchError
 from harvesters.jsonstream import JsonStream, JsonStreamError
 
-REQUIRED_11 = ("title", "description", "identifier", "publisher", "contactPoint", "accessLevel")
-REQUIRED_11 += ("keyword", "modified")
 REQUIRED_30 = ("title", "description", "identifier", "publisher", "contactPoint")
+REQUIRED_11 = (*REQUIRED_30, "accessLevel", "keyword", "modified")
 
 
 class DataJsonConfig(SourceConfigSchema):
@@ -346,7 +345,7 @@ class DataJsonHarvester(Harvester):
             raise RecordError("transform", "no title")
         data["identifier"] = data.get("identifier") or record.remote_id
         publisher = publisher_ref(data.pop("_publisher"))
-        return Transformed(record.remote_id, data, publisher, warnings=warnings)
+        return Transformed(record.known_id(), data, publisher, warnings=warnings)
 
 
 def _version(catalog: dict) -> str:

@@ -26,8 +26,8 @@ def _hash(value: Any) -> tuple[str | None, str | None]:
     text = normalize.text(value)
     if not text:
         return None, None
-    algo, _, digest = text.rpartition(":")
-    algo = algo.lower() or _HASHES.get(len(digest))
+    prefix, _, digest = text.rpartition(":")
+    algo = prefix.lower() or _HASHES.get(len(digest))
     if algo not in ("md5", "sha1", "sha256", "sha512"):
         return None, None
     return digest.lower(), algo
@@ -61,7 +61,8 @@ class PackageIn(Schema):
         for r in p.get("resources") or []:
             if not isinstance(r, dict):
                 continue
-            paths = r.get("path") if isinstance(r.get("path"), list) else [r.get("path")]
+            path_value = r.get("path")
+            paths: list[Any] = path_value if isinstance(path_value, list) else [path_value]
             fmt = vocabmap.data_format(r.get("format") or r.get("mediatype"))
             if fmt:
                 formats.append(fmt)
@@ -151,4 +152,4 @@ class DataPackageHarvester(FileHarvester):
             raise RecordError("transform", "neither title nor name")
         name = data.pop("_name")
         publisher = _publisher(data.pop("_contributors"))
-        return Transformed(record.remote_id, data, publisher, name_hint=name, warnings=warnings)
+        return Transformed(record.known_id(), data, publisher, name_hint=name, warnings=warnings)

@@ -180,9 +180,9 @@ def flatten_dataset(g: Graph, node: Any) -> dict:
 
 
 # -- plain dict -> catalog input -------------------------------------------------------------
-def _by_lang(values: list) -> tuple[str | None, str | None]:
+def _by_lang(values: list | None) -> tuple[str | None, str | None]:
     """(main text, English text): Chinese or untagged first for the main one."""
-    tagged = {}
+    tagged: dict[str, Any] = {}
     for v in values or []:
         lang, text = (v[0], v[1]) if isinstance(v, list) else ("", v)
         tagged.setdefault((lang or "").split("-")[0].lower(), text)
@@ -333,7 +333,7 @@ def _publisher(value: Any) -> PublisherRef | None:
         return None
     return PublisherRef(
         key=key,
-        title=main or en,
+        title=main or en or key,
         title_en=en or (main if main and main.isascii() else None),
         homepage=value.get("homepage"),
     )

@@ -119,11 +119,11 @@ def _crawl(
         return
     seen.add(url)
     data, ctype, final = http.get_bytes(url)
-    links = _links(data, ctype, final)
-    if links is None:  # not an index: the location is the document itself
+    found = _links(data, ctype, final)
+    if found is None:  # not an index: the location is the document itself
         yield final
         return
-    explicit, links = links
+    explicit, links = found
     if explicit:  # a JSON list names its files: take them as they are, in its order
         for link in dict.fromkeys(links):
             if not link.endswith("/") and _matches(link, patterns):

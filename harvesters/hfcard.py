@@ -225,4 +225,4 @@ class HfCardHarvester(FileHarvester):
         parsed = payload["doc"]
         dataset_id = card_id(payload["location"])
         data, warnings = load_remote(CardHeaderIn(dataset_id, parsed["body"]), parsed["header"])
-        return Transformed(record.remote_id, data, None, name_hint=dataset_id, warnings=warnings)
+        return Transformed(record.known_id(), data, None, name_hint=dataset_id, warnings=warnings)

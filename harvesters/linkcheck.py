@@ -72,7 +72,7 @@ class LinkChecker:
         with self._lock:
             pending = self._cache.get(url)
             mine = pending is None
-            if mine:
+            if pending is None:
                 pending = self._cache[url] = Future()
         if mine:
             try:

@@ -19,7 +19,7 @@ _NULLS = frozenset({"", "none", "null", "nil", "n/a", "undefined"})
 _URL = validate.URL(relative=False, require_tld=True, schemes={"http", "https", "ftp", "ftps"})
 _EMAIL = validate.Email()
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
-_SPLIT_RE = {}
+_SPLIT_RE: dict[str, re.Pattern[str]] = {}
 _CN_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日?)?")
 _NUM_DATE = re.compile(r"^(\d{4})[./-](\d{1,2})(?:[./-](\d{1,2}))?$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")

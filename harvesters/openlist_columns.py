@@ -10,6 +10,7 @@ labels with its ``columns`` option (``{"我们的列名": "title"}``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # our field -> labels (English camelCase keys are what some portals' APIs call them)
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -229,14 +230,16 @@ COLUMNS: dict[str, str] = {
 }
 
 
-def map_headers(headers: list[object], overrides: dict[str, str] | None = None) -> dict[int, str]:
+def map_headers(
+    headers: Sequence[object], overrides: dict[str, str] | None = None
+) -> dict[int, str]:
     """Column index -> our field for the headers we know (the rest stay unmapped)."""
     table = dict(COLUMNS)
     for label, field in (overrides or {}).items():
         table[header_key(label)] = field
     out = {}
     for i, h in enumerate(headers):
-        field = table.get(header_key(h))
-        if field:
-            out[i] = field
+        found = table.get(header_key(h))
+        if found:
+            out[i] = found
     return out

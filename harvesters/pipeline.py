@@ -210,7 +210,8 @@ class Run:
         k = known.get(rid) if rid else None
         wm = self.ctx.watermark
         if (
-            k is not None
+            rid is not None
+            and k is not None
             and self.harvester.uses_watermark
             and wm
             and rec.modified
@@ -300,6 +301,8 @@ def run_job(
         return run_linkcheck(cat, job, progress, should_stop)
     run: Run | None = None
     try:
+        if job.source_id is None:
+            raise SourceError("the job has no harvest source")
         spec = svc.source_spec(cat, job.source_id)
         run = Run(cat, job, spec, progress, should_stop)
         return run.execute()

@@ -334,7 +334,8 @@ def _url(data: dict, field: str, header: str, value: Any, config: dict) -> str |
 
 def _spatial(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
     by_name = {zh: code for code, (zh, _en) in vocab.regions().items()}
-    codes, unknown = [], []
+    codes: list[str] = []
+    unknown: list[str] = []
     for part in normalize.text_list(str(value), _SPLIT):
         code = part if part in vocab.regions() else by_name.get(part)
         (codes if code else unknown).append(code or part)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import (
     RAISE,
     Schema,
@@ -151,7 +153,7 @@ class DatasetSchema(Schema):
 class DatasetPatchSchema(DatasetSchema):
     """An update: the same rules, nothing required, no defaults filled in."""
 
-    def __init__(self, **kw: object) -> None:
+    def __init__(self, **kw: Any) -> None:  # Schema's own keyword arguments, passed on
         super().__init__(partial=True, **kw)
         for f in self.fields.values():
             f.load_default = missing

@@ -49,7 +49,7 @@ def register(cat: Catalog, email: str, name: str, password: str, confirm: str) -
     try:
         users.UserSchema().load({"email": email, "name": name, "password": password})
     except ValidationError as exc:
-        errors.update(exc.messages)
+        errors.update(exc.messages_dict)
     if confirm != password:
         errors["password_confirm"] = ["Passwords do not match."]
     if errors:

@@ -86,7 +86,7 @@ def load_input(data: dict, partial: bool = False) -> dict:
     try:
         return schema.load(data)
     except ValidationError as exc:
-        raise ValidationFailed(exc.messages) from None
+        raise ValidationFailed(exc.messages_dict) from None
 
 
 def _apply(ds: Dataset, values: dict) -> None:
@@ -123,7 +123,7 @@ def _save_version(session: Session, ds: Dataset, actor: Actor) -> None:
     )
 
 
-def _finish(cat: Catalog, session: Session, ds: Dataset, actor: Actor) -> None:
+def _finish(session: Session, ds: Dataset, actor: Actor) -> None:
     session.flush()  # so that keys set through relationships (organization) are scored
     ds.quality_score = score_dataset(ds).total
     _save_version(session, ds, actor)
@@ -133,7 +133,7 @@ def _finish(cat: Catalog, session: Session, ds: Dataset, actor: Actor) -> None:
 def finish_change(session: Session, ds: Dataset, actor: Actor) -> None:
     """Close a change made inside another service's transaction (the harvest's batches):
     quality score, a version snapshot and the search index update, as every write has."""
-    _finish(None, session, ds, actor)
+    _finish(session, ds, actor)
 
 
 def _attach_files(
@@ -189,7 +189,7 @@ def create_dataset(
         s.add(ds)
         s.flush()
         audit.record(s, actor, "dataset.create", "dataset", ds.id, data={"status": status})
-        _finish(cat, s, ds, actor)
+        _finish(s, ds, actor)
     cat.sync_index()
     return ds
 
@@ -238,7 +238,7 @@ def update_dataset(
         audit.record(
             s, actor, "dataset.update", "dataset", ds.id, note=note, data={"fields": sorted(values)}
         )
-        _finish(cat, s, ds, actor)
+        _finish(s, ds, actor)
     cat.sync_index()
     return ds
 
@@ -489,7 +489,7 @@ def change_status(
         audit.record(
             s, actor, f"dataset.{to}", "dataset", ds.id, note=note, data={"from": before, "to": to}
         )
-        _finish(cat, s, ds, actor)
+        _finish(s, ds, actor)
     cat.sync_index()
     return ds
 

@@ -18,9 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from catalog.errors import CatalogError, Conflict, NotFound, ValidationFailed
@@ -227,7 +228,7 @@ def register_source(
         )
         s.add(src)
         s.flush()
-        audit.record(s, actor, "harvest_source.create", "harvest_source", src.id)
+        audit.record(s, actor, "harvest_source.create", "harvest_source", str(src.id))
     return src
 
 
@@ -252,7 +253,7 @@ def update_source(cat: Catalog, actor: Actor, ref: str | int, **changes: object)
             actor,
             "harvest_source.update",
             "harvest_source",
-            src.id,
+            str(src.id),
             data={"fields": sorted(changes)},
         )
     return src
@@ -417,10 +418,14 @@ def enqueue_job(
 
 def _claim(session: Session, job_id: int, worker: str) -> bool:
     now = utcnow()
-    res = session.execute(
-        update(HarvestJob)
-        .where(HarvestJob.id == job_id, HarvestJob.state == "queued")
-        .values(state="running", worker=worker, started_at=now, heartbeat_at=now)
+    # an UPDATE answers a CursorResult, which carries the row count
+    res = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(HarvestJob)
+            .where(HarvestJob.id == job_id, HarvestJob.state == "queued")
+            .values(state="running", worker=worker, started_at=now, heartbeat_at=now)
+        ),
     )
     return res.rowcount == 1
 
@@ -495,7 +500,7 @@ def claim_next_job(cat: Catalog, worker: str | None = None) -> HarvestJob | None
 def _claimed(session: Session, job_id: int, worker: str) -> HarvestJob | None:
     if not _claim(session, job_id, worker):
         return None
-    job = session.get(HarvestJob, job_id)
+    job = session.get_one(HarvestJob, job_id)
     session.refresh(job)
     add_log(job, f"started by {worker}")
     return job

@@ -18,11 +18,12 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from catalog.db import Base
 from catalog.errors import CatalogError, ValidationFailed
 from catalog.models import (
     AuditEvent,
@@ -63,9 +64,10 @@ log = logging.getLogger(__name__)
 
 
 def known_records(
-    cat: Catalog, source_id: int, remote_ids: Iterable[str]
+    cat: Catalog, source_id: int, remote_ids: Iterable[str | None]
 ) -> dict[str, KnownRecord]:
-    """What the catalog already holds of these records of a source (one query per batch)."""
+    """What the catalog already holds of these records of a source (one query per batch;
+    records not identified yet, ``None``, are left out)."""
     ids = [r for r in set(remote_ids) if r]
     out: dict[str, KnownRecord] = {}
     with cat.session() as s:
@@ -195,15 +197,15 @@ def find_duplicate(
                 return ds, kind
     ident = values.get("identifier")
     if ident:  # hand-made datasets have no match keys; their identifier still counts
-        hits = list(
+        same = list(
             session.execute(
                 select(Dataset).where(Dataset.identifier == ident, Dataset.source_id.is_(None))
             )
             .scalars()
             .all()
         )
-        if len(hits) == 1:
-            return hits[0], "identifier"
+        if len(same) == 1:
+            return same[0], "identifier"
     return None
 
 
@@ -471,8 +473,8 @@ class _BatchWriter:
             }
             for d in changed
         ]
-        self.s.execute(insert(DatasetVersion.__table__), rows)
-        self.s.execute(insert(IndexOutbox.__table__), [{"dataset_id": d.id} for d in changed])
+        self.s.execute(insert(_table(DatasetVersion)), rows)
+        self.s.execute(insert(_table(IndexOutbox)), [{"dataset_id": d.id} for d in changed])
 
     # -- the batch ---------------------------------------------------------------------------
     def write(self, changed: list[tuple[int, Changed, DatasetSource | None]]) -> list[str]:
@@ -490,8 +492,8 @@ class _BatchWriter:
                     )
                 )
         dups = _Duplicates(s, spec, fresh)
-        outcomes: list[str | None] = []
-        creating: list[tuple[int, Changed]] = []
+        outcomes: list[str] = []
+        creating: list[Changed] = []
         for _pos, item, link in changed:
             if link is not None and link.gone_since is not None:
                 # back after an absence: restore first, exactly as one record is written
@@ -503,12 +505,10 @@ class _BatchWriter:
                 outcomes.append(self._update(item, link, found[link.dataset_id], owners))
             elif (dup := dups.find(item)) is not None:
                 outcomes.append(self._link(item, *dup))
-            else:
-                creating.append((len(outcomes), item))
-                outcomes.append(None)
-        self._create([it for _i, it in creating])
-        for i, _item in creating:
-            outcomes[i] = "new"
+            else:  # inserted together below
+                creating.append(item)
+                outcomes.append("new")
+        self._create(creating)
         s.flush()
         self._versions(list(self.pending.values()))
         rows = [
@@ -518,17 +518,17 @@ class _BatchWriter:
         ]
         outbox = [{"dataset_id": r["id"]} for r in self.new_rows]
         for table, values in (
-            (Dataset.__table__, self.new_rows),
-            (Distribution.__table__, self.new_distributions),
-            (DatasetVersion.__table__, self.new_versions),
-            (AuditEvent.__table__, self.audits),
-            (DatasetSource.__table__, self.sources),
-            (DatasetMatchKey.__table__, rows),
-            (IndexOutbox.__table__, outbox),
+            (_table(Dataset), self.new_rows),
+            (_table(Distribution), self.new_distributions),
+            (_table(DatasetVersion), self.new_versions),
+            (_table(AuditEvent), self.audits),
+            (_table(DatasetSource), self.sources),
+            (_table(DatasetMatchKey), rows),
+            (_table(IndexOutbox), outbox),
         ):
             if values:
                 s.execute(insert(table), values)
-        return outcomes  # type: ignore[return-value]
+        return outcomes
 
     def _datasets(self, ids: list[str]) -> dict[str, Dataset]:
         found: dict[str, Dataset] = {}
@@ -616,7 +616,7 @@ class _BatchWriter:
         orgs = _organizations(s, {it.values.get("organization") for it in items})
         owner = spec.owner
         for item, name in zip(items, names, strict=True):
-            values = {k: datasets._naive_utc(v) for k, v in item.values.items()}
+            values: dict[str, Any] = {k: datasets._naive_utc(v) for k, v in item.values.items()}
             ref = values.pop("organization", None)
             org_id = None
             if ref:
@@ -689,13 +689,21 @@ class _BatchWriter:
         return {"harvest_source": self.spec.id, "job": self.job.id, "record": item.remote_id}
 
 
-_DATASET_COLUMNS = list(Dataset.__table__.columns)
-_DISTRIBUTION_COLUMNS = list(Distribution.__table__.columns)
+def _table(model: type[Base]) -> Table:
+    """A model's table, for core INSERTs (the ORM types ``__table__`` as any FromClause)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+_DATASET_COLUMNS = list(_table(Dataset).columns)
+_DISTRIBUTION_COLUMNS = list(_table(Distribution).columns)
 
 
 def _defaults(columns: list) -> dict:
     """A row of a table as an INSERT with no values gives it (the columns' defaults)."""
-    row = {}
+    row: dict[str, Any] = {}
     for col in columns:
         default = col.default
         if default is None:
@@ -744,7 +752,8 @@ class _Duplicates:
                     Dataset.identifier.in_(chunk), Dataset.source_id.is_(None)
                 )
             ).all():
-                self.by_identifier.setdefault(ident, []).append(did)
+                if ident is not None:  # always, as it matched
+                    self.by_identifier.setdefault(ident, []).append(did)
 
     def find(self, item: Changed) -> tuple[Dataset, str] | None:
         ident = item.values.get("identifier")
@@ -758,9 +767,9 @@ class _Duplicates:
                     self.mine.add(ds.id)  # this source feeds it now
                     return ds, kind
         if ident:  # hand-made datasets have no match keys; their identifier still counts
-            hits = self.by_identifier.get(ident, [])
-            if len(hits) == 1:
-                ds = self.s.get(Dataset, hits[0])
+            same = self.by_identifier.get(ident, [])
+            if len(same) == 1:
+                ds = self.s.get(Dataset, same[0])
                 if ds is not None:
                     self.mine.add(ds.id)
                     return ds, "identifier"
@@ -851,10 +860,10 @@ def _store_changed(
     """Write one new or changed record; returns the count it falls under."""
     audit_data = {"harvest_source": spec.id, "job": job.id, "record": item.remote_id}
     if link is not None:
-        ds = s.get(Dataset, link.dataset_id)
+        ds = s.get_one(Dataset, link.dataset_id)
         _, active = _owner_sources(s, ds.id)
         primary = ds.source_id == spec.id
-        provenance = {"harvested_at": now}
+        provenance: dict[str, Any] = {"harvested_at": now}
         if primary:
             provenance["content_hash"] = item.content_hash
         _, changed = datasets.write_harvested(

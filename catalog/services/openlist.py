@@ -61,7 +61,7 @@ def _load(s, data: dict) -> tuple[dict, str | None]:
     try:
         values = OpenListEntrySchema().load({k: v for k, v in clean.items() if v is not None})
     except ValidationError as exc:
-        raise ValidationFailed(exc.messages) from None
+        raise ValidationFailed(exc.messages_dict) from None
     ref = values.pop("dataset", None)
     dataset_id = None
     if ref:
@@ -118,7 +118,7 @@ def add_entry(cat: Catalog, actor: Actor, data: dict) -> dict:
             actor,
             "openlist.add",
             "openlist",
-            entry.id,
+            str(entry.id),
             data={"resource_code": entry.resource_code},
         )
         return _entry_dict(entry)
@@ -187,7 +187,7 @@ def update_entry(cat: Catalog, actor: Actor, entry_id: int, data: dict) -> dict:
             actor,
             "openlist.update",
             "openlist",
-            entry.id,
+            str(entry.id),
             data={"resource_code": entry.resource_code, "fields": changed},
         )
         return _entry_dict(entry)
@@ -202,7 +202,7 @@ def remove_entry(cat: Catalog, actor: Actor, entry_id: int) -> None:
             actor,
             "openlist.remove",
             "openlist",
-            entry.id,
+            str(entry.id),
             data={"resource_code": entry.resource_code},
         )
         s.delete(entry)
@@ -288,10 +288,16 @@ def version_entries(
     cat: Catalog, actor: Actor, number: int | str
 ) -> tuple[dict | None, list[dict]]:
     """(version, entries) of a published version, or of the working copy for curators."""
-    with cat.session() as s:
-        if number == WORKING:
-            authz.require_curator(actor)
+    if number == WORKING:
+        authz.require_curator(actor)
+        with cat.session() as s:
             return None, [_entry_dict(e, n) for e, n in _working_rows(s)]
+    return published_version(cat, number)
+
+
+def published_version(cat: Catalog, number: int | str) -> tuple[dict, list[dict]]:
+    """(version, entries) of a published version (``latest`` or its number)."""
+    with cat.session() as s:
         v = _version(s, number)
         rows = s.execute(
             select(OpenListEntry, Dataset.name)
@@ -393,9 +399,9 @@ def table_rows(entries: list[dict]) -> list[list[str]]:
 def export(cat: Catalog, number: int | str, fmt: str) -> Export:
     """A published version as ``csv`` (UTF-8 with BOM, so Excel reads the Chinese), ``xlsx``
     or ``json`` (codes and labels both, for machines)."""
-    from catalog.services.authz import ANONYMOUS
-
-    version, entries = version_entries(cat, ANONYMOUS, number)
+    if number == WORKING:
+        authz.require_curator(authz.ANONYMOUS)  # the working copy is never exported
+    version, entries = published_version(cat, number)
     base = f"openlist-v{version['number']}"
     if fmt == "csv":
         buf = io.StringIO()

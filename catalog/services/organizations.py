@@ -35,7 +35,7 @@ def create_organization(cat: Catalog, actor: Actor, data: dict) -> Organization:
     try:
         values = OrganizationSchema().load(data)
     except ValidationError as exc:
-        raise ValidationFailed(exc.messages) from None
+        raise ValidationFailed(exc.messages_dict) from None
     with cat.session() as s:
         if not values.get("name"):
             base = re.sub(r"[^a-z0-9]+", "-", (values.get("title_en") or "").lower()).strip("-")

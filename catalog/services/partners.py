@@ -110,7 +110,7 @@ def _load_application(data: dict) -> dict:
         loaded = OrganizationSchema().load({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
         loaded = {}
-        for key, msgs in exc.messages.items():
+        for key, msgs in exc.messages_dict.items():
             errors.setdefault(key, msgs if isinstance(msgs, list) else [str(msgs)])
     if errors:
         raise ValidationFailed(errors)
@@ -223,7 +223,7 @@ def update_profile(cat: Catalog, actor: Actor, ref: str, data: dict) -> Organiza
             {k: v for k, v in values.items() if v is not None}
         )
     except ValidationError as exc:
-        raise ValidationFailed(exc.messages) from None
+        raise ValidationFailed(exc.messages_dict) from None
     with cat.session() as s:
         org = organizations._get(s, ref)
         authz.require_org_admin(actor, org.id)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from catalog.errors import NotFound
+from catalog.errors import NotFound, PermissionDenied
 from catalog.models import ApiToken, User, utcnow
 from catalog.services import audit, authz
 from catalog.services.authz import Actor
@@ -25,15 +25,17 @@ def _hash(token: str) -> str:
 
 def create_token(cat: Catalog, actor: Actor, name: str) -> tuple[str, ApiToken]:
     """A new token for the actor; the plain token is returned here and never again."""
-    authz.require(actor.is_authenticated and actor.id is not None, "sign in to create a token")
+    user_id = actor.id
+    if user_id is None or not actor.is_authenticated:
+        raise PermissionDenied("sign in to create a token")
     plain = PREFIX + secrets.token_urlsafe(32)
     with cat.session() as s:
         tok = ApiToken(
-            user_id=actor.id, name=name[:100] or "token", token_hash=_hash(plain), prefix=plain[:12]
+            user_id=user_id, name=name[:100] or "token", token_hash=_hash(plain), prefix=plain[:12]
         )
         s.add(tok)
         s.flush()
-        audit.record(s, actor, "token.create", "user", actor.id, data={"token": tok.id})
+        audit.record(s, actor, "token.create", "user", user_id, data={"token": tok.id})
     return plain, tok
 
 

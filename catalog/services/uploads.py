@@ -171,13 +171,15 @@ def attachable_keys(
         q = q.where(UploadedFile.uploaded_by == actor.id)
     ok = set(session.execute(q).scalars())
     if dataset_id:
-        ok |= set(
-            session.execute(
+        ok |= {
+            key
+            for key in session.execute(
                 select(Distribution.stored_file).where(
                     Distribution.dataset_id == dataset_id, Distribution.stored_file.in_(keys)
                 )
             ).scalars()
-        )
+            if key is not None
+        }
     return ok
 
 

@@ -39,7 +39,7 @@ def create_user(
             {"email": email, "name": name, "password": password, "role": role}
         )
     except ValidationError as exc:
-        raise ValidationFailed(exc.messages) from None
+        raise ValidationFailed(exc.messages_dict) from None
     with cat.session() as s:
         email_norm = values["email"].strip().lower()
         if s.execute(select(User.id).where(User.email == email_norm)).first():

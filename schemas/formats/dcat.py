@@ -401,7 +401,8 @@ class _Builder:
         add((cat, DCTERMS.publisher, publisher))
         add((cat, FOAF.homepage, self.document(self.links.base + "/")))
         for code in ("zh", "en"):
-            add((cat, DCTERMS.language, self.language(code)))
+            if (lang := self.language(code)) is not None:
+                add((cat, DCTERMS.language, lang))
         add((cat, DCAT.themeTaxonomy, EU_THEME_SCHEME))
         g.add((EU_THEME_SCHEME, RDF.type, SKOS.ConceptScheme))
         g.add((EU_THEME_SCHEME, DCTERMS.title, Literal("Data Theme", lang="en")))
