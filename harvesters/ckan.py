@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 from ckanapi import RemoteCKAN
@@ -32,7 +33,7 @@ from harvesters.base import (
     load_remote,
 )
 from harvesters.config import SourceConfigSchema
-from harvesters.fields import Raw, Text
+from harvesters.fields import Raw, Text, warn
 from harvesters.http import FetchError
 from schemas import vocab
 
@@ -113,9 +114,14 @@ class PackageIn(Schema):
             for k, v in p.items()
             if k not in self.fields and k not in _NOISE and not _empty(v) and _jsonable(v)
         }
+        raw_tags = [t.get("name") if isinstance(t, dict) else t for t in _list(p.get("tags"))]
+        for t in raw_tags:
+            if isinstance(t, str) and t.strip().lower() in _PLACEHOLDER_TAGS:
+                _note(f"tag {t!r} dropped: a placeholder, not a keyword")
         tags = [
-            normalize.text(t.get("name") if isinstance(t, dict) else t)
-            for t in _list(p.get("tags"))
+            normalize.text(t)
+            for t in raw_tags
+            if not (isinstance(t, str) and t.strip().lower() in _PLACEHOLDER_TAGS)
         ]
         groups = [
             normalize.text(g.get("name") or g.get("title"))
@@ -136,16 +142,18 @@ class PackageIn(Schema):
             or custom.get("dataset_date")
             or "/".join(x for x in (extras.get("temporal_start"), extras.get("temporal_end")) if x)
         )
-        start, end = normalize.parse_period(period)
+        start, end = _period(period)
         landing = normalize.url(p.get("url")) or (
             f"{self.site}/dataset/{p['name']}"
             if p.get("name") and self.site.startswith("http")
             else None
         )
-        lic = vocabmap.license_code(p.get("license_id")) or vocabmap.license_code(
-            p.get("license_title")
-        )
+        lic, lic_note = _license(p.get("license_id"), p.get("license_title"))
+        if lic_note:
+            _note(lic_note)
         kept = {**custom, **extras}
+        if lic_note and p.get("license_id"):
+            kept["license_id"] = p["license_id"]
         if other:
             kept["groups"] = other
         if p.get("license_url") and lic != p.get("license_url"):
@@ -164,8 +172,15 @@ class PackageIn(Schema):
             "contact_name": _person(p.get("maintainer")) or _person(p.get("author")),
             "contact_email": normalize.email(p.get("maintainer_email"))
             or normalize.email(p.get("author_email")),
-            "issued": normalize.iso(normalize.parse_date(p.get("metadata_created"))),
-            "modified": normalize.iso(normalize.parse_datetime(p.get("metadata_modified"))),
+            # the source's own dates (DCAT-US extras) before CKAN's bookkeeping stamps
+            "issued": normalize.iso(
+                normalize.parse_date(extras.get("issued"))
+                or normalize.parse_date(p.get("metadata_created"))
+            ),
+            "modified": normalize.iso(
+                normalize.parse_datetime(extras.get("modified"))
+                or normalize.parse_datetime(p.get("metadata_modified"))
+            ),
             "frequency": freq,
             "temporal_start": normalize.iso(start),
             "temporal_end": normalize.iso(end),
@@ -177,6 +192,57 @@ class PackageIn(Schema):
             "extras": kept,
             **_own_fields(extras),
         }
+
+
+_PLACEHOLDER_TAGS = {"none", "n/a", "na", "null", "-"}
+# CKAN's own licence ids that say "no licence given"
+_NO_LICENSE = {"notspecified", "not-specified", "other-closed", "unknown", ""}
+_YEAR_OR_MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+NAME_LIMIT = 80  # the longest name a harvested dataset gets (harvesters.prepare)
+
+
+def _note(message: str) -> None:
+    """A value dropped or changed while mapping: goes to the job log as a warning."""
+    warn(message)
+
+
+def _license(license_id: Any, title: Any) -> tuple[str | None, str | None]:
+    """(our licence code, a note when the CKAN value was not taken over as it is).
+
+    CKAN licence ids are kept as ids (``cc-by``, ``other-pd``) or mapped to our codes
+    (``cc-zero`` -> ``CC0-1.0``); ``notspecified`` means "no licence given", never the
+    free text of its title ("License not specified")."""
+    lid = normalize.text(license_id)
+    if lid is not None:
+        if lid.strip().lower() in _NO_LICENSE:
+            return None, f"licence {lid!r} means no licence given: left empty"
+        return vocabmap.license_code(lid), None
+    return vocabmap.license_code(title), None
+
+
+def _period(value: Any) -> tuple[Any, Any]:
+    """``normalize.parse_period``, with a year or month end (``2001/2013``, ``…/2013-06``)
+    ending on the last day of that year or month."""
+    start, end = normalize.parse_period(value)
+    raw = normalize.text(value)
+    if end is None or raw is None or "/" not in raw:
+        return start, end
+    m = _YEAR_OR_MONTH.match(raw.strip("[]() ").rsplit("/", 1)[1].strip())
+    if m:
+        year, month = int(m.group(1)), int(m.group(2) or 12)
+        nxt = date(year + (month == 12), month % 12 + 1, 1)
+        end = nxt - timedelta(days=1)
+    return start, end
+
+
+def long_name(name: str | None) -> str | None:
+    """A name that fits the catalog: names over :data:`NAME_LIMIT` are cut and get a
+    hash of the whole name, so the same CKAN name always gives the same short one."""
+    slug = normalize.slug(name or "", 1000)
+    if len(slug) <= NAME_LIMIT:
+        return name
+    digest = normalize.short_hash(slug, n=8)
+    return f"{slug[: NAME_LIMIT - len(digest) - 1].rstrip('-')}-{digest}"
 
 
 def _own_fields(extras: dict) -> dict:
@@ -274,6 +340,10 @@ class CkanHarvester(Harvester):
             session=ctx.http.session,
         )
         self.orgs: dict[str, PublisherRef | None] = {}
+        self.listed = 0  # what package_search counted at the start
+        self.read: set[str] = set()  # ids read by the paged listing
+        self.edited = 0  # records changed after the run started
+        self.ceiling: str | None = None
 
     # -- calls -------------------------------------------------------------------------------
     def _call(self, action: str, **params: Any) -> Any:
@@ -286,52 +356,94 @@ class CkanHarvester(Harvester):
         except (CKANAPIError, ServerIncompatibleError) as exc:
             raise _ApiError(action, _short(exc)) from None
 
-    def _fq(self) -> str | None:
-        parts = [self.config.get("fq")] if self.config.get("fq") else []
+    def _filters(self) -> list[str]:
+        """Single clauses the run adds to every search (``include_organizations``)."""
         orgs = self.config.get("include_organizations") or []
-        if orgs:
-            parts.append("organization:(" + " OR ".join(orgs) + ")")
-        return " AND ".join(f"({p})" for p in parts) or None
+        return ["organization:(" + " OR ".join(orgs) + ")"] if orgs else []
 
-    def _search(self, fq: str | None = None, fl: str | None = None) -> Iterator[dict]:
-        rows = int(self.config["page_size"])
-        start, total = 0, None
-        while total is None or start < total:
+    def _fq_params(self, clauses: list[str]) -> dict[str, Any]:
+        """The source's ``fq`` option and single ``clauses`` ANDed as CKAN reads them: without
+        the option one ``fq`` of ``+clause``s; with it (it may hold a top-level OR) the option
+        alone in ``fq`` and the clauses in ``fq_list`` (CKAN >= 2.9; at least two, since a
+        GET carries a single value as a string, not a list)."""
+        own = self.config.get("fq")
+        if not own:
+            return {"fq": " ".join(f"+{c}" for c in clauses)} if clauses else {}
+        if not clauses:
+            return {"fq": own}
+        rest = clauses if len(clauses) > 1 else [*clauses, "dataset_type:dataset"]
+        return {"fq": own, "fq_list": rest}
+
+    def _search(
+        self,
+        filters: list[str],
+        fl: str | None = None,
+        rows: int | None = None,
+        since: str | None = None,
+    ) -> Iterator[dict]:
+        """Every package matching ``filters``, by keyset paging: sorted by
+        ``metadata_modified asc, id asc``, each page asks for ``metadata_modified`` at or
+        after the last one read (``[last TO *]``), skipping the records of that stamp it
+        already gave. A record edited meanwhile moves to the end and is read there, so no
+        edit during the run can shift a page over a record (offset paging skips those)."""
+        rows = rows or int(self.config["page_size"])
+        cursor = _solr_stamp(since)  # the last stamp read (as sent: milliseconds, Z)
+        skip = 0  # how many records of the cursor's stamp were read
+        given: set[str] = set()
+        while True:
+            clauses = list(filters)
+            if cursor is not None:
+                clauses.append(f"metadata_modified:[{cursor} TO *]")
             params: dict[str, Any] = {
                 "q": "*:*",
                 "rows": rows,
-                "start": start,
+                "start": skip,
                 "sort": "metadata_modified asc, id asc",
+                **self._fq_params(clauses),
             }
-            if fq:
-                params["fq"] = fq
             if fl:
                 params["fl"] = fl
             page = self._call("package_search", **params)
             if not isinstance(page, dict) or not isinstance(page.get("results"), list):
                 raise _ApiError("package_search", "answer has no 'results' list")
-            total = int(page.get("count") or 0)
             results = page["results"]
-            yield from results
-            if not results:
-                break
-            start += len(results)
+            if cursor == _solr_stamp(since) and skip == 0:
+                self.listed = max(self.listed, int(page.get("count") or 0))
+            last = cursor
+            for pkg in results:
+                rid = pkg.get("id") if isinstance(pkg, dict) else None
+                stamp = _solr_stamp(pkg.get("metadata_modified") if isinstance(pkg, dict) else None)
+                if stamp is None:  # no stamp: keyset paging cannot go on from it
+                    raise _ApiError("package_search", "a result without metadata_modified")
+                if stamp != last:
+                    last, skip = stamp, 0
+                skip += 1
+                if rid in given:
+                    continue  # read already, at the boundary of the last page
+                if rid:
+                    given.add(str(rid))
+                yield pkg
+            if len(results) < rows:
+                return
+            cursor = last
 
     # -- the pipeline's steps ----------------------------------------------------------------
     def gather(self) -> Iterator[RemoteRecord]:
-        base_fq = self._fq()
+        filters = self._filters()
+        self.listed, self.read, self.edited = 0, set(), 0
         try:
+            self.ceiling = self._newest_stamp(filters)
             if self.ctx.watermark and not self.ctx.full:
-                yield from self._incremental(base_fq)
+                yield from self._read(self._search(filters, since=self.ctx.watermark))
             else:
-                for pkg in self._search(base_fq):
-                    yield self._record(pkg)
+                yield from self._read(self._search(filters))
+            yield from self._inventory(filters)
             return
         except FetchError as exc:
             raise SourceError(str(exc)) from None
         except (_ApiError, RecordError) as exc:
             self.ctx.log(f"package_search unusable ({exc}); reading package_list + package_show")
-            if base_fq:
+            if filters or self.config.get("fq"):
                 self.ctx.report(
                     None,
                     "warning",
@@ -346,30 +458,76 @@ class CkanHarvester(Harvester):
         for name in names:
             yield RemoteRecord(None, None, None, locator=str(name))
 
-    def _incremental(self, base_fq: str | None) -> Iterator[RemoteRecord]:
-        wm = self.ctx.watermark
-        since = f"metadata_modified:[{wm.rstrip('Z')}Z TO *]"
-        fq = f"({base_fq}) AND {since}" if base_fq else since
-        given: set[str] = set()
-        for pkg in self._search(fq):
+    def _newest_stamp(self, filters: list[str]) -> str | None:
+        """The newest ``metadata_modified`` when the run starts. Records are reported
+        modified at most then, so the run's watermark is at most then: a record edited after
+        it was read in this run is read again by the next incremental run."""
+        page = self._call(
+            "package_search",
+            q="*:*",
+            rows=1,
+            sort="metadata_modified desc, id desc",
+            fl="id,metadata_modified",
+            **self._fq_params(filters),
+        )
+        results = page.get("results") if isinstance(page, dict) else None
+        if not results or not isinstance(results[0], dict):
+            return None
+        return normalize.text(results[0].get("metadata_modified"))
+
+    def _read(self, packages: Iterator[dict]) -> Iterator[RemoteRecord]:
+        for pkg in packages:
             rec = self._record(pkg)
-            given.add(rec.remote_id or "")
+            if rec.remote_id:
+                self.read.add(rec.remote_id)
             yield rec
-        for row in self._search(base_fq, fl="id,metadata_modified,type"):
+
+    def _inventory(self, filters: list[str]) -> Iterator[RemoteRecord]:
+        """After reading: every id the source lists now (``fl=id``, also keyset-paged). An id
+        not read yet is a record added, or edited and so not in the incremental window: it
+        is yielded for fetching (or, when its stamp is older than the watermark, skipped as
+        unchanged); the run says how many were caught this way."""
+        late = 0
+        listed: set[str] = set()
+        for row in self._search(filters, fl="id,metadata_modified,type", rows=1000):
             rid = normalize.text(row.get("id")) if isinstance(row, dict) else None
-            if row.get("type") not in (None, "dataset"):
+            if not rid or row.get("type") not in (None, "dataset"):
                 continue  # showcases, harvest sources...: not datasets, no need to fetch
-            if rid and rid not in given:
-                full = len(row) > 3  # a portal that ignores fl sends whole packages
-                yield RemoteRecord(
-                    rid, row if full else None, normalize.text(row.get("metadata_modified")), rid
-                )
+            listed.add(rid)
+            if rid in self.read:
+                continue
+            full = len(row) > 3  # a portal that ignores fl sends whole packages
+            if not (self.ctx.watermark and not self.ctx.full):
+                late += 1
+            yield RemoteRecord(
+                rid, row if full else None, self._capped(row.get("metadata_modified")), rid
+            )
+        if late:
+            self.ctx.report(
+                None,
+                "warning",
+                f"{late} records were not in the paged listing (added or changed during the "
+                "run) and were read from the id inventory",
+            )
+        vanished = self.listed - len(listed | self.read)
+        if vanished > 0 and not (self.ctx.watermark and not self.ctx.full):
+            self.ctx.log(
+                f"{vanished} of the {self.listed} records counted at the start were deleted "
+                "during the run"
+            )
+
+    def _capped(self, stamp: Any) -> str | None:
+        stamp = normalize.text(stamp)
+        if stamp and self.ceiling and stamp > self.ceiling:
+            self.edited += 1
+            return self.ceiling
+        return stamp
 
     def _record(self, pkg: Any) -> RemoteRecord:
         if not isinstance(pkg, dict):
             return RemoteRecord(None, {"_invalid": repr(pkg)[:100]})
         rid = normalize.text(pkg.get("id"))
-        return RemoteRecord(rid, pkg, normalize.text(pkg.get("metadata_modified")), rid)
+        return RemoteRecord(rid, pkg, self._capped(pkg.get("metadata_modified")), rid)
 
     def fetch(self, record: RemoteRecord) -> Any:
         try:
@@ -389,13 +547,15 @@ class CkanHarvester(Harvester):
         )
         if not data.get("title"):
             raise RecordError("transform", "package has neither title nor name")
-        return Transformed(
-            payload["id"],
-            data,
-            self._publisher(payload),
-            name_hint=normalize.text(payload.get("name")),
-            warnings=warnings,
-        )
+        name = normalize.text(payload.get("name"))
+        hint = long_name(name)
+        if name and hint != name:
+            data.setdefault("extras", {})["ckan_name"] = name
+            warnings.append(
+                f"name longer than {NAME_LIMIT} characters: {hint!r} here, "
+                "the source's name kept as extra ckan_name"
+            )
+        return Transformed(payload["id"], data, self._publisher(payload), hint, warnings)
 
     def _publisher(self, pkg: dict) -> PublisherRef | None:
         org = pkg.get("organization")
@@ -412,13 +572,27 @@ class CkanHarvester(Harvester):
         return _org_ref(org) if isinstance(org, dict) else None
 
 
+def _solr_stamp(value: Any) -> str | None:
+    """CKAN's ``metadata_modified`` (``2024-05-01T12:34:56.789012``, UTC) as a Solr date,
+    cut to milliseconds (what Solr keeps), so ``[stamp TO *]`` includes the record itself."""
+    text = normalize.text(value)
+    if not text:
+        return None
+    text = text.rstrip("Z").split("+")[0]
+    if "." in text:
+        head, frac = text.split(".", 1)
+        text = f"{head}.{frac[:3]}"
+    return f"{text}Z"
+
+
 def _org_ref(org: dict) -> PublisherRef | None:
     name = normalize.text(org.get("name"))
     title = normalize.text(org.get("title") or org.get("display_name")) or name
-    if not name and not title:
+    key = name or title
+    if not key or not title:
         return None
     desc = normalize.clip(normalize.text(org.get("description")), 2000)
-    return PublisherRef(key=name or title, title=title, description=desc)
+    return PublisherRef(key=key, title=title, description=desc)
 
 
 class _ApiError(Exception):
