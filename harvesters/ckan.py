@@ -388,8 +388,9 @@ class CkanHarvester(Harvester):
         edit during the run can shift a page over a record (offset paging skips those)."""
         rows = rows or int(self.config["page_size"])
         cursor = _solr_stamp(since)  # the last stamp read (as sent: milliseconds, Z)
-        skip = 0  # how many records of the cursor's stamp were read
+        start = 0  # past the records of one stamp when a whole page holds only that stamp
         given: set[str] = set()
+        first = True
         while True:
             clauses = list(filters)
             if cursor is not None:
@@ -397,7 +398,7 @@ class CkanHarvester(Harvester):
             params: dict[str, Any] = {
                 "q": "*:*",
                 "rows": rows,
-                "start": skip,
+                "start": start,
                 "sort": "metadata_modified asc, id asc",
                 **self._fq_params(clauses),
             }
@@ -407,24 +408,27 @@ class CkanHarvester(Harvester):
             if not isinstance(page, dict) or not isinstance(page.get("results"), list):
                 raise _ApiError("package_search", "answer has no 'results' list")
             results = page["results"]
-            if cursor == _solr_stamp(since) and skip == 0:
+            if first:
                 self.listed = max(self.listed, int(page.get("count") or 0))
-            last = cursor
+                first = False
+            stamps = set()
             for pkg in results:
                 rid = pkg.get("id") if isinstance(pkg, dict) else None
                 stamp = _solr_stamp(pkg.get("metadata_modified") if isinstance(pkg, dict) else None)
                 if stamp is None:  # no stamp: keyset paging cannot go on from it
                     raise _ApiError("package_search", "a result without metadata_modified")
-                if stamp != last:
-                    last, skip = stamp, 0
-                skip += 1
+                stamps.add(stamp)
                 if rid in given:
-                    continue  # read already, at the boundary of the last page
+                    continue  # read already: the boundary of the last page, asked again
                 if rid:
                     given.add(str(rid))
                 yield pkg
             if len(results) < rows:
                 return
+            last = max(stamps)
+            # the next page starts at the last stamp read (its records come again and are
+            # skipped above); a page of one stamp only pages on inside that stamp
+            start = start + len(results) if stamps == {cursor} else 0
             cursor = last
 
     # -- the pipeline's steps ----------------------------------------------------------------
