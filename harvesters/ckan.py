@@ -515,9 +515,11 @@ class CkanHarvester(Harvester):
             )
         vanished = self.listed - len(listed | self.read)
         if vanished > 0 and not (self.ctx.watermark and not self.ctx.full):
-            self.ctx.log(
+            self.ctx.report(
+                None,
+                "warning",
                 f"{vanished} of the {self.listed} records counted at the start were deleted "
-                "during the run"
+                "during the run",
             )
 
     def _capped(self, stamp: Any) -> str | None:
