@@ -19,6 +19,7 @@ from catalog.models import Dataset
 from catalog.search import FACETS, SearchQuery
 from catalog.services import datasets, indexing, organizations
 from catalog.services.authz import SYSTEM
+from schemas import vocab
 
 ORGS = [
     {"name": "bd-transport", "title": "保定市交通运输局", "title_en": "Baoding Transport Bureau"},
@@ -419,13 +420,26 @@ def load_corpus(cat) -> dict[str, str]:
     return ids
 
 
+def labels(r: dict) -> list[str]:
+    """The names a record is filed under (theme, region, modality, task), both languages."""
+    out = []
+    for name, codes in (
+        ("theme", r["themes"]),
+        ("region", r["spatial"]),
+        ("modality", r["modalities"]),
+        ("task", r["task_categories"]),
+    ):
+        out += [vocab.label(name, c, loc) for c in codes for loc in ("zh", "en")]
+    return out
+
+
 def containing(word: str) -> set[str]:
     """Names of corpus datasets whose Chinese text (title, description, keywords, publisher)
-    contains ``word``."""
+    or whose labels (theme, region, ...) contain ``word``."""
     out = set()
     for r in CORPUS:
         text = " ".join(
-            [r["title"], r["description"], *r["keywords"], ORG_TITLE[r["organization"]]]
+            [r["title"], r["description"], *r["keywords"], ORG_TITLE[r["organization"]], *labels(r)]
         )
         if word in text:
             out.add(r["name"])
@@ -531,13 +545,21 @@ def test_mixed_chinese_and_english_query(corpus: Corpus) -> None:
 
 def test_object_detection_ranks_datasets_with_both_words_first(corpus: Corpus) -> None:
     found = corpus.found("object detection")
-    both = {"traffic-camera-od", "warehouse-goods"}
+    def text(rec: dict) -> str:
+        return f"{rec['title_en']} {rec.get('description_en') or ''}".lower()
+
+    # both words in the text, or filed under the task "Object detection" and the word
+    # "detection" in the title as well
+    both = {
+        r["name"]
+        for r in CORPUS
+        if ("object" in text(r) and "detection" in text(r))
+        or ("object_detection" in r["task_categories"] and "detection" in text(r))
+    }
+    assert {"traffic-camera-od", "warehouse-goods", "pedestrian-det"} <= both
     assert set(found[: len(both)]) == both
     for name in found[len(both) :]:
-        rec = BY_NAME[name]
-        text = f"{rec['title_en']} {rec.get('description_en') or ''}".lower()
-        assert not ("object" in text and "detection" in text), name
-    assert "pedestrian-det" not in found[: len(both)]
+        assert not ("object" in text(BY_NAME[name]) and "detection" in text(BY_NAME[name]))
     assert "object-tracking" not in found[: len(both)]
 
 
@@ -549,7 +571,10 @@ def test_english_words_are_stemmed_and_case_insensitive(corpus: Corpus) -> None:
 def test_baoding(corpus: Corpus) -> None:
     found = set(corpus.found("保定"))
     assert found == containing("保定")
-    assert "transport-stats" in found and "wheat-yield" not in found
+    # the region's name is searchable: a record filed under 保定市 is found though its
+    # text never names the city
+    assert "transport-stats" in found and "wheat-yield" in found
+    assert "保定" not in BY_NAME["wheat-yield"]["title"] + BY_NAME["wheat-yield"]["description"]
     assert set(corpus.found("保定市")) >= {"transport-stats", "air-quality", "weather"}
 
 
@@ -605,7 +630,13 @@ def test_multi_word_synonyms_work_both_ways(corpus: Corpus) -> None:
 
 
 def test_quoted_phrase_and_exclusion(corpus: Corpus) -> None:
-    assert set(corpus.found('"object detection"')) == {"traffic-camera-od", "warehouse-goods"}
+    # the phrase occurs in the text of two records, and in the task label of a third
+    assert set(corpus.found('"object detection"')) == {
+        "traffic-camera-od",
+        "warehouse-goods",
+        "pedestrian-det",
+    }
+    assert "object-tracking" not in corpus.found('"object detection"')
     found = corpus.found("影像 -医学")
     assert "lung-ct" not in found
     assert "chest-xray" in found
@@ -716,7 +747,9 @@ def test_snippets_mark_matches_and_escape_html(corpus: Corpus) -> None:
     assert "<mark>信用</mark>" in snip["title"]
     assert "&lt;年报&gt;" in snip["title"]
     assert "<mark>信用</mark>" in snip["description"]
-    assert "&lt;script&gt;" in snip["description"]
+    # snippets are plain text: HTML written into a description is dropped, text escaped
+    assert "script" not in snip["description"]
+    assert "alert(&quot;x&quot;)" in snip["description"]
     assert "&amp;" in snip["description"]
     assert "<script>" not in snip["description"]
     # nothing but <mark> is left as markup

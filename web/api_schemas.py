@@ -69,6 +69,12 @@ class SearchPage(Schema):
     total = fields.Integer()
     page = fields.Integer()
     page_size = fields.Integer()
+    relaxed = fields.Boolean(
+        metadata={
+            "description": "True when too few datasets hold enough of the query's words, "
+            "so the results hold any of them (most matching first)"
+        }
+    )
     results = fields.List(fields.Nested(SearchHit))
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetBucket)))
     links = fields.Nested(Links)

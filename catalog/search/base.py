@@ -70,6 +70,9 @@ class SearchResult:
     page: int
     page_size: int
     terms: list[str] = field(default_factory=list)
+    # True when too few records held enough of the query's words, so these are the
+    # records holding any of them (pages say so)
+    relaxed: bool = False
 
 
 class SearchBackend(Protocol):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from catalog.models import Dataset
+from schemas import vocab
 
 _PAYLOAD_TEXT = 600
 
@@ -19,6 +20,22 @@ def _ts(value: date | datetime | None) -> int:
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     return int(value.timestamp())
+
+
+def _labels(ds: Dataset) -> str:
+    """The names a record is filed under, in both languages, as searchable words: a search
+    for 交通 or "transport" finds records of that theme even when their text says neither."""
+    names: list[str] = [ds.domain or ""]
+    for vocab_name, codes in (
+        ("theme", ds.themes),
+        ("region", ds.spatial),
+        ("modality", ds.modalities),
+        ("task", ds.task_categories),
+    ):
+        for code in codes or []:
+            zh, en = vocab.label(vocab_name, code, "zh"), vocab.label(vocab_name, code, "en")
+            names += [zh] if zh == en else [zh, en]
+    return " ".join(dict.fromkeys(n for n in names if n))
 
 
 def dataset_document(ds: Dataset) -> dict:
@@ -35,6 +52,7 @@ def dataset_document(ds: Dataset) -> dict:
         "description": ds.description or "",
         "description_en": ds.description_en or "",
         "keywords": list(ds.keywords or []),
+        "labels": _labels(ds),
         "publisher": org.name if org else "",
         "publisher_title": org.title if org else (ds.source_department or ""),
         "publisher_title_en": (org.title_en or "") if org else "",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import tantivy
 
+from catalog.search import query_plan as qp
 from catalog.search import text as ta
 from catalog.search.base import (
     FACETS,
@@ -28,7 +30,14 @@ from catalog.search.base import (
 )
 from catalog.search.documents import payload
 from catalog.search.ranking import BIGRAM_FIELDS as _BIGRAM_FIELDS
+from catalog.search.ranking import OPTIONAL_WEIGHT, PROXIMITY_FIELDS, PROXIMITY_SLOP
 from catalog.search.ranking import TEXT_FIELDS as _TEXT_FIELDS
+
+# Bump when the schema or the analysis (segmentation, folding, fields) changes: an index
+# written by another version is reported as needing `catalog search rebuild` instead of
+# answering with tokens that no longer meet the query's.
+ANALYSIS_VERSION = 2
+_VERSION_FILE = "catalog-analysis.json"
 
 _SORT_FIELDS = {"modified": "modified", "issued": "issued", "quality": "quality"}
 _MAX_SUGGEST_SCAN = 50
@@ -89,6 +98,7 @@ def to_index_doc(doc: dict) -> tantivy.Document:
         "org": " ".join(
             ta.segment(f"{doc.get('publisher_title') or ''} {doc.get('publisher_title_en') or ''}")
         ),
+        "meta": " ".join(ta.segment(doc.get("labels") or "")),
         "body": " ".join(
             ta.segment(f"{doc.get('description') or ''} {doc.get('description_en') or ''}")
         ),
@@ -137,6 +147,14 @@ class EmbeddedBackend:
         writer = index.writer(heap_size=15_000_000, num_threads=1)
         writer.commit()
         writer.wait_merging_threads()
+        (path / _VERSION_FILE).write_text(json.dumps({"analysis": ANALYSIS_VERSION}))
+
+    @staticmethod
+    def _analysis_version(path: Path) -> int | None:
+        try:
+            return int(json.loads((path / _VERSION_FILE).read_text())["analysis"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def _register(self, index: tantivy.Index) -> None:
         index.register_tokenizer("zh", self._analyzer)
@@ -155,6 +173,10 @@ class EmbeddedBackend:
                 try:
                     if not self._looks_like_index(self.path):
                         raise ValueError("no meta.json")
+                    if self._analysis_version(self.path) != ANALYSIS_VERSION:
+                        raise ValueError(
+                            "it was built by another version of the catalog's text analysis"
+                        )
                     index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
                     self._register(index)
                     index.config_reader(reload_policy="commit", num_warmers=0)
@@ -292,95 +314,122 @@ class EmbeddedBackend:
         ]
         return Q.boolean_query([(Occur.Should, q) for q in fields])
 
-    def _token_query(
-        self, token: str, synonyms: dict[str, tuple[str, ...]]
-    ) -> tantivy.Query | None:
-        """A segmented token, or any word of its synonym group."""
+    def _all_of(self, queries: list[tantivy.Query]) -> tantivy.Query | None:
         Q, Occur = tantivy.Query, tantivy.Occur
-        alternatives = []
-        for variant in synonyms.get(token, (token,)):
-            terms = self._terms(" ".join(ta.segment_query(variant)) if variant != token else token)
-            if terms:
-                alternatives.append(
-                    Q.boolean_query([(Occur.Must, self._term_query(t)) for t in terms])
-                )
-        if not alternatives:
+        if not queries:
             return None
-        if len(alternatives) == 1:
-            return alternatives[0]
-        return Q.boolean_query([(Occur.Should, q) for q in alternatives])
+        if len(queries) == 1:
+            return queries[0]
+        return Q.boolean_query([(Occur.Must, q) for q in queries])
 
-    def _word_query(self, word: str, synonyms: dict[str, tuple[str, ...]]) -> tantivy.Query | None:
-        """A query word: all its segments match (each or a synonym), or its CJK bigrams do."""
+    def _any_of(self, queries: list[tantivy.Query], boost: float = 1.0) -> tantivy.Query | None:
         Q, Occur = tantivy.Query, tantivy.Occur
-        options: list[tantivy.Query] = []
-        if word in synonyms:
-            whole = self._token_query(word, synonyms)
-            if whole is not None:
-                options.append(whole)
-        tokens = ta.segment_query(word)
-        parts = [q for t in tokens if (q := self._token_query(t, synonyms)) is not None]
-        if parts and len(parts) == len(tokens):
-            options.append(Q.boolean_query([(Occur.Must, q) for q in parts]))
-        grams = ta.bigrams(word)
-        # A word the segmenter keeps whole is found through its token (documents are cut in
-        # search mode, which also emits the parts of longer words); the costly bigram phrase
-        # is only needed when the query word falls apart into several tokens (医疗影像).
-        if len(grams) > 1 and len(tokens) <= 1:
-            grams = []
-        if grams:
+        if not queries:
+            return None
+        q = (
+            queries[0]
+            if len(queries) == 1
+            else Q.boolean_query([(Occur.Should, x) for x in queries])
+        )
+        return q if boost == 1.0 else Q.boost_query(q, boost)
+
+    def _bigram_options(self, term: qp.Term) -> list[tantivy.Query]:
+        """The term's characters as bigrams, matched whatever way a document was segmented."""
+        Q, Occur = tantivy.Query, tantivy.Occur
+        grams = list(term.grams)
+        out: list[tantivy.Query] = []
+        if term.unigram:
+            c = re.escape(term.unigram)
+            pattern = f"{c}|{c}.|.{c}"
             for f, boost in _BIGRAM_FIELDS.items():
-                if len(grams) == 1:
-                    q = Q.term_query(self._schema, f, grams[0])
-                elif f == "title_bg":
-                    q = Q.phrase_query(self._schema, f, _words(grams))
-                else:
-                    # in long descriptions a phrase over frequent bigrams costs 3-4x an AND
-                    # of them (measured at 1M datasets) for nearly the same matches
-                    q = Q.boolean_query(
-                        [(Occur.Must, Q.term_query(self._schema, f, g)) for g in grams]
-                    )
-                options.append(Q.boost_query(q, boost))
-        if not options:
+                out.append(Q.boost_query(Q.regex_query(self._schema, f, pattern), boost))
+            return out
+        if not grams:
+            return out
+        for f, boost in _BIGRAM_FIELDS.items():
+            if len(grams) == 1:
+                q = Q.term_query(self._schema, f, grams[0])
+            elif f == "title_bg":
+                q = Q.phrase_query(self._schema, f, _words(grams))
+            else:
+                # in long descriptions a phrase over frequent bigrams costs 3-4x an AND
+                # of them (measured at 1M datasets) for nearly the same matches
+                q = Q.boolean_query([(Occur.Must, Q.term_query(self._schema, f, g)) for g in grams])
+            out.append(Q.boost_query(q, boost))
+        return out
+
+    def _clause(self, clause: qp.Clause) -> tantivy.Query | None:
+        if isinstance(clause, qp.Phrase):
+            return self._phrase_query(clause)
+        options: list[tantivy.Query] = []
+        for variant in clause.variants:
+            terms = [self._terms(tok) for tok in variant]
+            if all(terms):
+                q = self._all_of([self._term_query(t[0]) for t in terms])
+                if q is not None:
+                    options.append(q)
+        options += self._bigram_options(clause)
+        return self._any_of(options)
+
+    def _conjunction(self, clauses: tuple[qp.Clause, ...]) -> tantivy.Query | None:
+        parts = [self._clause(c) for c in clauses]
+        if any(p is None for p in parts):
             return None
-        return Q.boolean_query([(Occur.Should, q) for q in options])
+        return self._all_of([p for p in parts if p is not None])
 
-    def _single_word_query(self, word: str) -> tantivy.Query | None:
-        return self._word_query(word, {})
+    def _group(self, group: qp.Group) -> tantivy.Query | None:
+        return self._any_of([q for o in group.options if (q := self._conjunction(o)) is not None])
 
-    def _phrase_query(self, phrase: str) -> tantivy.Query | None:
-        Q, Occur = tantivy.Query, tantivy.Occur
-        terms = self._terms(" ".join(ta.segment_query(phrase)))
+    def _phrase_query(self, phrase: qp.Phrase) -> tantivy.Query | None:
+        Q = tantivy.Query
+        terms = [t for tok in phrase.tokens for t in self._terms(tok)]
         options = []
         for f, boost in _TEXT_FIELDS.items():
             if len(terms) == 1:
                 options.append(Q.boost_query(Q.term_query(self._schema, f, terms[0]), boost))
             elif len(terms) > 1:
                 options.append(Q.boost_query(Q.phrase_query(self._schema, f, _words(terms)), boost))
-        grams = ta.bigrams(phrase)
-        if len(grams) > 1 and not ta.normalize(phrase).isascii():
+        grams = list(phrase.grams)
+        if len(grams) > 1 and not phrase.text.isascii():
             options.append(Q.phrase_query(self._schema, "title_bg", _words(grams)))
             options.append(Q.phrase_query(self._schema, "body_bg", _words(grams)))
-        if not options:
-            return None
-        return Q.boolean_query([(Occur.Should, q) for q in options])
+        return self._any_of(options)
 
-    def build_query(self, query: SearchQuery) -> tuple[tantivy.Query, list[str], bool]:
+    def _proximity(self, words: tuple[str, ...]) -> list[tantivy.Query]:
+        """Words of the query near each other, in order, in a title or description."""
+        Q = tantivy.Query
+        terms = [t[0] for w in words if (t := self._terms(w))]
+        if len(terms) < 2:
+            return []
+        slop = PROXIMITY_SLOP * len(terms)
+        return [
+            Q.boost_query(Q.phrase_query(self._schema, f, _words(terms), slop), boost)
+            for f, boost in PROXIMITY_FIELDS.items()
+        ]
+
+    def plan(self, text: str) -> qp.QueryPlan:
+        return qp.plan_query(text, ta.load_synonyms(self.synonyms_file))
+
+    def build_query(
+        self, query: SearchQuery, plan: qp.QueryPlan | None = None
+    ) -> tuple[tantivy.Query, list[str], bool]:
         """The engine query for a search, the words to highlight, and whether text was given."""
         Q, Occur = tantivy.Query, tantivy.Occur
-        phrases, words, excluded = ta.parse_user_query(query.text)
-        synonyms = ta.load_synonyms(self.synonyms_file)
-        words = ta.join_synonym_phrases(words, synonyms)
+        plan = plan if plan is not None else self.plan(query.text)
+        should = [q for g in plan.should if (q := self._group(g)) is not None]
+        must = [q for g in plan.must if (q := self._group(g)) is not None]
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        for p in phrases:
-            if (q := self._phrase_query(p)) is not None:
-                clauses.append((Occur.Must, q))
-        for w in words:
-            if (q := self._word_query(w, synonyms)) is not None:
-                clauses.append((Occur.Must, q))
+        if should or must:
+            text_clauses = [(Occur.Must, q) for q in must] + [(Occur.Should, q) for q in should]
+            msm = min(plan.minimum_should_match, len(should)) if should else None
+            clauses.append((Occur.Must, Q.boolean_query(text_clauses, msm or None)))
+            for term in plan.optional:
+                if (q := self._clause(term)) is not None:
+                    clauses.append((Occur.Should, Q.boost_query(q, OPTIONAL_WEIGHT)))
+            clauses += [(Occur.Should, q) for q in self._proximity(plan.proximity)]
         has_text = bool(clauses)
-        for w in excluded:
-            if (q := self._single_word_query(w)) is not None:
+        for conj in plan.excluded:
+            if (q := self._conjunction(conj)) is not None:
                 clauses.append((Occur.MustNot, q))
         for facet, values in query.filters.items():
             values = [v for v in values if v]
@@ -390,38 +439,21 @@ class EmbeddedBackend:
             clauses.append((Occur.Must, Q.boolean_query([(Occur.Should, t) for t in terms])))
         if not any(o == Occur.Must for o, _ in clauses):
             clauses.append((Occur.Must, Q.all_query()))
-        highlight_terms = []
-        for w in phrases + words:
-            highlight_terms.extend(ta.segment_query(w))
-            highlight_terms.extend(synonyms.get(w, ()))
-        return Q.boolean_query(clauses), highlight_terms, has_text
+        return Q.boolean_query(clauses), list(plan.highlight), has_text
 
     def search(self, query: SearchQuery) -> SearchResult:
         query.validate()
         index = self._open()
-        q, hl_terms, has_text = self.build_query(query)
+        plan = self.plan(query.text)
         searcher = index.searcher()
-        # facet counts run beside the top-hits query: tantivy releases the GIL, so on two
-        # cores the slower of the two sets the latency instead of their sum
-        pending = None
-        if query.facets:
-            aggs = {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
-            pending = _facet_pool().submit(searcher.aggregate, q, aggs)
-        offset = (query.page - 1) * query.page_size
-        sort = query.sort
-        if sort == "relevance" and not has_text:
-            sort = "modified"
-        if sort == "relevance":
-            res = searcher.search(q, limit=query.page_size, count=True, offset=offset)
-        else:
-            res = searcher.search(
-                q,
-                limit=query.page_size,
-                count=True,
-                offset=offset,
-                order_by_field=_SORT_FIELDS[sort],
-                order=tantivy.Order.Desc,
-            )
+        res, pending, hl_terms = self._run(searcher, query, plan)
+        if plan.wants_relaxing(res.count):  # type: ignore[attr-defined]
+            relaxed = plan.relax()
+            if relaxed is not None:
+                if pending is not None:
+                    pending.cancel()
+                plan = relaxed
+                res, pending, hl_terms = self._run(searcher, query, plan)
         hits = []
         for score, addr in res.hits:
             stored = searcher.doc(addr)
@@ -448,7 +480,33 @@ class EmbeddedBackend:
             page=query.page,
             page_size=query.page_size,
             terms=hl_terms,
+            relaxed=plan.relaxed,
         )
+
+    def _run(self, searcher: tantivy.Searcher, query: SearchQuery, plan: qp.QueryPlan):
+        """One page of top hits, and the facet counts started beside it: tantivy releases
+        the GIL, so on two cores the slower of the two sets the latency, not their sum."""
+        q, hl_terms, has_text = self.build_query(query, plan)
+        pending = None
+        if query.facets:
+            aggs = {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
+            pending = _facet_pool().submit(searcher.aggregate, q, aggs)
+        offset = (query.page - 1) * query.page_size
+        sort = query.sort
+        if sort == "relevance" and not has_text:
+            sort = "modified"
+        if sort == "relevance":
+            res = searcher.search(q, limit=query.page_size, count=True, offset=offset)
+        else:
+            res = searcher.search(
+                q,
+                limit=query.page_size,
+                count=True,
+                offset=offset,
+                order_by_field=_SORT_FIELDS[sort],
+                order=tantivy.Order.Desc,
+            )
+        return res, pending, hl_terms
 
     def raw_search(self, query: SearchQuery) -> int:
         """The engine alone: the same query, top hits and facet counts, nothing decoded.

@@ -12,7 +12,9 @@ the same for everything used here). The query semantics are those of the embedde
   supported and were measured on the contract corpus (see docs/search.md): computed in
   Python like the embedded backend (``bigrams=python``, the default), or by the engine's
   ``cjk_bigram`` filter from the raw text (``bigrams=engine``);
-* every query word must match, in some text field or as bigrams; synonyms widen a word;
+* the query means what ``query_plan.py`` says (a scored disjunction with the same
+  minimum-should-match, relaxation, stop words, bigram and proximity clauses); synonyms
+  widen a word;
   filters are OR within a facet and AND across facets (filter context: they never change
   a score); facet counts are terms aggregations over the filtered result;
 * snippets are not the engine's highlighter: they are computed in Python from the stored
@@ -27,10 +29,17 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from catalog.search import query_plan as qp
 from catalog.search import text as ta
 from catalog.search.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, Hit, SearchQuery
 from catalog.search.documents import payload
-from catalog.search.ranking import BIGRAM_FIELDS, TEXT_FIELDS
+from catalog.search.ranking import (
+    BIGRAM_FIELDS,
+    OPTIONAL_WEIGHT,
+    PROXIMITY_FIELDS,
+    PROXIMITY_SLOP,
+    TEXT_FIELDS,
+)
 
 SORT_FIELDS = ("modified", "issued", "quality")
 BIGRAM_MODES = ("python", "engine")
@@ -38,7 +47,7 @@ MAX_SUGGEST_SCAN = 50
 # engines refuse prefix automata past ~1000 states (bytes): longer prefixes are cut for the
 # engine and the rest is checked here (nothing but a title could be that long anyway)
 SUGGEST_ENGINE_PREFIX = 64
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 
 
 # -- the index template -------------------------------------------------------------------
@@ -127,6 +136,7 @@ def engine_document(doc: dict, bigrams: str = "python") -> dict:
         "org": " ".join(
             ta.segment(f"{doc.get('publisher_title') or ''} {doc.get('publisher_title_en') or ''}")
         ),
+        "meta": " ".join(ta.segment(doc.get("labels") or "")),
         "body": " ".join(ta.segment(f"{description} {doc.get('description_en') or ''}")),
         "sug": [ta.normalize(t) for t in (doc["title"], doc.get("title_en")) if t],
         "modified": doc.get("modified") or 0,
@@ -178,6 +188,7 @@ class BuiltQuery:
     query: dict
     highlight_terms: list[str]
     has_text: bool
+    plan: qp.QueryPlan | None = None
 
 
 class QueryBuilder:
@@ -196,22 +207,19 @@ class QueryBuilder:
             "multi_match": {"query": token, "fields": _fields(TEXT_FIELDS), "type": "most_fields"}
         }
 
-    def _token(self, token: str, synonyms: dict[str, tuple[str, ...]]) -> dict | None:
-        """A segmented token, or any word of its synonym group (all of that word's parts)."""
-        alternatives = []
-        for variant in synonyms.get(token, (token,)):
-            parts = ta.segment_query(variant) if variant != token else [token]
-            if parts:
-                alternatives.append({"bool": {"must": [self._term(p) for p in parts]}})
-        if not alternatives:
-            return None
-        if len(alternatives) == 1:
-            return alternatives[0]
-        return {"bool": {"should": alternatives}}
-
-    def _bigram_options(self, word: str, grams: list[str]) -> list[dict]:
-        text = " ".join(grams) if self.bigrams == "python" else _cjk_text(word)
+    def _bigram_options(self, term: qp.Term) -> list[dict]:
+        """The term's characters as bigrams, matched whatever way a document was segmented."""
         title, body = BIGRAM_FIELDS["title_bg"], BIGRAM_FIELDS["body_bg"]
+        if term.unigram:
+            c = _regex_literal(term.unigram)
+            pattern = f"{c}|{c}.|.{c}"
+            return [
+                {"regexp": {f: {"value": pattern, "boost": b}}} for f, b in BIGRAM_FIELDS.items()
+            ]
+        grams = list(term.grams)
+        if not grams:
+            return []
+        text = " ".join(grams) if self.bigrams == "python" else _cjk_text(term.word)
         if len(grams) == 1:
             return [
                 {"match": {"title_bg": {"query": text, "boost": title}}},
@@ -224,65 +232,83 @@ class QueryBuilder:
             {"match": {"body_bg": {"query": text, "operator": "and", "boost": body}}},
         ]
 
-    def _word(self, word: str, synonyms: dict[str, tuple[str, ...]]) -> dict | None:
-        """A query word: all its segments match (each or a synonym), or its bigrams do."""
-        options: list[dict] = []
-        if word in synonyms and (whole := self._token(word, synonyms)) is not None:
-            options.append(whole)
-        tokens = ta.segment_query(word)
-        parts = [q for t in tokens if (q := self._token(t, synonyms)) is not None]
-        if parts and len(parts) == len(tokens):
-            options.append({"bool": {"must": parts}})
-        grams = ta.bigrams(word)
-        # a word the segmenter keeps whole is found through its token (documents are cut in
-        # search mode, which also emits the parts of long words)
-        if grams and not (len(grams) > 1 and len(tokens) <= 1):
-            options.extend(self._bigram_options(word, grams))
-        if not options:
-            return None
-        return {"bool": {"should": options}}
+    def _clause(self, clause: qp.Clause) -> dict:
+        if isinstance(clause, qp.Phrase):
+            return self._phrase(clause)
+        options = [_all_of([self._term(t) for t in v]) for v in clause.variants]
+        return _any_of(options + self._bigram_options(clause))
 
-    def _phrase(self, phrase: str) -> dict | None:
-        tokens = ta.segment_query(phrase)
-        options: list[dict] = []
-        if tokens:
-            joined = " ".join(tokens)
-            options += [
-                {"match_phrase": {f: {"query": joined, "boost": b}}} for f, b in TEXT_FIELDS.items()
-            ]
-        grams = ta.bigrams(phrase)
-        if len(grams) > 1 and not ta.normalize(phrase).isascii():
-            text = " ".join(grams) if self.bigrams == "python" else _cjk_text(phrase)
+    def _conjunction(self, clauses: tuple[qp.Clause, ...]) -> dict:
+        return _all_of([self._clause(c) for c in clauses])
+
+    def _group(self, group: qp.Group) -> dict:
+        return _any_of([self._conjunction(o) for o in group.options])
+
+    def _phrase(self, phrase: qp.Phrase) -> dict:
+        joined = " ".join(phrase.tokens)
+        options: list[dict] = [
+            {"match_phrase": {f: {"query": joined, "boost": b}}} for f, b in TEXT_FIELDS.items()
+        ]
+        if len(phrase.grams) > 1 and not phrase.text.isascii():
+            text = " ".join(phrase.grams) if self.bigrams == "python" else _cjk_text(phrase.text)
             options += [{"match_phrase": {f: {"query": text}}} for f in BIGRAM_FIELDS]
-        if not options:
-            return None
-        return {"bool": {"should": options}}
+        return _any_of(options)
 
-    def build(self, query: SearchQuery) -> BuiltQuery:
-        phrases, words, excluded = ta.parse_user_query(query.text)
-        synonyms = ta.load_synonyms(self.synonyms_file)
-        words = ta.join_synonym_phrases(words, synonyms)
-        must = [q for p in phrases if (q := self._phrase(p)) is not None]
-        must += [q for w in words if (q := self._word(w, synonyms)) is not None]
-        has_text = bool(must)
-        must_not = [q for w in excluded if (q := self._word(w, {})) is not None]
+    def plan(self, text: str) -> qp.QueryPlan:
+        return qp.plan_query(text, ta.load_synonyms(self.synonyms_file))
+
+    def build(self, query: SearchQuery, plan: qp.QueryPlan | None = None) -> BuiltQuery:
+        plan = plan if plan is not None else self.plan(query.text)
+        should = [self._group(g) for g in plan.should]
+        must = [self._group(g) for g in plan.must]
+        bool_q: dict = {}
+        if should or must:
+            text_q: dict = {}
+            if must:
+                text_q["must"] = must
+            if should:
+                text_q["should"] = should
+                text_q["minimum_should_match"] = min(plan.minimum_should_match, len(should))
+            optional = [
+                {"bool": {"should": [self._clause(t)], "boost": OPTIONAL_WEIGHT}}
+                for t in plan.optional
+            ]
+            bool_q["must"] = [{"bool": text_q}]
+            extra = optional + _proximity(plan.proximity)
+            if extra:
+                bool_q["should"] = extra
+        else:
+            bool_q["must"] = [{"match_all": {}}]
+        must_not = [self._conjunction(c) for c in plan.excluded]
+        if must_not:
+            bool_q["must_not"] = must_not
         filters = []
         for facet, values in query.filters.items():
             values = [v for v in values if v]
             if values:
                 filters.append({"terms": {facet: values}})
-        if not must:
-            must = [{"match_all": {}}]
-        bool_q: dict = {"must": must}
-        if must_not:
-            bool_q["must_not"] = must_not
         if filters:
             bool_q["filter"] = filters
-        terms: list[str] = []
-        for w in phrases + words:
-            terms.extend(ta.segment_query(w))
-            terms.extend(synonyms.get(w, ()))
-        return BuiltQuery({"bool": bool_q}, terms, has_text)
+        return BuiltQuery({"bool": bool_q}, list(plan.highlight), plan.has_text, plan)
+
+
+def _all_of(queries: list[dict]) -> dict:
+    return queries[0] if len(queries) == 1 else {"bool": {"must": queries}}
+
+
+def _any_of(queries: list[dict]) -> dict:
+    return queries[0] if len(queries) == 1 else {"bool": {"should": queries}}
+
+
+def _proximity(words: tuple[str, ...]) -> list[dict]:
+    """Words of the query near each other, in order, in a title or description."""
+    if len(words) < 2:
+        return []
+    slop = PROXIMITY_SLOP * len(words)
+    return [
+        {"match_phrase": {f: {"query": " ".join(words), "slop": slop, "boost": b}}}
+        for f, b in PROXIMITY_FIELDS.items()
+    ]
 
 
 def effective_sort(query: SearchQuery, has_text: bool) -> str:

@@ -391,9 +391,13 @@ class ClusterBackend:
     def search(self, query: SearchQuery) -> SearchResult:
         query.validate()
         built = self.builder.build(query)
-        body = eq.search_body(query, built)
-        with self._guard("searching"):
-            resp = self.engine.client.search(index=self.alias, body=body)
+        resp = self._search(query, built)
+        plan = built.plan
+        if plan is not None and plan.wants_relaxing(eq.read_total(resp)):
+            relaxed = plan.relax()
+            if relaxed is not None:
+                built = self.builder.build(query, relaxed)
+                resp = self._search(query, built)
         return SearchResult(
             total=eq.read_total(resp),
             hits=eq.read_hits(resp, built.highlight_terms),
@@ -401,7 +405,13 @@ class ClusterBackend:
             page=query.page,
             page_size=query.page_size,
             terms=built.highlight_terms,
+            relaxed=bool(built.plan and built.plan.relaxed),
         )
+
+    def _search(self, query: SearchQuery, built: eq.BuiltQuery) -> dict:
+        body = eq.search_body(query, built)
+        with self._guard("searching"):
+            return self.engine.client.search(index=self.alias, body=body)
 
     def raw_search(self, query: SearchQuery) -> int:
         """The engine alone for the benchmark: the same request without the stored payload

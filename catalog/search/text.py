@@ -16,6 +16,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+import opencc
 import rjieba
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -25,26 +26,58 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 MAX_QUERY_CHARS = 500
 
 
+_T2S = opencc.OpenCC("t2s")
+_HYPHENATED = re.compile(r"^[0-9a-z]+(?:-[0-9a-z]+)+$")
+
+
 def normalize(text: str) -> str:
     """NFKC (full-width to half-width), lowercase, control characters and lone surrogates dropped."""
     text = _CONTROL.sub(" ", text or "")
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def to_simplified(text: str) -> str:
+    """Traditional characters as Simplified (OpenCC t2s): 臺北 資料 finds 台北 资料."""
+    return _T2S.convert(text) if has_cjk(text) else text
+
+
+def fold(text: str) -> str:
+    """What analysis works on: normalised, and in Simplified script, at index and query time
+    alike, so a Traditional record and a Simplified query (or the reverse) meet. jieba's
+    dictionary is Simplified, so folding first also segments Traditional text better."""
+    return to_simplified(normalize(text))
+
+
 def segment(text: str) -> list[str]:
-    """Index-time tokens: jieba's search mode, which also emits the parts of long words."""
-    return [t for t in rjieba.cut_for_search(normalize(text)) if _WORDISH.search(t)]
+    """Index-time tokens: jieba's search mode, which also emits the parts of long words;
+    hyphenated words are also indexed joined (e-commerce: ecommerce, e-commerce, commerce)."""
+    out: list[str] = []
+    for t in rjieba.cut_for_search(fold(text)):
+        if _WORDISH.search(t):
+            out.append(t)
+            if "-" in t and _HYPHENATED.match(t):
+                out.append(t.replace("-", ""))
+    return out
 
 
 def segment_query(text: str) -> list[str]:
     """Query-time tokens: jieba's precise mode, so a query word is not split needlessly."""
-    return [t.strip() for t in rjieba.cut(normalize(text)) if _WORDISH.search(t)]
+    return [t.strip() for t in rjieba.cut(fold(text)) if _WORDISH.search(t)]
+
+
+def hyphen_forms(token: str) -> list[tuple[str, ...]]:
+    """Other spellings of a hyphenated token: joined, and as separate words
+    (question-answering = questionanswering = question answering)."""
+    if "-" not in token or not _HYPHENATED.match(token):
+        return []
+    parts = tuple(p for p in token.split("-") if p)
+    return [(token.replace("-", ""),), parts]
 
 
 def bigrams(text: str) -> list[str]:
     """Overlapping CJK character bigrams (a lone CJK character stays a unigram)."""
     out: list[str] = []
-    for run in _CJK_RUN.findall(normalize(text)):
+    for run in _CJK_RUN.findall(fold(text)):
         if len(run) == 1:
             out.append(run)
         else:
@@ -73,34 +106,7 @@ def load_synonyms(path: str | None = None) -> dict[str, tuple[str, ...]]:
     return groups
 
 
-_QUOTED = re.compile(r'"([^"]*)"')
-_OPERATORS = re.compile(r"(?<!\S)(AND|OR|NOT|&&|\|\|)(?!\S)")
 MAX_WORD_CHARS = 50
-
-
-def parse_user_query(text: str) -> tuple[list[str], list[str], list[str]]:
-    """Split a query into (phrases, words, excluded words), forgiving any syntax.
-
-    Users type what they type: unbalanced quotes, stray operators and symbols are treated
-    as plain text, never as errors.
-    """
-    text = _OPERATORS.sub(" ", text or "")
-    text = normalize(text)[:MAX_QUERY_CHARS]
-    phrases = [p.strip() for p in _QUOTED.findall(text) if _WORDISH.search(p)]
-    rest = _QUOTED.sub(" ", text).replace('"', " ")
-    words: list[str] = []
-    excluded: list[str] = []
-    for raw in rest.split():
-        if raw.startswith("-") and len(raw) > 1 and words + phrases:
-            target = excluded
-            raw = raw[1:]
-        else:
-            target = words
-        raw = re.sub(r"[^\w\u3400-\u9fff.+#-]+", " ", raw).strip(" .-+")
-        for part in raw.split():
-            if _WORDISH.search(part):
-                target.append(part[:MAX_WORD_CHARS])
-    return phrases, words, excluded
 
 
 def join_synonym_phrases(words: list[str], synonyms: dict[str, tuple[str, ...]]) -> list[str]:
@@ -121,27 +127,86 @@ def join_synonym_phrases(words: list[str], synonyms: dict[str, tuple[str, ...]])
     return out
 
 
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)(]|\([^)]*\))*\)")
+_MD_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+_MD_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_MD_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+|\|)", re.MULTILINE)
+_MD_RULE = re.compile(
+    r"^\s*(?:[-*_]\s*){3,}$|^\s*\|?(?:\s*:?-+:?\s*\|)+\s*:?-*:?\s*$", re.MULTILINE
+)
+_MD_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|~~|`+)(?=\S)(.+?)(?<=\S)\1")
+_SPACES = re.compile(r"\s+")
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown (descriptions are written in it) as the plain words a reader sees: links and
+    images keep their text, markup and HTML tags go, table pipes become spaces."""
+    text = _CONTROL.sub(" ", markdown or "")
+    text = _MD_IMAGE.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_AUTOLINK.sub(r"\1", text)
+    text = _MD_TAG.sub(" ", text)
+    text = _MD_RULE.sub(" ", text)
+    text = _MD_LINE.sub("", text)
+    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = text.replace("|", " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def _word_start(text: str, pos: int, limit: int = 20) -> int:
+    """``pos`` moved forward past a Latin word it falls inside (at most ``limit`` chars)."""
+    if pos <= 0 or not text[pos - 1].isalnum() or not text[pos].isascii():
+        return pos
+    for i in range(pos, min(len(text), pos + limit)):
+        if not text[i].isalnum():
+            return i + 1 if text[i] == " " else i
+    return pos
+
+
+def _word_end(text: str, pos: int, limit: int = 20) -> int:
+    """``pos`` moved back to the end of the last whole Latin word before it."""
+    if pos >= len(text) or not text[pos].isalnum() or not text[pos - 1].isascii():
+        return pos
+    for i in range(pos, max(0, pos - limit), -1):
+        if not text[i - 1].isalnum():
+            return i
+    return pos
+
+
 def highlight(text: str, terms: list[str], width: int = 160) -> str:
-    """An HTML-escaped excerpt of ``text`` around the first match, matches wrapped in <mark>."""
+    """An HTML-escaped plain-text excerpt of ``text`` around the first match, matches in <mark>.
+
+    Terms come folded (Simplified, lower case); a Traditional text is matched through its
+    folded form, character for character, and the marks go around the original characters.
+    Excerpts are cut between words, never inside a Latin word.
+    """
     if not text:
         return ""
-    plain = _CONTROL.sub(" ", text)
+    plain = plain_text(text)
     terms = sorted({t for t in terms if t}, key=len, reverse=True)
     if not terms:
-        return html.escape(plain[:width]) + ("…" if len(plain) > width else "")
+        end = _word_end(plain, width) if len(plain) > width else len(plain)
+        return html.escape(plain[:end]) + ("…" if len(plain) > end else "")
+    folded = to_simplified(plain)
+    haystack = folded if len(folded) == len(plain) else plain
     pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
-    first = pattern.search(plain)
+    first = pattern.search(haystack)
     start = 0
     if first and first.start() > width // 3:
-        start = first.start() - width // 3
-    excerpt = plain[start : start + width]
+        start = _word_start(plain, first.start() - width // 3)
+    end = min(len(plain), start + width)
+    if end < len(plain):
+        end = max(_word_end(plain, end), start + 1)
     out: list[str] = []
-    pos = 0
-    for m in pattern.finditer(excerpt):
-        out.append(html.escape(excerpt[pos : m.start()]))
-        out.append("<mark>" + html.escape(m.group(0)) + "</mark>")
+    pos = start
+    for m in pattern.finditer(haystack, start, end):
+        if m.end() > end:
+            break
+        out.append(html.escape(plain[pos : m.start()]))
+        out.append("<mark>" + html.escape(plain[m.start() : m.end()]) + "</mark>")
         pos = m.end()
-    out.append(html.escape(excerpt[pos:]))
+    out.append(html.escape(plain[pos:end]))
     prefix = "…" if start > 0 else ""
-    suffix = "…" if start + width < len(plain) else ""
+    suffix = "…" if end < len(plain) else ""
     return prefix + "".join(out) + suffix
