@@ -252,6 +252,12 @@ def test_fq_date_ranges_now_arithmetic_exclusions_and_record_fields(ckan):
     assert faceted["facets"]["organization"] == {"transport-bureau": PUBLISHED - 3}
 
 
+def test_fl_keeps_only_the_named_keys(ckan):
+    res = ckan.action.package_search(fl="id,metadata_modified", rows=100, sort="id asc")
+    assert res["count"] == PUBLISHED
+    assert all(set(p) == {"id", "metadata_modified"} for p in res["results"])
+
+
 def test_q_and_fq_in_a_post_json_body(site):
     body = {"q": "organization:medai", "fq": "-name:fundus", "sort": "name asc", "rows": 50}
     r = requests.post(site[0] + "/api/3/action/package_search", json=body, timeout=20)

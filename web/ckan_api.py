@@ -233,10 +233,14 @@ def package_search(params: dict, actor: Actor) -> dict:
                 for v, n in buckets
             ],
         }
+    results = _packages(actor, rows)
+    fl = [f.strip() for f in str(params.get("fl") or "").replace(" ", ",").split(",") if f.strip()]
+    if fl and fl != ["*"]:  # CKAN: only these keys of each package
+        results = [{k: p.get(k) for k in fl} for p in results]
     return {
         "count": total,
         "sort": ps.applied_sort,
-        "results": _packages(actor, rows),
+        "results": results,
         "facets": facets,
         "search_facets": search_facets,
     }
