@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from catalog.models import Dataset
 from catalog.search import FACETS, SearchQuery
+from catalog.search.ranking import STRICT_BONUS
 from catalog.services import datasets, indexing, organizations
 from catalog.services.authz import SYSTEM
 from schemas import vocab
@@ -460,6 +461,19 @@ class Corpus:
         """Names of the hits, in rank order."""
         return [self.names.get(h.id, h.id) for h in self.search(text, **kw).hits]
 
+    def strict(self, text: str, **kw: object) -> list[str]:
+        """Names of the hits holding enough of the words (all of one or two), in rank order.
+
+        In a small corpus most multi-word searches are relaxed (under a page of strict
+        matches): the strict ones must then rank before every partial one."""
+        res = self.search(text, **kw)
+        if not res.relaxed:
+            return [self.names.get(h.id, h.id) for h in res.hits]
+        strict = [h for h in res.hits if h.score >= STRICT_BONUS]
+        assert res.hits[: len(strict)] == strict
+        assert len(res.hits) > len(strict)  # relaxed: partial matches follow
+        return [self.names.get(h.id, h.id) for h in strict]
+
 
 @pytest.fixture(scope="module", params=list(SEARCH_BACKENDS))
 def corpus_instance(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
@@ -536,7 +550,7 @@ def test_jiaotong_finds_jiaotong_yunshu(corpus: Corpus) -> None:
 
 
 def test_mixed_chinese_and_english_query(corpus: Corpus) -> None:
-    found = corpus.found("医疗 imaging")
+    found = corpus.strict("医疗 imaging")
     assert set(found) == {"lung-ct", "chest-xray"}
     # each word alone finds more: the query is an AND of its words
     assert "hospitals" in corpus.found("医疗")
@@ -545,6 +559,7 @@ def test_mixed_chinese_and_english_query(corpus: Corpus) -> None:
 
 def test_object_detection_ranks_datasets_with_both_words_first(corpus: Corpus) -> None:
     found = corpus.found("object detection")
+
     def text(rec: dict) -> str:
         return f"{rec['title_en']} {rec.get('description_en') or ''}".lower()
 
@@ -882,7 +897,7 @@ def test_changes_after_rebuild_are_indexed(fresh_corpus: Corpus) -> None:
     c = fresh_corpus
     indexing.rebuild_index(c.cat)
     datasets.update_dataset(c.cat, SYSTEM, c.ids["loans"], {"title": "普惠金融贷款统计"})
-    assert c.found("普惠金融") == ["loans"]
+    assert c.strict("普惠金融") == ["loans"]
     ds = datasets.create_dataset(c.cat, SYSTEM, {"title": "保定市停车场名录"}, status="published")
     assert c.found("停车场") == [c.names.get(ds.id, ds.id)]
 

@@ -122,7 +122,8 @@ def search_datasets():
             "total": res.total,
             "page": res.page,
             "page_size": res.page_size,
-            # true when too few records held enough of the words: these hold any of them
+            # true when under a page of records held enough of the words: they come first,
+            # then records holding any of them
             "relaxed": res.relaxed,
             "results": [{**h.doc, "score": h.score, "snippets": h.snippets} for h in res.hits],
             "facets": {

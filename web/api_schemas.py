@@ -71,8 +71,8 @@ class SearchPage(Schema):
     page_size = fields.Integer()
     relaxed = fields.Boolean(
         metadata={
-            "description": "True when too few datasets hold enough of the query's words, "
-            "so the results hold any of them (most matching first)"
+            "description": "True when under a page of datasets hold enough of the query's "
+            "words: those come first, then datasets holding any of them"
         }
     )
     results = fields.List(fields.Nested(SearchHit))

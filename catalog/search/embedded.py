@@ -30,7 +30,12 @@ from catalog.search.base import (
 )
 from catalog.search.documents import payload
 from catalog.search.ranking import BIGRAM_FIELDS as _BIGRAM_FIELDS
-from catalog.search.ranking import OPTIONAL_WEIGHT, PROXIMITY_FIELDS, PROXIMITY_SLOP
+from catalog.search.ranking import (
+    OPTIONAL_WEIGHT,
+    PROXIMITY_FIELDS,
+    PROXIMITY_SLOP,
+    STRICT_BONUS,
+)
 from catalog.search.ranking import TEXT_FIELDS as _TEXT_FIELDS
 
 # Bump when the schema or the analysis (segmentation, folding, fields) changes: an index
@@ -423,6 +428,9 @@ class EmbeddedBackend:
             text_clauses = [(Occur.Must, q) for q in must] + [(Occur.Should, q) for q in should]
             msm = min(plan.minimum_should_match, len(should)) if should else None
             clauses.append((Occur.Must, Q.boolean_query(text_clauses, msm or None)))
+            if plan.relaxed and should and plan.strict_minimum > 1:
+                strict = Q.boolean_query(text_clauses, min(plan.strict_minimum, len(should)))
+                clauses.append((Occur.Should, Q.const_score_query(strict, STRICT_BONUS)))
             for term in plan.optional:
                 if (q := self._clause(term)) is not None:
                     clauses.append((Occur.Should, Q.boost_query(q, OPTIONAL_WEIGHT)))

@@ -38,6 +38,7 @@ from catalog.search.ranking import (
     OPTIONAL_WEIGHT,
     PROXIMITY_FIELDS,
     PROXIMITY_SLOP,
+    STRICT_BONUS,
     TEXT_FIELDS,
 )
 
@@ -275,6 +276,11 @@ class QueryBuilder:
             ]
             bool_q["must"] = [{"bool": text_q}]
             extra = optional + _proximity(plan.proximity)
+            if plan.relaxed and should and plan.strict_minimum > 1:
+                strict = {**text_q, "minimum_should_match": min(plan.strict_minimum, len(should))}
+                extra.append(
+                    {"constant_score": {"filter": {"bool": strict}, "boost": STRICT_BONUS}}
+                )
             if extra:
                 bool_q["should"] = extra
         else:

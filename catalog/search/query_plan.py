@@ -4,9 +4,9 @@ A query is read the way people expect of a modern engine:
 
 * words combine as a scored disjunction with a minimum-should-match rule: all of one or two
   content words, then three quarters of them, rounded down (Elasticsearch's ``2<75%``);
-  when that strict form finds nothing, or fewer than ``RELAX_BELOW`` datasets for a request
-  of three or more words, the backends run the relaxed form (any one content word), still
-  ranked by how many words match and where;
+  when that strict form finds fewer than ``RELAX_BELOW`` datasets (less than a page), the
+  backends run the relaxed form (any one content word): the strict matches first, then the
+  rest ranked by how many words match and where;
 * function words (stopwords.py) neither gate nor score, unless nothing else was typed;
   a single Chinese character cut out of a longer query word scores but never gates;
 * explicit syntax keeps its meaning: ``"a phrase"`` must occur as typed, ``-word`` and
@@ -28,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from catalog.search import text as ta
-from catalog.search.stopwords import is_stop
+from catalog.search.stopwords import is_stop, strip_generic
 
 RELAX_BELOW = 10
 MAX_TERMS = 32
@@ -82,6 +82,8 @@ class QueryPlan:
     proximity: tuple[str, ...] = ()
     highlight: tuple[str, ...] = ()
     relaxed: bool = False
+    # in a relaxed plan, the minimum of the strict form: records meeting it rank first
+    strict_minimum: int = 0
 
     @property
     def has_text(self) -> bool:
@@ -96,19 +98,20 @@ class QueryPlan:
         return tuple(g for g in self.groups if g.required)
 
     def wants_relaxing(self, count: int) -> bool:
-        """Whether a strict result of ``count`` records is too little: none at all, or
-        fewer than ``RELAX_BELOW`` for a longer request (three or more content words),
-        whose strict form already asks only for most of its words."""
-        if not self.has_text or self.minimum_should_match <= 1:
-            return False
-        return count == 0 or (count < RELAX_BELOW and len(self.should) >= 3)
+        """Whether a strict result of ``count`` records is too little (under a page)."""
+        return self.has_text and self.minimum_should_match > 1 and count < RELAX_BELOW
 
     def relax(self) -> QueryPlan | None:
-        """The same query asking for any one of its optional content words, or None when
-        it already does."""
+        """The same query asking for any one of its content words, the records of the
+        strict form ranked first (then the rest, by score), or None when it already does."""
         if self.minimum_should_match <= 1:
             return None
-        return replace(self, minimum_should_match=1, relaxed=True)
+        return replace(
+            self,
+            minimum_should_match=1,
+            relaxed=True,
+            strict_minimum=self.minimum_should_match,
+        )
 
 
 def minimum_should_match(n: int) -> int:
@@ -167,7 +170,7 @@ def _word_terms(
     if word in synonyms:
         alts = tuple(p for a in synonyms[word] if (p := tuple(ta.segment_query(a))))
         return [Term(word, alts, tuple(ta.bigrams(word)))], [], []
-    tokens = [t[: ta.MAX_WORD_CHARS] for t in ta.segment_query(word)]
+    tokens = [strip_generic(t[: ta.MAX_WORD_CHARS]) for t in ta.segment_query(word)]
     content: list[Term] = []
     optional: list[Term] = []
     stop: list[Term] = []

@@ -35,3 +35,7 @@ PROXIMITY_SLOP = 2
 # A single Chinese character cut out of a longer query word (各, 年 in 2023年) scores this
 # share of a content word and never decides whether a record matches.
 OPTIONAL_WEIGHT = 0.3
+
+# In a relaxed search (too few records held enough of the words), a record that does hold
+# enough gets this constant on top, so every strict match ranks before every partial one.
+STRICT_BONUS = 1000.0

@@ -297,3 +297,20 @@ CHINESE = frozenset(
 def is_stop(token: str) -> bool:
     """Whether ``token`` (folded) is a function word or the generic word for data."""
     return token in ENGLISH or token in CHINESE
+
+
+_AFFIXES = sorted((w for w in CHINESE if len(w) >= 2), key=len, reverse=True)
+
+
+def strip_generic(token: str) -> str:
+    """A Chinese compound without a leading or trailing function word or word for data
+    (统计资料 -> 统计, 相关政策 -> 政策): jieba keeps such compounds whole, and the generic
+    half would otherwise make the whole word required. Two characters always remain."""
+    if len(token) < 4 or token.isascii():
+        return token
+    for w in _AFFIXES:
+        if token.endswith(w) and len(token) - len(w) >= 2:
+            return token[: -len(w)]
+        if token.startswith(w) and len(token) - len(w) >= 2:
+            return token[len(w) :]
+    return token
