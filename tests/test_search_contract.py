@@ -7,6 +7,7 @@ joins by adding an entry to ``catalogtest.SEARCH_BACKENDS``). The corpus is load
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 from catalog.models import Dataset
 from catalog.search import FACETS, SearchQuery
+from catalog.search import query_plan as qp
 from catalog.search.ranking import STRICT_BONUS
 from catalog.services import datasets, indexing, organizations
 from catalog.services.authz import SYSTEM
@@ -928,3 +930,82 @@ def test_change_drained_during_rebuild_survives_the_swap(fresh_corpus: Corpus) -
     finally:
         c.cat.search.rebuild = real_rebuild
     assert c.found("重建期间改名") == ["loans"]
+
+
+# -- query semantics (catalog/search/query_plan.py) -----------------------------------------
+def _title_words(rec: dict) -> list[str]:
+    """The content words of a record's titles, as the query planner reads them."""
+    words = []
+    for title in (rec["title"], rec["title_en"]):
+        for group in qp.plan_query(title).groups:
+            words += [c.word for o in group.options for c in o if isinstance(c, qp.Term)]
+    return list(dict.fromkeys(words))
+
+
+def test_every_title_word_finds_its_record_among_other_words(corpus: Corpus) -> None:
+    """A property over generated queries: any content word of a published title, with
+    words that match nothing, function words, and another record's words around it, finds
+    that record (the relaxed form keeps what the strict one would drop)."""
+    rng = random.Random(20261202)
+    checked = 0
+    for rec in CORPUS:
+        others = [w for r in rng.sample(CORPUS, 3) for w in _title_words(r)[:1]]
+        for word in _title_words(rec):
+            filler = rng.sample(["qzxv", "wkpj", "的", "the", "I want", "有关", *others], 3)
+            query = " ".join(rng.sample([word, *filler], 4))
+            assert rec["name"] in corpus.found(query), (query, rec["name"])
+            checked += 1
+    assert checked > 100
+
+
+def test_traditional_and_simplified_script_meet(corpus: Corpus) -> None:
+    # 医疗影像 written in Traditional characters, and a Traditional long question
+    assert set(corpus.strict("醫療影像")) == set(corpus.strict("医疗影像")) >= {"chest-xray"}
+    assert corpus.found("保定市空氣質量監測")[0] == "air-quality"
+
+
+def test_function_words_do_not_gate(corpus: Corpus) -> None:
+    # "surface water quality" alone decides: the strict matches are those holding it
+    strict = corpus.strict("I want to find data about surface water quality")
+    assert strict == corpus.strict("surface water quality")
+    assert strict[0] == "water-quality"
+    zh = corpus.search("我想找有关保定市地表水水质的数据")
+    assert corpus.names[zh.hits[0].id] == "water-quality"
+    # a query of function words only is searched as typed, not refused
+    assert corpus.search("the of").total >= 0
+
+
+def test_long_questions_rank_the_records_sharing_their_words(corpus: Corpus) -> None:
+    res = corpus.search("which datasets have satellite images of farmland for crop models")
+    assert corpus.names[res.hits[0].id] == "satellite"
+
+
+def test_or_counts_as_one_word_and_and_requires(corpus: Corpus) -> None:
+    assert {"taxi-gps", "bus-lines"} <= set(corpus.strict("出租车 OR 公交"))
+    # with OR, the two alternatives are one word: with a third word both sides need it
+    assert set(corpus.strict("taxi OR bus stops")) == {"bus-lines"}
+    assert set(corpus.strict("lung AND imaging")) == {"lung-ct"}
+    found = corpus.found("imaging AND medical")
+    assert set(found) == {"lung-ct", "chest-xray"}  # AND never relaxes into partial matches
+    assert "lung-ct" not in corpus.found("imaging NOT lung")
+    # operators alone are text, not an error
+    assert corpus.search("OR").total >= 0 and corpus.search("AND NOT").total >= 0
+
+
+def test_a_single_character_finds_the_words_holding_it(corpus: Corpus) -> None:
+    found = set(corpus.found("鸟"))
+    assert "baiyangdian-birds" in found
+    assert found <= containing("鸟")
+
+
+def test_hyphenated_and_joined_forms_meet(corpus: Corpus) -> None:
+    assert "chest-xray" in corpus.found("x-ray")
+    assert "chest-xray" in corpus.found("xray")
+    assert set(corpus.strict("multi object")) >= {"object-tracking"}
+
+
+def test_words_together_rank_above_words_apart(corpus: Corpus) -> None:
+    # both have "quality" and "monitoring"-like words; the title holding the words in
+    # order comes first
+    assert corpus.found("air quality")[0] == "air-quality"
+    assert corpus.found("water quality")[0] == "water-quality"
