@@ -186,6 +186,26 @@ def change_status(ref: str):
     return jsonify(_dataset_out(actor, ds))
 
 
+# -- title suggestions (the search box) ----------------------------------------------------
+SUGGEST_MAX_CHARS = 200
+SUGGEST_MAX_LIMIT = 20
+
+
+@bp.get("/suggest")
+def suggest():
+    """Titles of published datasets starting with ``q``, as the search backend normalises
+    them (NFKC, lower case), most frequent first. Only the index is read, and it holds
+    published datasets only, so nothing withdrawn or unpublished is ever offered."""
+    text = request.args.get("q", "")
+    if len(text) > SUGGEST_MAX_CHARS:
+        raise BadQuery(f"'q' must be at most {SUGGEST_MAX_CHARS} characters")
+    limit = _int_arg("limit", 8, 1, SUGGEST_MAX_LIMIT)
+    titles = g.catalog.search.suggest(text, limit) if text.strip() else []
+    return conditional_json(
+        {"query": text, "suggestions": [{"title": t} for t in titles]}, _index_changed_at()
+    )
+
+
 # -- organizations -------------------------------------------------------------------------
 @bp.get("/organizations")
 def list_organizations():

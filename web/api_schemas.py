@@ -80,6 +80,25 @@ class SearchPage(Schema):
     links = fields.Nested(Links)
 
 
+class Suggestion(Schema):
+    title = fields.String(
+        required=True,
+        metadata={
+            "description": "A published dataset's title (Chinese or English) as the search "
+            "index normalises it: NFKC, lower case"
+        },
+    )
+
+
+class Suggestions(Schema):
+    query = fields.String(required=True, metadata={"description": "The q that was sent"})
+    suggestions = fields.List(
+        fields.Nested(Suggestion),
+        required=True,
+        metadata={"description": "Most frequent first, then shortest; empty for a blank q"},
+    )
+
+
 class OrganizationRef(Schema):
     id = fields.String()
     name = fields.String()

@@ -101,6 +101,34 @@ OPERATIONS: list[tuple] = [
         "optional",
     ),
     (
+        "get",
+        "/suggest",
+        "datasets",
+        "Titles of published datasets starting with a prefix (search-box suggestions)",
+        "按前缀联想已发布数据集的标题（检索框提示）",
+        [
+            _q(
+                "q",
+                "The beginning of a title, Chinese or English (at most 200 characters; "
+                "blank gives no suggestions)",
+                {"type": "string", "maxLength": 200},
+            ),
+            _q(
+                "limit",
+                "How many suggestions at most",
+                {"type": "integer", "minimum": 1, "maximum": 20, "default": 8},
+            ),
+        ],
+        None,
+        {
+            "200": _resp("Suggestions", "Matching titles, most frequent first"),
+            "400": ERR["400"],
+            "503": _resp("Error", "The search index is unavailable"),
+            **READ,
+        },
+        None,
+    ),
+    (
         "post",
         "/datasets",
         "datasets",
@@ -377,6 +405,7 @@ COMPONENTS = {
     "Error": s.Error,
     "SearchPage": s.SearchPage,
     "SearchHit": s.SearchHit,
+    "Suggestions": s.Suggestions,
     "Dataset": DatasetSchema,
     "DatasetPatch": DatasetPatchSchema,
     "DatasetOut": s.DatasetOut,
