@@ -22,9 +22,14 @@ from catalog.models import (
     utcnow,
 )
 from catalog.quality import score_dataset
-from catalog.services import audit, authz, indexing
+from catalog.services import audit, authz, indexing, uploads
 from catalog.services.authz import Actor
-from catalog.services.records import by_name_or_id
+from catalog.services.records import by_name_or_id, row_to_dict
+
+# the distribution rules live in ``visibility`` (``uploads`` needs them too); re-exported,
+# so callers may keep asking ``datasets``
+from catalog.services.visibility import needs_signed_link as needs_signed_link
+from catalog.services.visibility import visible_distributions as visible_distributions
 from schemas.dataset import EDITABLE_FIELDS, DatasetPatchSchema, DatasetSchema
 
 if TYPE_CHECKING:
@@ -103,8 +108,6 @@ def _apply(ds: Dataset, values: dict) -> None:
 
 def snapshot(ds: Dataset) -> dict:
     """The dataset as plain JSON-able data: for versions, exports and diffs."""
-    from catalog.services.records import row_to_dict
-
     data = row_to_dict(ds)
     data["distributions"] = [row_to_dict(d) for d in ds.distributions]
     return data
@@ -142,8 +145,6 @@ def _attach_files(
     """Point distributions (by position) at uploaded files the actor may attach."""
     if not files:
         return
-    from catalog.services import uploads
-
     dists = values.get("distributions")
     if dists is None:
         raise ValidationFailed({"distributions": ["Files need their distributions."]})
@@ -520,24 +521,6 @@ def get_dataset(cat: Catalog, actor: Actor, ref: str) -> Dataset:
             raise NotFound(f"dataset {ref!r} not found")
         _ = ds.organization, ds.distributions
         return ds
-
-
-def visible_distributions(actor: Actor, ds: Dataset) -> list[Distribution]:
-    """Distributions the actor may see: restricted ones only to the dataset's editors and to
-    holders of an active access grant (``actor.grants``, resolved by ``access.with_grants``;
-    the download itself checks the grant again). The one place every surface asks."""
-    if authz.can_edit_dataset(actor, ds):
-        return list(ds.distributions)
-    if ds.id in actor.grants and ds.status == "published" and ds.access_rights == "conditional":
-        every = f"all:{ds.id}" in actor.grants
-        return [d for d in ds.distributions if not d.restricted or every or d.id in actor.grants]
-    return [d for d in ds.distributions if not d.restricted]
-
-
-def needs_signed_link(actor: Actor, ds: Dataset, dist: Distribution) -> bool:
-    """A restricted distribution is reached through a signed, expiring link (never its URL)
-    by everyone but the dataset's editors."""
-    return bool(dist.restricted) and not authz.can_edit_dataset(actor, ds)
 
 
 def related_datasets(cat: Catalog, ds: Dataset, limit: int = 5) -> list[dict]:

@@ -1,7 +1,7 @@
 """Read helpers for the machine-readable surfaces (JSON API, CKAN API, DCAT, Croissant, sitemap).
 
 Every surface turns a dataset into a *record* with :func:`dataset_record`, which keeps only
-the distributions the caller may see (``datasets.visible_distributions``). Building all
+the distributions the caller may see (``visibility.visible_distributions``). Building all
 exports from that one dict is what keeps a restricted download URL off every surface at once.
 """
 
@@ -16,8 +16,9 @@ from sqlalchemy.orm import selectinload
 
 from catalog.models import Dataset, Organization
 from catalog.services.authz import Actor
-from catalog.services.datasets import needs_signed_link, snapshot, visible_distributions
+from catalog.services.datasets import snapshot
 from catalog.services.records import row_to_dict
+from catalog.services.visibility import needs_signed_link, visible_distributions
 
 if TYPE_CHECKING:
     from catalog.context import Catalog

@@ -28,6 +28,7 @@ from catalog.errors import NotFound, ValidationFailed
 from catalog.models import Dataset, Distribution, UploadedFile
 from catalog.services import audit, authz
 from catalog.services.authz import Actor
+from catalog.services.visibility import needs_signed_link, visible_distributions
 
 if TYPE_CHECKING:
     from catalog.context import Catalog
@@ -189,8 +190,6 @@ def open_for(cat: Catalog, actor: Actor, key: str) -> tuple[Path, str, str | Non
     Allowed when a distribution holding it is visible to the actor (a restricted one only
     to those who may see restricted files; a draft's only to its editors), or the actor
     uploaded it (so a partner can check a file before saving the form)."""
-    from catalog.services.datasets import needs_signed_link, visible_distributions
-
     m = _KEY_RE.match(key or "")
     if not m:
         raise NotFound("file not found")
