@@ -1009,3 +1009,13 @@ def test_words_together_rank_above_words_apart(corpus: Corpus) -> None:
     # order comes first
     assert corpus.found("air quality")[0] == "air-quality"
     assert corpus.found("water quality")[0] == "water-quality"
+
+
+def test_pinyin_finds_chinese_titles_when_nothing_else_matches(corpus: Corpus) -> None:
+    assert corpus.found("gongjiao") == ["bus-lines"]
+    assert corpus.found("gong jiao xian lu") == ["bus-lines"]
+    assert corpus.found("qixiang")[0] == "weather"
+    # words that match as words are never read as pinyin
+    assert "bus-lines" not in corpus.found("weather")
+    # filters still apply to the pinyin fallback
+    assert corpus.found("gongjiao", filters={"theme": ["health"]}) == []

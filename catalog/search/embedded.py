@@ -19,6 +19,7 @@ from pathlib import Path
 
 import tantivy
 
+from catalog.search import pinyin as py
 from catalog.search import query_plan as qp
 from catalog.search import text as ta
 from catalog.search.base import (
@@ -41,7 +42,7 @@ from catalog.search.ranking import TEXT_FIELDS as _TEXT_FIELDS
 # Bump when the schema or the analysis (segmentation, folding, fields) changes: an index
 # written by another version is reported as needing `catalog search rebuild` instead of
 # answering with tokens that no longer meet the query's.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 _VERSION_FILE = "catalog-analysis.json"
 
 _SORT_FIELDS = {"modified": "modified", "issued": "issued", "quality": "quality"}
@@ -74,6 +75,7 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="zh")
     for name in _BIGRAM_FIELDS:
         sb.add_text_field(name, tokenizer_name="whitespace")
+    sb.add_text_field("title_py", tokenizer_name="whitespace")
     for name in FACETS:
         sb.add_text_field(name, tokenizer_name="raw", fast=True)
     sb.add_text_field("sug", tokenizer_name="raw", index_option="basic")
@@ -108,6 +110,7 @@ def to_index_doc(doc: dict) -> tantivy.Document:
             ta.segment(f"{doc.get('description') or ''} {doc.get('description_en') or ''}")
         ),
         "title_bg": " ".join(ta.bigrams(doc["title"])),
+        "title_py": " ".join(py.title_syllables(doc["title"])),
         "body_bg": " ".join(ta.bigrams(f"{doc.get('description') or ''} {kw}")),
         "sug": [ta.normalize(t) for t in (doc["title"], doc.get("title_en")) if t],
         "modified": int(doc.get("modified") or 0),
@@ -416,15 +419,25 @@ class EmbeddedBackend:
         return qp.plan_query(text, ta.load_synonyms(self.synonyms_file))
 
     def build_query(
-        self, query: SearchQuery, plan: qp.QueryPlan | None = None
+        self,
+        query: SearchQuery,
+        plan: qp.QueryPlan | None = None,
+        pinyin: list[str] | None = None,
     ) -> tuple[tantivy.Query, list[str], bool]:
-        """The engine query for a search, the words to highlight, and whether text was given."""
+        """The engine query for a search, the words to highlight, and whether text was given;
+        with ``pinyin`` syllables, the title-pinyin phrase takes the place of the words."""
         Q, Occur = tantivy.Query, tantivy.Occur
         plan = plan if plan is not None else self.plan(query.text)
         should = [q for g in plan.should if (q := self._group(g)) is not None]
         must = [q for g in plan.must if (q := self._group(g)) is not None]
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        if should or must:
+        if pinyin:
+            if len(pinyin) == 1:
+                pq = Q.term_query(self._schema, "title_py", pinyin[0])
+            else:
+                pq = Q.phrase_query(self._schema, "title_py", _words(pinyin))
+            clauses.append((Occur.Must, pq))
+        elif should or must:
             text_clauses = [(Occur.Must, q) for q in must] + [(Occur.Should, q) for q in should]
             msm = min(plan.minimum_should_match, len(should)) if should else None
             clauses.append((Occur.Must, Q.boolean_query(text_clauses, msm or None)))
@@ -462,6 +475,10 @@ class EmbeddedBackend:
                     pending.cancel()
                 plan = relaxed
                 res, pending, hl_terms = self._run(searcher, query, plan)
+        if plan.has_text and res.count == 0:  # type: ignore[attr-defined]
+            syllables = py.split_syllables(query.text)
+            if syllables:
+                res, pending, hl_terms = self._run(searcher, query, plan, syllables)
         hits = []
         for score, addr in res.hits:
             stored = searcher.doc(addr)
@@ -491,10 +508,16 @@ class EmbeddedBackend:
             relaxed=plan.relaxed,
         )
 
-    def _run(self, searcher: tantivy.Searcher, query: SearchQuery, plan: qp.QueryPlan):
+    def _run(
+        self,
+        searcher: tantivy.Searcher,
+        query: SearchQuery,
+        plan: qp.QueryPlan,
+        pinyin: list[str] | None = None,
+    ):
         """One page of top hits, and the facet counts started beside it: tantivy releases
         the GIL, so on two cores the slower of the two sets the latency, not their sum."""
-        q, hl_terms, has_text = self.build_query(query, plan)
+        q, hl_terms, has_text = self.build_query(query, plan, pinyin)
         pending = None
         if query.facets:
             aggs = {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}

@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from catalog.search import pinyin as py
 from catalog.search import query_plan as qp
 from catalog.search import text as ta
 from catalog.search.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, Hit, SearchQuery
@@ -48,7 +49,7 @@ MAX_SUGGEST_SCAN = 50
 # engines refuse prefix automata past ~1000 states (bytes): longer prefixes are cut for the
 # engine and the rest is checked here (nothing but a title could be that long anyway)
 SUGGEST_ENGINE_PREFIX = 64
-MAPPING_VERSION = 2
+MAPPING_VERSION = 3
 
 
 # -- the index template -------------------------------------------------------------------
@@ -98,6 +99,7 @@ def index_mappings(bigrams: str = "python") -> dict:
     props: dict = {"id": {"type": "keyword"}}
     props.update({f: dict(segmented) for f in TEXT_FIELDS})
     props.update({f: {"type": "text", "analyzer": bigram_analyzer} for f in BIGRAM_FIELDS})
+    props["title_py"] = {"type": "text", "analyzer": "catalog_bigrams"}
     props.update({f: {"type": "keyword"} for f in FACETS})
     props["sug"] = {"type": "keyword", "ignore_above": 1000}
     props.update({f: {"type": "long"} for f in SORT_FIELDS})
@@ -107,7 +109,7 @@ def index_mappings(bigrams: str = "python") -> dict:
         "_meta": {"catalog_mapping_version": MAPPING_VERSION, "bigrams": bigrams},
         # the analysed copies are rebuilt from the store, never read back: keep them out of
         # _source (a third of the index size)
-        "_source": {"excludes": list(TEXT_FIELDS) + list(BIGRAM_FIELDS)},
+        "_source": {"excludes": [*TEXT_FIELDS, *BIGRAM_FIELDS, "title_py"]},
         "properties": props,
     }
 
@@ -140,6 +142,7 @@ def engine_document(doc: dict, bigrams: str = "python") -> dict:
         "meta": " ".join(ta.segment(doc.get("labels") or "")),
         "body": " ".join(ta.segment(f"{description} {doc.get('description_en') or ''}")),
         "sug": [ta.normalize(t) for t in (doc["title"], doc.get("title_en")) if t],
+        "title_py": " ".join(py.title_syllables(doc["title"])),
         "modified": doc.get("modified") or 0,
         "issued": doc.get("issued") or 0,
         "quality": doc.get("quality") or 0,
@@ -258,12 +261,18 @@ class QueryBuilder:
     def plan(self, text: str) -> qp.QueryPlan:
         return qp.plan_query(text, ta.load_synonyms(self.synonyms_file))
 
-    def build(self, query: SearchQuery, plan: qp.QueryPlan | None = None) -> BuiltQuery:
+    def build(
+        self, query: SearchQuery, plan: qp.QueryPlan | None = None, pinyin: list[str] | None = None
+    ) -> BuiltQuery:
+        """The request for a search; with ``pinyin`` syllables, the title-pinyin phrase
+        takes the place of the words."""
         plan = plan if plan is not None else self.plan(query.text)
         should = [self._group(g) for g in plan.should]
         must = [self._group(g) for g in plan.must]
         bool_q: dict = {}
-        if should or must:
+        if pinyin:
+            bool_q["must"] = [{"match_phrase": {"title_py": {"query": " ".join(pinyin)}}}]
+        elif should or must:
             text_q: dict = {}
             if must:
                 text_q["must"] = must

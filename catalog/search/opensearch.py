@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from catalog.search import es_query as eq
 from catalog.search.base import SearchQuery, SearchResult, SearchUnavailable
 from catalog.search.es_client import ClusterUrl, Engine, connect, parse_cluster_url
+from catalog.search.pinyin import split_syllables
 
 log = logging.getLogger(__name__)
 
@@ -397,6 +398,11 @@ class ClusterBackend:
             relaxed = plan.relax()
             if relaxed is not None:
                 built = self.builder.build(query, relaxed)
+                resp = self._search(query, built)
+        if plan is not None and plan.has_text and eq.read_total(resp) == 0:
+            syllables = split_syllables(query.text)
+            if syllables:
+                built = self.builder.build(query, built.plan, syllables)
                 resp = self._search(query, built)
         return SearchResult(
             total=eq.read_total(resp),
