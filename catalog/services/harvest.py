@@ -4,9 +4,9 @@ The pipeline in ``harvesters/`` fetches and transforms; everything that touches 
 goes through the services, so that the CLI, the worker and (later) the web pages agree on
 what a job's state means. Jobs stuck as "running" for days are a common failure of other
 catalogs: here every running job beats a heartbeat, and a job whose worker died is failed
-(:func:`reap_stale_jobs`). Loading records, duplicates and withdrawal are in
-:mod:`catalog.services.harvest_records`; link checking results in
-:mod:`catalog.services.link_status`.
+(:func:`reap_stale_jobs`). Loading records is :mod:`catalog.services.harvest_records` (and
+the ``harvest_*`` modules it names: batches, duplicates, names, publishers, withdrawal);
+link checking results are in :mod:`catalog.services.link_status`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,91 @@
+"""Names of new harvested datasets, as ``datasets.write_harvested`` gives them one by one
+(the record's name when free, else ``base``, ``base-2``, ...), allocated per batch with the
+counters of the run remembered in :class:`LoadState`."""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.models import Dataset
+from catalog.services import datasets
+from catalog.services.batching import chunks
+
+
+class LoadState:
+    """What the batches of one run share: the next free counter of each dataset name base
+    (``traffic-data``, ``traffic-data-2``, ...), so that names earlier records took are not
+    probed again one query at a time. Bounded: a base it forgot is probed again."""
+
+    MAX_BASES = 50_000
+
+    def __init__(self) -> None:
+        self.next_n: OrderedDict[str, int] = OrderedDict()
+
+    def remember(self, base: str, n: int) -> None:
+        self.next_n[base] = n
+        self.next_n.move_to_end(base)
+        if len(self.next_n) > self.MAX_BASES:
+            self.next_n.popitem(last=False)
+
+    def forget(self) -> None:
+        self.next_n.clear()
+
+
+_PROBE = 64
+
+
+def allocate_names(s: Session, state: LoadState, batch: list[dict]) -> list[str]:
+    """Names of new datasets, as ``datasets.write_harvested`` gives them one by one: the
+    record's name when it is free, else the first free of ``base``, ``base-2``, ``base-3``
+    ... (``datasets._unique_name``). Taken names are looked up per batch, counters probed
+    in windows and remembered for the run."""
+    wanted = [v.get("name") for v in batch]
+    taken: set[str] = set()
+    for chunk in chunks({w for w in wanted if w}):
+        taken.update(s.execute(select(Dataset.name).where(Dataset.name.in_(chunk))).scalars())
+    used: set[str] = set()  # given to earlier records of this batch
+    out = []
+    for values, w in zip(batch, wanted, strict=True):
+        if w and w not in taken and w not in used:
+            name = w
+        else:
+            # the base datasets._unique_name counts from
+            base = datasets._slug(w or values.get("resource_code") or "") or datasets._slug(
+                values.get("title_en") or ""
+            )
+            if len(base) < 3:
+                kind = values.get("kind", "dataset").replace("_", "-")
+                name = f"{kind}-{uuid.uuid4().hex[:10]}"
+            elif base not in used and base not in taken and not _name_taken(s, base):
+                name = base
+            else:
+                name = _counter_name(s, state, base, used)
+        used.add(name)
+        out.append(name)
+    return out
+
+
+def _name_taken(s: Session, name: str) -> bool:
+    return s.execute(select(Dataset.id).where(Dataset.name == name)).first() is not None
+
+
+def _counter_name(s: Session, state: LoadState, base: str, used: set[str]) -> str:
+    n = state.next_n.get(base)
+    if n is not None:  # every counter below it is taken (by this run or before it)
+        while f"{base}-{n}" in used:
+            n += 1
+        state.remember(base, n + 1)
+        return f"{base}-{n}"
+    n = 2
+    while True:
+        window = [f"{base}-{i}" for i in range(n, n + _PROBE)]
+        exists = set(s.execute(select(Dataset.name).where(Dataset.name.in_(window))).scalars())
+        for i, name in enumerate(window):
+            if name not in exists and name not in used:
+                state.remember(base, n + i + 1)
+                return name
+        n += _PROBE
