@@ -1019,3 +1019,36 @@ def test_pinyin_finds_chinese_titles_when_nothing_else_matches(corpus: Corpus) -
     assert "bus-lines" not in corpus.found("weather")
     # filters still apply to the pinyin fallback
     assert corpus.found("gongjiao", filters={"theme": ["health"]}) == []
+
+
+def test_identical_records_collapse_into_one_hit(fresh_corpus: Corpus) -> None:
+    c = fresh_corpus
+    rec = BY_NAME["water-quality"]
+    copies = []
+    for i in range(3):
+        ds = datasets.create_dataset(
+            c.cat,
+            SYSTEM,
+            {
+                "title": rec["title"],
+                "description": rec["description"],
+                "organization": rec["organization"],
+                "name": f"water-quality-copy-{i}",
+            },
+            status="published",
+        )
+        copies.append(ds.id)
+    res = c.search("地表水")
+    ids = [h.id for h in res.hits]
+    same = [h for h in res.hits if h.id in {c.ids["water-quality"], *copies}]
+    assert len(same) == 1, ids  # four identical records, one hit
+    assert same[0].identical == 3
+    assert res.total >= 4  # the total still counts records, as Elasticsearch's collapse does
+    # a record that differs in its description is not a copy
+    other = datasets.create_dataset(
+        c.cat,
+        SYSTEM,
+        {"title": rec["title"], "description": "另一份说明。", "organization": rec["organization"]},
+        status="published",
+    )
+    assert other.id in [h.id for h in c.search("地表水").hits]

@@ -125,7 +125,10 @@ def search_datasets():
             # true when under a page of records held enough of the words: they come first,
             # then records holding any of them
             "relaxed": res.relaxed,
-            "results": [{**h.doc, "score": h.score, "snippets": h.snippets} for h in res.hits],
+            "results": [
+                {**h.doc, "score": h.score, "snippets": h.snippets, "identical": h.identical}
+                for h in res.hits
+            ],
             "facets": {
                 f: [{"value": v, "count": n} for v, n in buckets]
                 for f, buckets in res.facets.items()

@@ -63,6 +63,13 @@ class SearchHit(Schema):
     quality = fields.Integer()
     score = fields.Float()
     snippets = fields.Dict(keys=fields.String(), values=fields.String())
+    identical = fields.Integer(
+        metadata={
+            "description": "Other records with the same title, description and "
+            "publisher, collapsed into this result"
+        }
+    )
+    same = fields.String(metadata={"description": "Key shared by identical records"})
 
 
 class SearchPage(Schema):

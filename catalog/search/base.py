@@ -21,6 +21,8 @@ FACETS = (
 SORTS = ("relevance", "modified", "issued", "quality")
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10_000
+# Hits fetched per page shown, so that collapsing identical records still fills the page.
+COLLAPSE_WINDOW = 3
 
 
 class SearchUnavailable(RuntimeError):
@@ -60,6 +62,34 @@ class Hit:
     score: float
     doc: dict
     snippets: dict[str, str] = field(default_factory=dict)
+    # other published records identical to this one (same title, description, publisher),
+    # collapsed into this hit
+    identical: int = 0
+
+
+def collapse_window(query: SearchQuery, max_window: int) -> int:
+    """How many top hits to fetch from the start so that one page survives collapsing."""
+    return min(max_window, (query.page - 1) * query.page_size + query.page_size * COLLAPSE_WINDOW)
+
+
+def collapse(docs: list[tuple[float, dict]], query: SearchQuery) -> list[tuple[float, dict, int]]:
+    """The requested page of ``docs`` (ranked, from the first) with identical records
+    collapsed into their best-ranked copy, and how many copies each absorbed on the way.
+
+    Both backends collapse here, in the same order, so they page alike; copies beyond the
+    fetched window are counted by the backend (``identical``), never shown."""
+    seen: dict[str, int] = {}
+    out: list[list] = []
+    for score, doc in docs:
+        key = doc.get("same")
+        if key and key in seen:
+            out[seen[key]][2] += 1
+            continue
+        if key:
+            seen[key] = len(out)
+        out.append([score, doc, 0])
+    start = (query.page - 1) * query.page_size
+    return [(s, d, n) for s, d, n in out[start : start + query.page_size]]
 
 
 @dataclass

@@ -6,6 +6,7 @@ surface can leak a restricted link.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 from catalog.models import Dataset
@@ -38,6 +39,16 @@ def _labels(ds: Dataset) -> str:
     return " ".join(dict.fromkeys(n for n in names if n))
 
 
+def same_key(title: str, description: str, publisher: str) -> str:
+    """What identical records share: the same title, description and publisher, compared
+    as analysis sees them (case, width, script, spacing), so that copies of one record
+    harvested from several portals collapse into one hit."""
+    from catalog.search.text import fold
+
+    parts = (" ".join(fold(t).split()) for t in (title, description, publisher))
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
 def dataset_document(ds: Dataset) -> dict:
     org = ds.organization
     formats = sorted(
@@ -68,6 +79,9 @@ def dataset_document(ds: Dataset) -> dict:
         "issued": _ts(ds.issued),
         "quality": int(ds.quality_score or 0),
         "featured": bool(ds.featured),
+        "same": same_key(
+            ds.title or "", ds.description or "", org.title if org else (ds.source_department or "")
+        ),
     }
 
 
@@ -88,6 +102,7 @@ def payload(doc: dict) -> dict:
         "modified",
         "featured",
         "quality",
+        "same",
     )
     out = {k: doc.get(k) for k in keep}
     out["description"] = (doc.get("description") or "")[:_PAYLOAD_TEXT]

@@ -24,12 +24,17 @@ from catalog.search import query_plan as qp
 from catalog.search import text as ta
 from catalog.search.base import (
     FACETS,
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
     Hit,
     SearchQuery,
     SearchResult,
     SearchUnavailable,
+    collapse,
+    collapse_window,
 )
 from catalog.search.documents import payload
+from catalog.search.hits import snippets_of
 from catalog.search.ranking import BIGRAM_FIELDS as _BIGRAM_FIELDS
 from catalog.search.ranking import (
     OPTIONAL_WEIGHT,
@@ -42,7 +47,7 @@ from catalog.search.ranking import TEXT_FIELDS as _TEXT_FIELDS
 # Bump when the schema or the analysis (segmentation, folding, fields) changes: an index
 # written by another version is reported as needing `catalog search rebuild` instead of
 # answering with tokens that no longer meet the query's.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 _VERSION_FILE = "catalog-analysis.json"
 
 _SORT_FIELDS = {"modified": "modified", "issued": "issued", "quality": "quality"}
@@ -76,6 +81,7 @@ def _schema() -> tantivy.Schema:
     for name in _BIGRAM_FIELDS:
         sb.add_text_field(name, tokenizer_name="whitespace")
     sb.add_text_field("title_py", tokenizer_name="whitespace")
+    sb.add_text_field("same", tokenizer_name="raw")
     for name in FACETS:
         sb.add_text_field(name, tokenizer_name="raw", fast=True)
     sb.add_text_field("sug", tokenizer_name="raw", index_option="basic")
@@ -111,6 +117,7 @@ def to_index_doc(doc: dict) -> tantivy.Document:
         ),
         "title_bg": " ".join(ta.bigrams(doc["title"])),
         "title_py": " ".join(py.title_syllables(doc["title"])),
+        "same": doc.get("same") or doc["id"],
         "body_bg": " ".join(ta.bigrams(f"{doc.get('description') or ''} {kw}")),
         "sug": [ta.normalize(t) for t in (doc["title"], doc.get("title_en")) if t],
         "modified": int(doc.get("modified") or 0),
@@ -479,19 +486,25 @@ class EmbeddedBackend:
             syllables = py.split_syllables(query.text)
             if syllables:
                 res, pending, hl_terms = self._run(searcher, query, plan, syllables)
-        hits = []
+        ranked = []
         for score, addr in res.hits:
             stored = searcher.doc(addr)
-            doc = json.loads(bytes(stored["payload"][0]).decode("utf-8"))
-            snippets = {
-                "title": ta.highlight(doc["title"], hl_terms, width=500),
-                "description": ta.highlight(doc.get("description") or "", hl_terms),
-            }
-            if doc.get("title_en"):
-                snippets["title_en"] = ta.highlight(doc["title_en"], hl_terms, width=500)
-            if doc.get("description_en"):
-                snippets["description_en"] = ta.highlight(doc["description_en"], hl_terms)
-            hits.append(Hit(id=doc["id"], score=float(score), doc=doc, snippets=snippets))
+            ranked.append((float(score), json.loads(bytes(stored["payload"][0]).decode("utf-8"))))
+        hits = []
+        for score, doc, absorbed in collapse(ranked, query):
+            identical = 0
+            if absorbed:
+                same = tantivy.Query.term_query(self._schema, "same", doc["same"])
+                identical = searcher.search(same, limit=1, count=True).count - 1  # type: ignore[attr-defined]
+            hits.append(
+                Hit(
+                    id=doc["id"],
+                    score=score,
+                    doc=doc,
+                    snippets=snippets_of(doc, hl_terms),
+                    identical=max(identical, absorbed),
+                )
+            )
         facets: dict[str, list[tuple[str, int]]] = {}
         if pending is not None:
             result = pending.result()
@@ -522,18 +535,17 @@ class EmbeddedBackend:
         if query.facets:
             aggs = {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
             pending = _facet_pool().submit(searcher.aggregate, q, aggs)
-        offset = (query.page - 1) * query.page_size
+        window = collapse_window(query, MAX_OFFSET + MAX_PAGE_SIZE)
         sort = query.sort
         if sort == "relevance" and not has_text:
             sort = "modified"
         if sort == "relevance":
-            res = searcher.search(q, limit=query.page_size, count=True, offset=offset)
+            res = searcher.search(q, limit=window, count=True)
         else:
             res = searcher.search(
                 q,
-                limit=query.page_size,
+                limit=window,
                 count=True,
-                offset=offset,
                 order_by_field=_SORT_FIELDS[sort],
                 order=tantivy.Order.Desc,
             )

@@ -32,8 +32,17 @@ from dataclasses import dataclass
 from catalog.search import pinyin as py
 from catalog.search import query_plan as qp
 from catalog.search import text as ta
-from catalog.search.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, Hit, SearchQuery
+from catalog.search.base import (
+    FACETS,
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    Hit,
+    SearchQuery,
+    collapse,
+    collapse_window,
+)
 from catalog.search.documents import payload
+from catalog.search.hits import snippets_of
 from catalog.search.ranking import (
     BIGRAM_FIELDS,
     OPTIONAL_WEIGHT,
@@ -49,7 +58,7 @@ MAX_SUGGEST_SCAN = 50
 # engines refuse prefix automata past ~1000 states (bytes): longer prefixes are cut for the
 # engine and the rest is checked here (nothing but a title could be that long anyway)
 SUGGEST_ENGINE_PREFIX = 64
-MAPPING_VERSION = 3
+MAPPING_VERSION = 4
 
 
 # -- the index template -------------------------------------------------------------------
@@ -100,6 +109,7 @@ def index_mappings(bigrams: str = "python") -> dict:
     props.update({f: dict(segmented) for f in TEXT_FIELDS})
     props.update({f: {"type": "text", "analyzer": bigram_analyzer} for f in BIGRAM_FIELDS})
     props["title_py"] = {"type": "text", "analyzer": "catalog_bigrams"}
+    props["same"] = {"type": "keyword"}
     props.update({f: {"type": "keyword"} for f in FACETS})
     props["sug"] = {"type": "keyword", "ignore_above": 1000}
     props.update({f: {"type": "long"} for f in SORT_FIELDS})
@@ -143,6 +153,7 @@ def engine_document(doc: dict, bigrams: str = "python") -> dict:
         "body": " ".join(ta.segment(f"{description} {doc.get('description_en') or ''}")),
         "sug": [ta.normalize(t) for t in (doc["title"], doc.get("title_en")) if t],
         "title_py": " ".join(py.title_syllables(doc["title"])),
+        "same": doc.get("same") or doc["id"],
         "modified": doc.get("modified") or 0,
         "issued": doc.get("issued") or 0,
         "quality": doc.get("quality") or 0,
@@ -337,8 +348,10 @@ def search_body(query: SearchQuery, built: BuiltQuery, *, with_source: bool = Tr
     order = [{"_score": "desc"}] if sort == "relevance" else [{sort: "desc"}]
     body: dict = {
         "query": built.query,
-        "from": (query.page - 1) * query.page_size,
-        "size": query.page_size,
+        # from the first hit, a few pages deep: identical records collapse in Python
+        # (base.collapse), exactly as in the embedded backend
+        "from": 0,
+        "size": collapse_window(query, MAX_OFFSET + MAX_PAGE_SIZE),
         "track_total_hits": True,
         "sort": order + [{"id": "asc"}],
         "_source": ["payload"] if with_source else False,
@@ -348,24 +361,33 @@ def search_body(query: SearchQuery, built: BuiltQuery, *, with_source: bool = Tr
     return body
 
 
-def read_hits(response: dict, terms: list[str]) -> list[Hit]:
-    """Hits with the snippets of the embedded backend, computed from the stored payload."""
-    hits = []
+def read_hits(response: dict, terms: list[str], query: SearchQuery) -> list[Hit]:
+    """The page's hits, identical records collapsed, with the snippets of the embedded
+    backend computed from the stored payload; ``identical`` counts the copies seen."""
+    ranked = []
     for h in response["hits"]["hits"]:
-        doc = h["_source"]["payload"]
         score = h.get("_score")
         if score is None:  # sorted by a field: report the sort key, as tantivy does
             score = h["sort"][0] if h.get("sort") else 0.0
-        snippets = {
-            "title": ta.highlight(doc["title"], terms, width=500),
-            "description": ta.highlight(doc.get("description") or "", terms),
-        }
-        if doc.get("title_en"):
-            snippets["title_en"] = ta.highlight(doc["title_en"], terms, width=500)
-        if doc.get("description_en"):
-            snippets["description_en"] = ta.highlight(doc["description_en"], terms)
-        hits.append(Hit(id=doc["id"], score=float(score), doc=doc, snippets=snippets))
-    return hits
+        ranked.append((float(score), h["_source"]["payload"]))
+    return [
+        Hit(id=doc["id"], score=score, doc=doc, snippets=snippets_of(doc, terms), identical=n)
+        for score, doc, n in collapse(ranked, query)
+    ]
+
+
+def identical_counts_body(keys: list[str]) -> dict:
+    """How many published records share each of these collapse keys."""
+    return {
+        "size": 0,
+        "query": {"terms": {"same": keys}},
+        "aggs": {"same": {"terms": {"field": "same", "size": len(keys)}}},
+    }
+
+
+def read_identical_counts(response: dict) -> dict[str, int]:
+    buckets = (response.get("aggregations") or {}).get("same", {}).get("buckets", [])
+    return {b["key"]: int(b["doc_count"]) for b in buckets}
 
 
 def read_facets(response: dict, facets: Iterable[str]) -> dict[str, list[tuple[str, int]]]:

@@ -404,9 +404,21 @@ class ClusterBackend:
             if syllables:
                 built = self.builder.build(query, built.plan, syllables)
                 resp = self._search(query, built)
+        hits = eq.read_hits(resp, built.highlight_terms, query)
+        collapsed = [h.doc["same"] for h in hits if h.identical and h.doc.get("same")]
+        if collapsed:
+            with self._guard("searching"):
+                counts = eq.read_identical_counts(
+                    self.engine.client.search(
+                        index=self.alias, body=eq.identical_counts_body(collapsed)
+                    )
+                )
+            for h in hits:
+                if h.identical:
+                    h.identical = max(h.identical, counts.get(h.doc["same"], 1) - 1)
         return SearchResult(
             total=eq.read_total(resp),
-            hits=eq.read_hits(resp, built.highlight_terms),
+            hits=hits,
             facets=eq.read_facets(resp, query.facets),
             page=query.page,
             page_size=query.page_size,
