@@ -69,11 +69,25 @@ def demo(seed: int) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug/--no-debug", default=False)
 def serve(host: str, port: int, debug: bool) -> None:
-    """Serve the web application (development server; use gunicorn in production)."""
+    """Serve the web application (a threaded WSGI server; use gunicorn in production)."""
+    from werkzeug.debug import DebuggedApplication
+    from werkzeug.serving import make_server
+
     from web import create_app
 
     app = create_app()
-    app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
+    app.debug = debug
+    # make_server, not app.run: run_simple prints Werkzeug's development-server banner
+    wsgi = DebuggedApplication(app, evalex=True) if debug else app
+    server = make_server(host, port, wsgi, threaded=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving on http://{shown}:{server.port} (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @main.group()
