@@ -121,6 +121,9 @@ def load_settings(**overrides: object) -> Settings:
     values.update({k: v for k, v in overrides.items() if v is not None})
     values.setdefault("database_url", f"sqlite:///{instance / 'catalog.db'}")
     values.setdefault("search_url", "embedded://")
+    # curators edit the synonym list on the curation pages; it is kept in the instance
+    # folder (the packaged list answers until the first edit)
+    values.setdefault("synonyms_file", str(instance / "synonyms.txt"))
     if not values.get("secret_key"):
         values["secret_key"] = _instance_secret(instance)
     _coerce(values)

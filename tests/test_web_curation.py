@@ -5,11 +5,14 @@ every permission boundary on the way."""
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 
 import pytest
 import requests
+from sqlalchemy import select
 
+from catalog.models import AuditEvent
 from tests.livesite import SECRET_URL, serve
 from tests.mailserver import smtp_server
 from tests.portal import PASSWORD, load_portal
@@ -312,3 +315,49 @@ def test_a_request_body_over_the_limit_gets_a_page_not_a_crash(site) -> None:
         files={"dist-0-file": ("huge.csv", huge, "text/csv")},
     )
     assert r.status_code == 413 and "上传内容过大：每个文件不能超过 4.0 KB。" in r.text
+
+
+def test_curators_edit_the_synonym_list_try_it_and_it_is_in_use_at_once(site) -> None:
+    url, cat, _inbox, _info = site
+    title = requests.get(f"{url}/api/v1/datasets?page_size=1", timeout=20).json()["results"][0][
+        "title"
+    ]
+    word = "qzsynonymx"
+    assert (
+        requests.get(f"{url}/api/v1/datasets", params={"q": word}, timeout=20).json()["total"] == 0
+    )
+    curator = signed_in(url, "curator")
+    page = curator.get_page("/curation/synonyms")
+    assert page.status_code == 200 and "人工智能" in page.text  # the packaged list to start
+    draft = page.text.split('name="synonyms"', 1)[1].split(">", 1)[1].split("</textarea>")[0]
+    draft = html.unescape(draft) + f"\n{word}, {title}\n"
+    # a line that is not a group is refused with its line number, nothing is saved
+    bad = curator.submit(
+        "/curation/synonyms", {"synonyms": "a, b\njust-one-word\n", "action": "save"}
+    )
+    assert bad.status_code == 422 and "line 2" in bad.text
+    assert "just-one-word" not in curator.get_page("/curation/synonyms").text
+    # trying the draft shows what changes, and changes nothing yet
+    tried = curator.submit(
+        "/curation/synonyms", {"synonyms": draft, "query": word, "action": "preview"}
+    )
+    counts = re.search(r'id="preview-counts">([^<]+)<', tried.text).group(1)
+    assert re.search(r"0\D+[1-9]", counts), counts
+    assert (
+        requests.get(f"{url}/api/v1/datasets", params={"q": word}, timeout=20).json()["total"] == 0
+    )
+    saved = curator.submit("/curation/synonyms", {"synonyms": draft, "action": "save"})
+    assert saved.status_code == 200 and "/curation/synonyms" in saved.url
+    found = requests.get(f"{url}/api/v1/datasets", params={"q": word}, timeout=20).json()
+    assert title in [r["title"] for r in found["results"]]
+    # audited, with the previous list kept
+    with cat.session() as s:
+        event = s.execute(
+            select(AuditEvent).where(AuditEvent.action == "search.synonyms_updated")
+        ).scalar_one()
+        assert "人工智能" in event.data["previous"]
+    # partners and anonymous visitors may not
+    assert signed_in(url, "admin").get_page("/curation/synonyms").status_code in (302, 403)
+    member = signed_in(url, "member")
+    r = member.post(f"{url}/curation/synonyms", data={"synonyms": "x, y", "action": "save"})
+    assert r.status_code in (302, 400, 403)

@@ -10,7 +10,9 @@ from flask_babel import gettext as _
 
 from catalog.errors import ValidationFailed
 from catalog.quality import score_dataset
+from catalog.search import SearchUnavailable
 from catalog.services import curation, datasets, organizations, partners, versions
+from catalog.services import synonyms as synonym_service
 from schemas import vocab
 from web.forms import field_errors
 from web.i18n import locale
@@ -129,5 +131,44 @@ def partner(ref: str):
     rows, _invites = partners.members(g.catalog, current_actor(), org.name)
     return (
         render_template("curation/partner.html", org=org, members=rows, errors=errors, note=note),
+        422 if errors else 200,
+    )
+
+
+@bp.route("/synonyms", methods=["GET", "POST"])
+@curator_required
+def synonyms():
+    """The synonym list of search: edit it, try a query against the draft, save it."""
+    current, source = synonym_service.current_text(g.catalog)
+    values = {"synonyms": current, "query": ""}
+    errors: dict = {}
+    tried = None
+    if request.method == "POST":
+        values = {
+            "synonyms": request.form.get("synonyms", ""),
+            "query": request.form.get("query", "").strip(),
+            "note": request.form.get("note", ""),
+        }
+        try:
+            if request.form.get("action") == "save":
+                n = synonym_service.save(
+                    g.catalog, current_actor(), values["synonyms"], values["note"] or None
+                )
+                flash_message(_("Synonym list saved: %(n)s groups, in use now.", n=n), "success")
+                return redirect(url_for("curation.synonyms"))
+            if values["query"]:
+                tried = synonym_service.preview(
+                    g.catalog, current_actor(), values["synonyms"], values["query"]
+                )
+            else:
+                errors = {"query": [_("Type a search to try the list with.")]}
+        except ValidationFailed as exc:
+            errors = field_errors(exc)
+        except SearchUnavailable:
+            errors = {"query": [_("Search is unavailable; the list can still be saved.")]}
+    return (
+        render_template(
+            "curation/synonyms.html", values=values, errors=errors, tried=tried, source=source
+        ),
         422 if errors else 200,
     )

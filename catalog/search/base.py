@@ -42,6 +42,9 @@ class SearchQuery:
     page: int = 1
     page_size: int = 20
     facet_size: int = 50
+    # a synonym list to use instead of the configured one (the curators' preview of a
+    # draft list); never set from a request
+    synonyms: dict[str, tuple[str, ...]] | None = None
 
     def validate(self) -> SearchQuery:
         if self.sort not in SORTS:

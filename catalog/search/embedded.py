@@ -422,8 +422,11 @@ class EmbeddedBackend:
             for f, boost in PROXIMITY_FIELDS.items()
         ]
 
-    def plan(self, text: str) -> qp.QueryPlan:
-        return qp.plan_query(text, ta.load_synonyms(self.synonyms_file))
+    def plan(self, query: SearchQuery) -> qp.QueryPlan:
+        synonyms = query.synonyms
+        if synonyms is None:
+            synonyms = ta.load_synonyms(self.synonyms_file)
+        return qp.plan_query(query.text, synonyms)
 
     def build_query(
         self,
@@ -434,7 +437,7 @@ class EmbeddedBackend:
         """The engine query for a search, the words to highlight, and whether text was given;
         with ``pinyin`` syllables, the title-pinyin phrase takes the place of the words."""
         Q, Occur = tantivy.Query, tantivy.Occur
-        plan = plan if plan is not None else self.plan(query.text)
+        plan = plan if plan is not None else self.plan(query)
         should = [q for g in plan.should if (q := self._group(g)) is not None]
         must = [q for g in plan.must if (q := self._group(g)) is not None]
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
@@ -472,7 +475,7 @@ class EmbeddedBackend:
     def search(self, query: SearchQuery) -> SearchResult:
         query.validate()
         index = self._open()
-        plan = self.plan(query.text)
+        plan = self.plan(query)
         searcher = index.searcher()
         res, pending, hl_terms = self._run(searcher, query, plan)
         if plan.wants_relaxing(res.count):  # type: ignore[attr-defined]

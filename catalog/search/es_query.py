@@ -269,15 +269,18 @@ class QueryBuilder:
             options += [{"match_phrase": {f: {"query": text}}} for f in BIGRAM_FIELDS]
         return _any_of(options)
 
-    def plan(self, text: str) -> qp.QueryPlan:
-        return qp.plan_query(text, ta.load_synonyms(self.synonyms_file))
+    def plan(self, query: SearchQuery) -> qp.QueryPlan:
+        synonyms = query.synonyms
+        if synonyms is None:
+            synonyms = ta.load_synonyms(self.synonyms_file)
+        return qp.plan_query(query.text, synonyms)
 
     def build(
         self, query: SearchQuery, plan: qp.QueryPlan | None = None, pinyin: list[str] | None = None
     ) -> BuiltQuery:
         """The request for a search; with ``pinyin`` syllables, the title-pinyin phrase
         takes the place of the words."""
-        plan = plan if plan is not None else self.plan(query.text)
+        plan = plan if plan is not None else self.plan(query)
         should = [self._group(g) for g in plan.should]
         must = [self._group(g) for g in plan.must]
         bool_q: dict = {}

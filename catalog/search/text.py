@@ -11,6 +11,7 @@ bigrams go into a second field and either field can match (as Lucene's CJK analy
 from __future__ import annotations
 
 import html
+import logging
 import re
 import unicodedata
 from functools import lru_cache
@@ -24,6 +25,7 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 _WORDISH = re.compile(rf"[{_CJK}]|[0-9a-z]", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 MAX_QUERY_CHARS = 500
+MAX_WORD_CHARS = 50
 
 
 _T2S = opencc.OpenCC("t2s")
@@ -89,24 +91,65 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK_RUN.search(text))
 
 
-@lru_cache(maxsize=8)
-def load_synonyms(path: str | None = None) -> dict[str, tuple[str, ...]]:
-    """Read the curated synonym list: each word maps to its whole group."""
-    src = Path(path) if path else Path(__file__).resolve().parent.parent / "data" / "synonyms.txt"
+PACKAGED_SYNONYMS = Path(__file__).resolve().parent.parent / "data" / "synonyms.txt"
+
+
+class SynonymError(ValueError):
+    """A line of a synonym list that cannot be used; ``line`` is 1-based."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+
+
+def parse_synonyms(text: str) -> dict[str, tuple[str, ...]]:
+    """A synonym list (one comma-separated group per line, ``#`` comments): each word maps
+    to its whole group. Raises SynonymError naming the first line that cannot be used."""
     groups: dict[str, tuple[str, ...]] = {}
-    if not src.exists():
-        return groups
-    for line in src.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        words = tuple(normalize(w).strip() for w in line.split(",") if w.strip())
+        words = tuple(
+            dict.fromkeys(fold(w).strip() for w in re.split(r"[,，、]", line) if w.strip())
+        )
+        if len(words) < 2:
+            raise SynonymError(number, "a group needs at least two words, separated by commas")
+        long = [w for w in words if len(w) > MAX_WORD_CHARS]
+        if long:
+            raise SynonymError(
+                number, f"“{long[0][:20]}…” is longer than {MAX_WORD_CHARS} characters"
+            )
         for w in words:
-            groups[w] = words
+            groups[w] = tuple(dict.fromkeys(groups.get(w, ()) + words))
     return groups
 
 
-MAX_WORD_CHARS = 50
+def synonyms_source(path: str | None) -> Path:
+    """The list in use: the configured file when it exists, else the packaged one."""
+    if path and Path(path).exists():
+        return Path(path)
+    return PACKAGED_SYNONYMS
+
+
+def load_synonyms(path: str | None = None) -> dict[str, tuple[str, ...]]:
+    """The curated synonym list, re-read when its file changes (curators edit it in the
+    web UI, and every process of the server must see the edit at once)."""
+    src = synonyms_source(path)
+    try:
+        stamp = src.stat().st_mtime_ns
+    except OSError:
+        return {}
+    return _load_synonyms(str(src), stamp)
+
+
+@lru_cache(maxsize=8)
+def _load_synonyms(path: str, _stamp: int) -> dict[str, tuple[str, ...]]:
+    try:
+        return parse_synonyms(Path(path).read_text(encoding="utf-8"))
+    except (SynonymError, OSError, UnicodeDecodeError) as exc:
+        logging.getLogger(__name__).warning("synonym list %s not used: %s", path, exc)
+        return {}
 
 
 def join_synonym_phrases(words: list[str], synonyms: dict[str, tuple[str, ...]]) -> list[str]:
