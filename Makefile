@@ -54,8 +54,9 @@ run: install
 	$(BIN)/catalog serve --host $(HOST) --port $(PORT)
 
 # The tests start what they need themselves: a throwaway PostgreSQL cluster, the app on
-# real sockets, headless Chromium.
-test: install-test system-deps opensearch-testnode
+# real sockets, headless Chromium. Lint (ruff and mypy, which is at zero errors) runs first
+# and stops the run when it fails.
+test: lint install-test system-deps opensearch-testnode
 	$(BIN)/pytest -q -p no:cacheprovider
 
 # The OpenSearch node of the search tests (tests/opensearch/): Maven fetches it from Maven

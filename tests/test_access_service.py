@@ -251,8 +251,8 @@ def test_matchmaking_per_holder_and_month(w) -> None:
 def test_cli_access_remind_and_expire(tmp_path, monkeypatch) -> None:
     from click.testing import CliRunner
 
-    from cli import main
     from catalog.context import open_catalog
+    from cli import main
 
     monkeypatch.setenv("CATALOG_INSTANCE", str(tmp_path))
     cat = open_catalog()

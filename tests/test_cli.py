@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from cli import main
 from catalog.context import open_catalog
 from catalog.models import Dataset, Distribution, Organization, User
 from catalog.search import SearchQuery
 from catalog.services import datasets, organizations, users
 from catalog.services.authz import SYSTEM, Actor
+from cli import main
 
 ORGS = [
     {

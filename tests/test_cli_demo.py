@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from cli import main
 from catalog.context import open_catalog
 from catalog.models import Dataset, Organization
 from catalog.search import SearchQuery
+from cli import main
 
 
 def _run(*args: str) -> str:

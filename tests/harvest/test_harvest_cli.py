@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import FAST
 
-from cli import main
 from catalog.services import datasets
 from catalog.services.authz import SYSTEM
+from cli import main
 
 
 def _summary(out: str) -> str:
