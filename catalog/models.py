@@ -108,7 +108,7 @@ class Dataset(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True, index=True)
-    identifier: Mapped[str | None] = mapped_column(String(500), index=True)
+    identifier: Mapped[str | None] = mapped_column(String(2000), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="open_data")
     status: Mapped[str] = mapped_column(String(20), default="draft")
     # DCAT-AP 3
@@ -136,10 +136,10 @@ class Dataset(Base):
     languages: Mapped[list] = mapped_column(JSON, default=list)
     version: Mapped[str | None] = mapped_column(String(50))
     conforms_to: Mapped[list] = mapped_column(JSON, default=list)
-    landing_page: Mapped[str | None] = mapped_column(String(1000))
+    landing_page: Mapped[str | None] = mapped_column(String(2000))
     documentation: Mapped[str | None] = mapped_column(String(1000))
     # open list (开放清单)
-    resource_code: Mapped[str | None] = mapped_column(String(100), index=True)
+    resource_code: Mapped[str | None] = mapped_column(String(2000), index=True)
     source_department: Mapped[str | None] = mapped_column(String(300))
     domain: Mapped[str | None] = mapped_column(String(100))
     open_mode: Mapped[str | None] = mapped_column(String(100))
@@ -302,7 +302,7 @@ class OpenListEntry(Base):
         ForeignKey("openlist_versions.id", ondelete="CASCADE"), index=True
     )
     dataset_id: Mapped[str | None] = mapped_column(ForeignKey("datasets.id", ondelete="SET NULL"))
-    resource_code: Mapped[str] = mapped_column(String(100))
+    resource_code: Mapped[str] = mapped_column(String(2000))
     title: Mapped[str] = mapped_column(String(500))
     source_department: Mapped[str | None] = mapped_column(String(300))
     domain: Mapped[str | None] = mapped_column(String(100))

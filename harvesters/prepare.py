@@ -21,6 +21,9 @@ from schemas.dataset import DatasetSchema
 from schemas.distribution import DistributionSchema
 
 MAX_EXTRA_BYTES = 20_000
+# resource codes, identifiers and landing pages: what real open lists carry (issue 12)
+MAX_CODE = 2000
+MAX_INDEXED_BYTES = 2600
 _LIMITS = {
     "title": 500,
     "title_en": 500,
@@ -53,16 +56,19 @@ def finish_input(t: Transformed, spec: SourceSpec, config: dict, dataset_kind: s
         if isinstance(data.get(key), str) and len(data[key]) > limit:
             data[key] = normalize.clip(data[key], limit)
             warnings.append(f"{key} shortened to {limit} characters")
-    if isinstance(data.get("identifier"), str) and len(data["identifier"]) > 500:
-        extras["identifier"] = data.pop("identifier")
-        warnings.append("identifier longer than 500 characters kept in extras")
+    for key in ("identifier", "resource_code"):
+        if isinstance(data.get(key), str) and not _fits_index(data[key]):
+            extras[key] = data.pop(key)
+            warnings.append(
+                f"{key} longer than {MAX_CODE} characters (or {MAX_INDEXED_BYTES} bytes) kept in extras"
+            )
     if isinstance(data.get("license"), str) and len(data["license"]) > 100:
         extras["license"] = data.pop("license")
         warnings.append("licence longer than 100 characters kept in extras")
-    for key in ("landing_page", "documentation"):
-        if isinstance(data.get(key), str) and len(data[key]) > 1000:
+    for key, limit in (("landing_page", MAX_CODE), ("documentation", 1000)):
+        if isinstance(data.get(key), str) and len(data[key]) > limit:
             extras[key] = data.pop(key)
-            warnings.append(f"{key} longer than 1000 characters kept in extras")
+            warnings.append(f"{key} longer than {limit} characters kept in extras")
     for key, limit in (("keywords", 100), ("metrics", 100), ("conforms_to", 500)):
         if key in data:
             keep = [v for v in data[key] if len(v) <= limit]
@@ -85,6 +91,12 @@ def finish_input(t: Transformed, spec: SourceSpec, config: dict, dataset_kind: s
         data["extras"] = json.loads(json.dumps(extras, ensure_ascii=False, default=str))
     data["name"] = _name(t, spec)
     return {k: v for k, v in data.items() if not _empty(v)}
+
+
+def _fits_index(value: str) -> bool:
+    """At most ``MAX_CODE`` characters, and few enough bytes for a PostgreSQL b-tree index
+    entry (about 2,700 bytes: 2,000 ASCII characters fit, 2,000 Chinese ones do not)."""
+    return len(value) <= MAX_CODE and len(value.encode()) <= MAX_INDEXED_BYTES
 
 
 def _distributions(dists: list, warnings: list[str]) -> list[dict]:

@@ -11,7 +11,10 @@ publishing it), other unreadable values are kept in ``extras`` with a warning.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,7 +49,6 @@ _OPEN_MODES = (
 )
 _YES_NO = {"是": "unconditional", "否": "not_open"}
 _UNREAD = "unreadable openness"
-_SPLIT = ",，;；、/| "
 
 
 class SpreadsheetConfig(SourceConfigSchema):
@@ -57,6 +59,20 @@ class SpreadsheetConfig(SourceConfigSchema):
         values=fields.String(validate=validate.OneOf(sorted(GROUPS))),
         load_default=dict,
     )
+    # never a default here: a sheet without an openness column is held for review unless
+    # the source says which openness its rows have
+    default_openness = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(list(vocab.OPENNESS))
+    )
+    # the source's own openness values onto ours ({"部分开放": "conditional"})
+    openness_values = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(validate=validate.OneOf(list(vocab.OPENNESS))),
+        load_default=dict,
+    )
+    # where the departments are (保定市, or a region code): same-named departments of
+    # different places stay apart
+    region = fields.String(load_default=None, allow_none=True)
 
 
 def decode_csv(data: bytes, encoding: str | None = None) -> str:
@@ -141,13 +157,10 @@ class SpreadsheetHarvester(Harvester):
         else:
             rows = csv_rows(decode_csv(doc.data, self.config.get("encoding")))
         h = find_header(rows, overrides)
-        headers = [normalize.text(c) or f"列{i + 1}" for i, c in enumerate(rows[h])]
+        headers = _unique_headers(rows[h])
         mapped = map_headers(headers, overrides)
-        if "resource_code" not in mapped.values() or "title" not in mapped.values():
-            missing = [f for f in ("resource_code", "title") if f not in mapped.values()]
-            raise SourceError(
-                f"{doc.location}: no column for {', '.join(missing)} (资源代码, 资源名称)"
-            )
+        if "title" not in mapped.values():
+            raise SourceError(f"{doc.location}: no column for the title (资源名称, 目录名称, ...)")
         unmapped = [headers[i] for i in range(len(headers)) if i not in mapped]
         if unmapped:
             self.ctx.report(
@@ -155,52 +168,207 @@ class SpreadsheetHarvester(Harvester):
                 "warning",
                 f"{doc.location}: columns not mapped (kept in extras): {', '.join(unmapped)}",
             )
-        self.ctx.log(f"{doc.location}: header on row {h + 1}, {len(rows) - h - 1} rows")
-        for n, row in enumerate(rows[h + 1 :], start=h + 2):
-            if not any(normalize.text(c) for c in row):
+        body = [
+            (n, row)
+            for n, row in enumerate(rows[h + 1 :], start=h + 2)
+            if any(cell(c) is not None for c in row)
+        ]
+        self.ctx.log(f"{doc.location}: header on row {h + 1}, {len(body)} rows")
+        region = self._region(doc, rows[:h])
+        self._say_openness(doc, mapped, headers, len(body))
+        keyed = identities(headers, mapped, body)
+        used: dict[str, int] = {}
+        first: dict[str, int] = {}
+        for n, row, (rid, how) in keyed:
+            if rid is not None and rid in first:
+                what = {"code": "资源代码", "url": "URL", "title": "数源部门 and 资源名称"}[how]
+                self.ctx.report(
+                    rid,
+                    "warning",
+                    f"{doc.location} row {n}: same {what} as row {first[rid]}: "
+                    "not stored (the first is kept)",
+                )
                 continue
+            if rid is not None:
+                first[rid] = n
+                used[how] = used.get(how, 0) + 1
             cells = {headers[i]: row[i] for i in range(min(len(row), len(headers)))}
-            code = next(
-                (
-                    normalize.text(row[i])
-                    for i, f in mapped.items()
-                    if f == "resource_code" and i < len(row)
-                ),
-                None,
-            )
             payload = {
                 "row": n,
                 "file": doc.location,
                 "cells": cells,
                 "mapped": {headers[i]: f for i, f in mapped.items()},
+                "identity": how,
+                "region": region,
             }
-            yield RemoteRecord(code, payload, locator=f"{doc.location} row {n}")
+            yield RemoteRecord(rid, payload, locator=f"{doc.location} row {n}")
+        self.ctx.log(f"{doc.location}: identity: {_identity_line(mapped, headers, used)}")
+
+    def _region(self, doc: Document, above: list[list[Any]]) -> str | None:
+        """Where the departments of this sheet are: the source's ``region``, else a place
+        named by a caption row above the header (保定市公共数据开放清单 -> 保定市)."""
+        region = normalize.text(self.config.get("region"))
+        if region:
+            region = vocab.regions().get(region, (region, ""))[0]
+            self.ctx.log(f"{doc.location}: departments matched within {region} (source region)")
+            return region
+        for row in above:
+            found = caption_region(row)
+            if found:
+                self.ctx.log(f"{doc.location}: departments matched within {found} (caption row)")
+                return found
+        self.ctx.log(
+            f"{doc.location}: no region (set region on the source): departments are matched "
+            "by name alone, so same-named departments of different places become one"
+        )
+        return None
+
+    def _say_openness(
+        self, doc: Document, mapped: dict[int, str], headers: list[str], n: int
+    ) -> None:
+        cols = [headers[i] for i, f in mapped.items() if f == "openness"]
+        default = self.config.get("default_openness")
+        if cols:
+            self.ctx.log(f"{doc.location}: openness from {', '.join(cols)}")
+        elif default:
+            label = vocab.label("openness", default)
+            self.ctx.log(
+                f"{doc.location}: no openness column (开放属性): the source's default_openness "
+                f"{label} ({default}) is given to its {n} rows"
+            )
+        else:
+            message = (
+                f"{doc.location}: NO OPENNESS COLUMN (开放属性): its {n} rows are held for "
+                f"review as {UNKNOWN_OPENNESS!r} (stored as 不予开放 and not published); set "
+                "default_openness on the source only if the whole sheet has one openness"
+            )
+            self.ctx.log(message)
+            self.ctx.report(None, "warning", message)
 
     def transform(self, payload: Any, record: RemoteRecord) -> Transformed:
         row = payload["row"]
         if not record.remote_id:
-            raise RecordError("transform", f"row {row}: no 资源代码 (resource code)")
-        data, publisher, warnings = read_row(payload["cells"], payload["mapped"], row, self.config)
+            raise RecordError(
+                "transform", f"row {row}: no 资源代码, URL or 资源名称 identifies this row"
+            )
+        data, publisher, warnings = read_row(
+            payload["cells"], payload["mapped"], row, self.config, payload.get("region")
+        )
+        code = data.get("resource_code")
+        hint = f"openlist-{code}" if payload.get("identity") == "code" and code else None
         return Transformed(
             record.remote_id,
             data,
             publisher,
-            name_hint=f"openlist-{record.remote_id}",
+            name_hint=hint or f"openlist-{normalize.short_hash(record.remote_id)}",
             warnings=warnings,
         )
 
 
+UNKNOWN_OPENNESS = "openness unknown"
+# remote ids are at most 500 characters (dataset_sources.source_record_id): longer keys
+# are hashed, the full code stays in resource_code
+_MAX_ID = 500
+
+
+def _unique_headers(row: list[Any]) -> list[str]:
+    """Header labels, each once: a second 所属领域 becomes 所属领域 (2), so its cells are kept."""
+    out: list[str] = []
+    for i, c in enumerate(row):
+        label = normalize.text(c) or f"列{i + 1}"
+        base, k = label, 2
+        while label in out:
+            label, k = f"{base} ({k})", k + 1
+        out.append(label)
+    return out
+
+
+def _bounded(prefix: str, value: str) -> str:
+    key = f"{prefix}{value}"
+    if len(key) <= _MAX_ID:
+        return key
+    return f"{prefix or 'code:'}sha256:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
+def identities(
+    headers: list[str], mapped: dict[int, str], body: list[tuple[int, list[Any]]]
+) -> list[tuple[int, list[Any], tuple[str | None, str]]]:
+    """Each row's record key and how it was found: the 资源代码 cell when there is one
+    (``code``), else the row's URL when no other row of the sheet has it (``url``), else
+    the folded publisher and title (``title``); None when there is no title either."""
+
+    def first(row: list[Any], field: str) -> str | None:
+        for i, f in mapped.items():
+            if f == field and i < len(row):
+                value = cell(row[i])
+                if value is not None:
+                    return value
+        return None
+
+    urls = Counter(u for _n, row in body if (u := normalize.url(first(row, "landing_page"))))
+    out = []
+    for n, row in body:
+        code = first(row, "resource_code")
+        link = normalize.url(first(row, "landing_page"))
+        title = first(row, "title")
+        if code:
+            key: tuple[str | None, str] = (_bounded("", code), "code")
+        elif link and urls[link] == 1:
+            key = (_bounded("url:", link), "url")
+        elif title:
+            dept = normalize.fold(first(row, "department") or "")
+            key = (_bounded("title:", f"{dept}/{normalize.fold(title)}"), "title")
+        else:
+            key = (None, "none")
+        out.append((n, row, key))
+    return out
+
+
+def _identity_line(mapped: dict[int, str], headers: list[str], used: dict[str, int]) -> str:
+    codes = [headers[i] for i, f in mapped.items() if f == "resource_code"]
+    parts = []
+    if codes:
+        parts.append(f"{used.get('code', 0)} rows by their {codes[0]}")
+    else:
+        parts.append("no 资源代码 column")
+    parts.append(f"{used.get('url', 0)} by their URL (unique in the sheet)")
+    parts.append(f"{used.get('title', 0)} by publisher + title")
+    return ", ".join(parts)
+
+
+_CAPTION = re.compile(
+    r"^\s*((?:[\u4e00-\u9fff]{2,8}?(?:省|自治区|特别行政区))?"
+    r"(?:[\u4e00-\u9fff]{1,8}?(?:市|自治州|地区|盟))?(?:[\u4e00-\u9fff]{1,6}?(?:区|县|旗))?)"
+    r"(?:人民政府)?(?:公共|政务|政府|大数据|数据|信息|开放)"
+)
+
+
+def caption_region(row: list[Any]) -> str | None:
+    """The place a caption row names (one filled cell: 保定市公共数据开放清单 -> 保定市)."""
+    filled = [t for t in (normalize.text(c) for c in row) if t]
+    if len(filled) != 1:
+        return None
+    m = _CAPTION.match(filled[0])
+    return m.group(1) if m and m.group(1) else None
+
+
 def read_row(
-    cells: dict[str, Any], mapped: dict[str, str], row: int, config: dict
+    cells: dict[str, Any],
+    mapped: dict[str, str],
+    row: int,
+    config: dict,
+    region: str | None = None,
 ) -> tuple[dict, PublisherRef | None, list[str]]:
-    """One row's cells as catalog input. Raises RecordError for what makes it unusable."""
+    """One row's cells as catalog input. Raises RecordError for what makes it unusable,
+    naming the row and the column."""
     data: dict[str, Any] = {"extras": {}}
     warnings: list[str] = []
     extras = data["extras"]
     openness_seen: list[str] = []
+    openness_cols = [h for h, f in mapped.items() if f == "openness"]
     for header, raw in cells.items():
         field = mapped.get(header)
-        value = normalize.text(raw) if not hasattr(raw, "year") else raw
+        value = cell(raw)
         if value is None or field == "ignore":
             continue
         if field is None:
@@ -216,30 +384,151 @@ def read_row(
             warnings.append(f"row {row}: {problem}")
             extras[header] = value if isinstance(value, str) else str(value)
     if "access_rights" not in data and openness_seen:
+        accepted = "、".join(accepted_openness(config))
         raise RecordError(
-            "transform", f"row {row}: openness not recognised ({'; '.join(openness_seen)})"
+            "transform",
+            f"row {row}, column {'; '.join(openness_seen)}: not an openness value "
+            f"(accepted: {accepted}; a source maps others with openness_values)",
         )
+    if "access_rights" not in data:
+        default = config.get("default_openness")
+        if default:
+            data["access_rights"] = default
+        else:
+            # never guessed: held for review with the most restrictive value meanwhile
+            data["access_rights"] = "not_open"
+            extras["openness_review"] = UNKNOWN_OPENNESS
+            if openness_cols:
+                warnings.append(
+                    f"row {row}, column {openness_cols[0]}: empty: held for review as "
+                    f"{UNKNOWN_OPENNESS!r}"
+                )
     if not data.get("title"):
-        raise RecordError("transform", f"row {row}: no 资源名称 (title)")
+        title_cols = [h for h, f in mapped.items() if f == "title"]
+        raise RecordError(
+            "transform", f"row {row}, column {title_cols[0] if title_cols else '资源名称'}: empty"
+        )
     data["identifier"] = data.get("resource_code")
     dept = data.get("source_department")
-    publisher = PublisherRef(key=dept, title=dept) if dept else None
-    return data, publisher, warnings
+    return data, publisher_ref(dept, region), warnings
+
+
+def publisher_ref(department: str | None, region: str | None) -> PublisherRef | None:
+    """A department within its region: 统计局 of 厦门市 is 厦门市统计局, another place's
+    统计局 another organization; a name that already says its place is kept as it is."""
+    if not department:
+        return None
+    if not region:
+        return PublisherRef(key=department, title=department)
+    title = department
+    place = re.sub(r"(省|市|自治区|自治州|地区|盟|区|县|旗)$", "", region)
+    if not department.startswith((region, place)):
+        local = (
+            department[1:]
+            if department[0] in "省市区县" and region.endswith(department[0])
+            else department
+        )
+        title = f"{region}{local}"
+    return PublisherRef(key=f"{region}/{department}", title=title)
+
+
+def accepted_openness(config: dict) -> list[str]:
+    """The openness values a row may carry: ours, their spellings, the source's own."""
+    values = [zh for zh, _en in vocab.OPENNESS.values()]
+    values += [k for k in vocab.OPENNESS_ALIASES if not k.isascii()]
+    values += [k for k in (config.get("openness_values") or {}) if k not in values]
+    return list(dict.fromkeys(values))
+
+
+# cells that say "nothing here" (never stored as a value, a phone number or a keyword)
+PLACEHOLDERS = frozenset(
+    {
+        "暂无",
+        "无",
+        "空",
+        "/",
+        "-",
+        "--",
+        "—",
+        "——",
+        "／",
+        "－",
+        "n/a",
+        "na",
+        "null",
+        "none",
+        "无数据",
+    }
+)
+
+
+def cell(raw: Any) -> Any:
+    """A cell's value: dates as they are, text trimmed, placeholders as None."""
+    if hasattr(raw, "year"):
+        return raw
+    value = normalize.text(raw)
+    if value is None or value.lower() in PLACEHOLDERS:
+        return None
+    return value
+
+
+_LIST_SPLIT = re.compile(r"[,，;；、|\n\r\t]+")
+_FORMAT_SPLIT = re.compile(r"[,，;；、|/／\s]+")
+_QUOTES = "'\"“”‘’`「」 "
+
+
+def parts(value: Any, split: re.Pattern[str] = _LIST_SPLIT) -> list[str]:
+    """A list cell's items: ``['xls', 'api']``, ``[csv,json]``, ``公交、线路``, one per
+    line...; quotes and brackets dropped, placeholders and repeats skipped."""
+    text = str(value).strip()
+    if len(text) >= 2 and text[0] in "[［【(（{" and text[-1] in "]］】)）}":
+        text = text[1:-1]
+    out: list[str] = []
+    for piece in split.split(text):
+        item = piece.strip(_QUOTES)
+        if item and item.lower() not in PLACEHOLDERS and item not in out:
+            out.append(item)
+    return out
+
+
+def _keep(data: dict, field: str, header: str, value: Any) -> None:
+    """A field's value from its first column; another column's value is kept in extras."""
+    if field in data:
+        data["extras"][header] = value if isinstance(value, str) else str(value)
+    else:
+        data[field] = value
 
 
 def _plain(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
-    data.setdefault(field, value if isinstance(value, str) else str(value))
+    _keep(data, field, header, value if isinstance(value, str) else str(value))
     return None
 
 
 def _department(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
-    data.setdefault("source_department", str(value))
+    _keep(data, "source_department", header, str(value))
+    return None
+
+
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
+
+
+def openness_code(text: str, config: dict) -> str | None:
+    """An openness cell as our code: the source's ``openness_values`` first, then the
+    built-in table (national and local values, typos), with or without a bracketed note
+    (有条件开放（依申请） is 有条件开放)."""
+    own = config.get("openness_values") or {}
+    for candidate in (text, _BRACKETED.sub("", text).strip(), re.sub(r"\s+", "", text)):
+        if not candidate:
+            continue
+        code = own.get(candidate) or vocabmap.openness(candidate) or _YES_NO.get(candidate)
+        if code:
+            return code
     return None
 
 
 def _openness(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
     text = str(value)
-    code = vocabmap.openness(text) or _YES_NO.get(text)
+    code = openness_code(text, config)
     if code:
         data.setdefault("access_rights", code)
         return None
@@ -254,7 +543,7 @@ def _openness(data: dict, field: str, header: str, value: Any, config: dict) -> 
 
 
 def _open_mode(text: str) -> str | None:
-    for part in normalize.text_list(text, _SPLIT):
+    for part in parts(text, _FORMAT_SPLIT):
         if part in _OPEN_MODES:
             return _OPEN_MODES[part]
     return None
@@ -264,36 +553,43 @@ def _frequency(data: dict, field: str, header: str, value: Any, config: dict) ->
     code = vocabmap.frequency(str(value))
     if code is None:
         return f"{header} {value!r} not recognised"
-    data.setdefault("frequency", code)
+    _keep(data, "frequency", header, code)
     return None
+
+
+def _add_themes(data: dict, items: list[str], config: dict) -> None:
+    themes, _ = vocabmap.themes(items, config.get("themes"))
+    data["themes"] = list(dict.fromkeys([*data.get("themes", []), *themes]))
 
 
 def _domain(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
     text = str(value)
-    data.setdefault("domain", normalize.clip(text, 100))
-    themes, _ = vocabmap.themes(normalize.text_list(text, _SPLIT), config.get("themes"))
-    data["themes"] = list(dict.fromkeys([*data.get("themes", []), *themes]))
+    items = parts(text)
+    _keep(data, "domain", header, normalize.clip("、".join(items) or text, 100))
+    _add_themes(data, items, config)
     return None
 
 
 def _industry(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
-    themes, _ = vocabmap.themes(normalize.text_list(str(value), _SPLIT), config.get("themes"))
-    data["themes"] = list(dict.fromkeys([*data.get("themes", []), *themes]))
+    _add_themes(data, parts(value), config)
     data["extras"][header] = str(value)
     return None
 
 
 def _keywords(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
-    data["keywords"] = list(
-        dict.fromkeys([*data.get("keywords", []), *normalize.text_list(str(value), _SPLIT)])
-    )
+    data["keywords"] = list(dict.fromkeys([*data.get("keywords", []), *parts(value)]))
     return None
 
 
 def _formats(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
-    found = [vocabmap.data_format(v) for v in normalize.text_list(str(value), _SPLIT)]
+    found = [vocabmap.data_format(v) for v in parts(value, _FORMAT_SPLIT)]
     data["data_formats"] = list(
-        dict.fromkeys([*data.get("data_formats", []), *(f for f in found if f)])
+        dict.fromkeys(
+            [
+                *data.get("data_formats", []),
+                *(f.upper() if f and f.islower() else f for f in found if f),
+            ]
+        )
     )
     return None
 
@@ -303,23 +599,28 @@ def _date(data: dict, field: str, header: str, value: Any, config: dict) -> str 
         d = normalize.parse_date(value)
         if d is None:
             return f"{header} {value!r} is not a date"
-        data.setdefault("issued", d.isoformat())
+        _keep(data, "issued", header, d.isoformat())
     else:
         dt = normalize.parse_datetime(value)
         if dt is None:
             return f"{header} {value!r} is not a date"
-        data.setdefault("modified", dt.isoformat())
+        _keep(data, "modified", header, dt.isoformat())
     return None
+
+
+_PHONE = re.compile(r"^[\d\s()（）+\-－—、,，;；/转ext.#*]+$")
 
 
 def _email(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
     text = str(value)
     mail = normalize.email(text)
     if mail:
-        data.setdefault("contact_email", mail)
+        _keep(data, "contact_email", header, mail)
         return None
     if field == "contact_phone":  # 联系方式 holds either
-        data.setdefault("contact_phone", normalize.clip(text, 50))
+        if sum(ch.isdigit() for ch in text) < 5 or not _PHONE.match(text):
+            return f"{header} {text!r} is not a phone number"
+        _keep(data, "contact_phone", header, normalize.clip(text, 50))
         return None
     return f"{header} {text!r} is not an e-mail address"
 
@@ -328,7 +629,7 @@ def _url(data: dict, field: str, header: str, value: Any, config: dict) -> str |
     u = normalize.url(value)
     if u is None:
         return f"{header} {value!r} is not a URL"
-    data.setdefault("landing_page", u)
+    _keep(data, "landing_page", header, u)
     return None
 
 
@@ -336,7 +637,7 @@ def _spatial(data: dict, field: str, header: str, value: Any, config: dict) -> s
     by_name = {zh: code for code, (zh, _en) in vocab.regions().items()}
     codes: list[str] = []
     unknown: list[str] = []
-    for part in normalize.text_list(str(value), _SPLIT):
+    for part in parts(value):
         code = part if part in vocab.regions() else by_name.get(part)
         (codes if code else unknown).append(code or part)
     data["spatial"] = list(dict.fromkeys([*data.get("spatial", []), *codes]))

@@ -75,7 +75,7 @@ class DatasetSchema(Schema):
         unknown = RAISE
 
     name = fields.String(validate=[validate.Length(min=2, max=200), validate_name])
-    identifier = fields.String(allow_none=True, validate=validate.Length(max=500))
+    identifier = fields.String(allow_none=True, validate=validate.Length(max=2000))
     kind = fields.String(load_default="open_data", validate=validate.OneOf(list(vocab.KINDS)))
     title = fields.String(required=True, validate=validate.Length(min=1, max=500))
     title_en = fields.String(allow_none=True, validate=validate.Length(max=500))
@@ -103,9 +103,9 @@ class DatasetSchema(Schema):
     languages = fields.List(fields.String(validate=in_vocab("languages")), load_default=list)
     version = fields.String(allow_none=True, validate=validate.Length(max=50))
     conforms_to = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list)
-    landing_page = fields.Url(allow_none=True, validate=validate.Length(max=1000))
+    landing_page = fields.Url(allow_none=True, validate=validate.Length(max=2000))
     documentation = fields.Url(allow_none=True, validate=validate.Length(max=1000))
-    resource_code = fields.String(allow_none=True, validate=validate.Length(max=100))
+    resource_code = fields.String(allow_none=True, validate=validate.Length(max=2000))
     source_department = fields.String(allow_none=True, validate=validate.Length(max=300))
     domain = fields.String(allow_none=True, validate=validate.Length(max=100))
     open_mode = fields.String(allow_none=True, validate=validate.OneOf(list(vocab.OPEN_MODES)))

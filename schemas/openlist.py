@@ -23,7 +23,7 @@ class OpenListEntrySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    resource_code = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    resource_code = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     title = fields.String(required=True, validate=validate.Length(min=1, max=500))
     source_department = fields.String(allow_none=True, validate=validate.Length(max=300))
     domain = fields.String(allow_none=True, validate=validate.Length(max=100))

@@ -211,11 +211,12 @@ def _xlsx() -> bytes:
 def test_utf8_csv_rows_errors_and_unmapped_columns(cat, server, harvest):
     url = server.put("openlist-a.csv", _csv(HEAD_A, ROWS_A, "utf-8"), "text/csv")
     out = harvest("spreadsheet", url)
-    assert (out.state, out.counts.new, out.counts.errors) == ("done_with_errors", 4, 2)
+    assert (out.state, out.counts.new, out.counts.errors) == ("done_with_errors", 5, 1)
     errors = errors_of(cat, out.job_id)
-    failures = sorted((e for e in errors if e[0] != "warning"), key=lambda e: e[1] or "")
-    assert failures[0][1] is None and "no 资源代码" in failures[0][2]
-    assert failures[1][1] == "BD-GA-0004" and "openness not recognised" in failures[1][2]
+    [failure] = [e for e in errors if e[0] != "warning"]
+    assert failure[1] == "BD-GA-0004"
+    assert failure[2].startswith("row 5, column 开放属性 '部分开放': not an openness value")
+    assert "普遍开放" in failure[2]  # the message lists what is accepted
     warnings = [why for stage, _r, why in errors if stage == "warning"]
     assert any("columns not mapped (kept in extras): 备注" in w for w in warnings)
     assert any("更新频率 '每两月' not recognised" in w for w in warnings)
@@ -339,3 +340,107 @@ def test_every_portal_column_name_is_understood(fixtures, common, ours):
     assert labels
     unknown = [label for label in labels if COLUMNS.get(header_key(label)) != ours]
     assert unknown == []
+
+
+def _job_log(cat, job_id: int) -> str:
+    from catalog.models import HarvestJob
+
+    with cat.session() as s:
+        return s.get(HarvestJob, job_id).log or ""
+
+
+def _portal_label(fixtures, common: str, prefer: str) -> str:
+    """A column label as the surveyed portals write it (CNPDS field_mapping.json)."""
+    mapping = json.loads((fixtures / "cn-portals/field_mapping.json").read_text("utf-8"))["common"]
+    labels = [label for label, field in mapping.items() if field == common]
+    assert prefer in labels
+    return prefer
+
+
+def test_rows_without_a_code_column_are_keyed_by_url_or_publisher_and_title(
+    cat, server, harvest, fixtures
+):
+    head = [
+        _portal_label(fixtures, "title", "信息资源名称"),
+        _portal_label(fixtures, "department", "信息资源提供方"),
+        _portal_label(fixtures, "is_open", "开放类型"),
+        _portal_label(fixtures, "url", "url"),
+    ]
+    long_url = "https://data.example.gov.cn/dataset/" + "x" * 1800
+    rows = [
+        ["公交线路", "交通运输局", "无条件开放", "https://data.example.gov.cn/d/1"],
+        ["公交站点", "交通运输局", "无条件开放", long_url],
+        # the same link on two rows: it identifies neither
+        ["医院名录", "卫生健康委员会", "有条件开放", "https://data.example.gov.cn/list"],
+        ["诊所名录", "卫生健康委员会", "有条件开放", "https://data.example.gov.cn/list"],
+        ["学校名录", "教育局", "无条件开放", "暂无"],
+        ["学校名录", "教育局", "无条件开放", ""],  # the same publisher and title again
+    ]
+    url = server.put("no-code.csv", _csv(head, rows, "utf-8"), "text/csv")
+    out = harvest("spreadsheet", url)
+    assert (out.counts.new, out.counts.errors) == (5, 0)
+    errors = errors_of(cat, out.job_id)
+    [dup] = [why for stage, _r, why in errors if "same" in why]
+    assert "row 7: same 数源部门 and 资源名称 as row 6" in dup and "not stored" in dup
+    log = _job_log(cat, out.job_id)
+    assert (
+        "identity: no 资源代码 column, 2 by their URL (unique in the sheet), 3 by publisher + title"
+        in log
+    )
+    with cat.session() as s:
+        by_title = {d.title: d for d in s.execute(select(Dataset)).scalars()}
+    assert by_title["公交站点"].landing_page == long_url  # 1,836 characters kept
+    assert by_title["公交站点"].resource_code is None
+    assert by_title["学校名录"].landing_page is None  # 暂无 is no link
+    again = harvest("spreadsheet", url)  # the keys are stable: nothing new, nothing gone
+    assert (again.counts.new, again.counts.unchanged, again.counts.withdrawn) == (0, 5, 0)
+
+
+def test_long_resource_codes_are_kept_whole(cat, server, harvest):
+    code = "330000-" + "0123456789" * 150  # 1,507 characters
+    head = ["资源代码", "资源名称", "数源部门", "开放属性"]
+    rows = [[code, "很长代码的资源", "统计局", "普遍开放"], ["", "没有代码", "统计局", "安全开放"]]
+    url = server.put("long-code.csv", _csv(head, rows, "utf-8"), "text/csv")
+    out = harvest("spreadsheet", url)
+    assert (out.counts.new, out.counts.errors) == (2, 0)
+    assert "identity: 1 rows by their 资源代码, 0 by their URL" in _job_log(cat, out.job_id)
+    with cat.session() as s:
+        by_title = {d.title: d for d in s.execute(select(Dataset)).scalars()}
+    long = by_title["很长代码的资源"]
+    assert (long.resource_code, long.identifier, long.access_rights) == (
+        code,
+        code,
+        "unconditional",
+    )
+    assert by_title["没有代码"].access_rights == "conditional"  # 安全开放
+    assert harvest("spreadsheet", url).counts.unchanged == 2
+
+
+def test_long_codes_and_links_on_postgresql(server, harvest, pg_migrated_database, tmp_path):
+    """2,000-character codes and links fit PostgreSQL's indexed columns; a code of Chinese
+    characters too long for a b-tree entry is kept in extras with a warning, not lost."""
+    from conftest import new_catalog
+
+    pg = new_catalog(tmp_path / "pg", pg_migrated_database)
+    try:
+        code = "A" * 2000
+        cjk = "资源" * 600  # 1,200 characters, 3,600 bytes
+        link = "https://data.example.gov.cn/" + "p" * 1970
+        head = ["资源代码", "资源名称", "数源部门", "开放属性", "访问地址"]
+        rows = [
+            [code, "长代码", "统计局", "无条件开放", link],
+            [cjk, "中文长代码", "统计局", "无条件开放", ""],
+        ]
+        url = server.put("pg-long.csv", _csv(head, rows, "utf-8"), "text/csv")
+        out = harvest("spreadsheet", url, catalog=pg)
+        assert (out.counts.new, out.counts.errors) == (2, 0)
+        warnings = [why for stage, _r, why in errors_of(pg, out.job_id) if stage == "warning"]
+        assert any(
+            "resource_code longer than 2000 characters (or 2600 bytes)" in w for w in warnings
+        )
+        with pg.session() as s:
+            by_title = {d.title: d for d in s.execute(select(Dataset)).scalars()}
+        assert (by_title["长代码"].resource_code, by_title["长代码"].landing_page) == (code, link)
+        assert by_title["中文长代码"].extras["resource_code"] == cjk
+    finally:
+        pg.dispose()
