@@ -95,7 +95,7 @@ class Run:
         self.should_stop = should_stop or (lambda: False)
         cls = harvester_class(spec.kind)
         try:
-            self.config = load_config(cls.config_schema, spec.config)
+            self.config = load_config(cls.config_schema, source_config(cat, spec.config))
         except ValidationError as exc:
             raise SourceError(f"configuration: {flatten_messages(exc.messages)}") from None
         self.http = HttpClient(self.config)
@@ -286,6 +286,20 @@ class Run:
             self.ctx.problems.clear()
             svc.record_job_errors(self.cat, self.job_id, problems)
             self.counts.errors += sum(1 for p in problems if p.stage != "warning")
+
+
+# limits a bureau may set once for every source (``extra.harvest_defaults`` in the settings);
+# a source's own configuration still wins
+CATALOG_WIDE = ("timeout", "total_timeout", "max_bytes", "retries", "backoff", "crawl_delay")
+
+
+def source_config(cat: Catalog, config: dict | None) -> dict:
+    """A source's configuration over the catalog-wide defaults of its HTTP limits."""
+    extra = getattr(cat.settings, "extra", None) or {}
+    defaults = extra.get("harvest_defaults") or {}
+    merged = {k: v for k, v in defaults.items() if k in CATALOG_WIDE}
+    merged.update(config or {})
+    return merged
 
 
 def run_job(

@@ -18,7 +18,11 @@ GOOD = (FIXTURES / "datajson/us-agencies/consumerfinance.json").read_bytes()
         ("slow", {"timeout": 0.5}, "timed out"),
         ("truncated", {}, "not a JSON document"),
         ("junk", {}, "not a JSON document"),
-        ("junk", {"max_bytes": 1024 * 1024}, "response larger than 1,048,576 bytes"),
+        (
+            "junk",
+            {"max_bytes": 1024 * 1024},
+            "source sent more than 1 MB (the limit is 1,048,576 bytes)",
+        ),
     ],
 )
 def test_broken_source_fails_cleanly_and_keeps_the_catalog(
