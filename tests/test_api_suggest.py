@@ -146,8 +146,8 @@ def test_nothing_matching_is_an_empty_list_and_symbols_are_literal(site):
 # -- what is offered -----------------------------------------------------------------------
 def test_chinese_prefixes(site):
     client, _cat = site
-    assert titles(client, "肺") == ["肺结节ct影像标注数据集"]
-    assert titles(client, "肺结节CT") == ["肺结节ct影像标注数据集"]
+    assert titles(client, "肺") == ["肺结节CT影像标注数据集"]
+    assert titles(client, "肺结节CT") == ["肺结节CT影像标注数据集"]
     assert titles(client, "眼底图像") == ["眼底图像分类基准"]
     assert titles(client, "道路卡口过车记录") == ["道路卡口过车记录"]
     assert titles(client, "交通运输统计月报202", limit=20) == [
@@ -157,11 +157,12 @@ def test_chinese_prefixes(site):
     assert titles(client, "统计月报") == []
 
 
-def test_english_titles_are_offered_normalised(site):
+def test_titles_are_offered_as_written_whatever_was_typed(site):
     client, _cat = site
-    assert titles(client, "Lung") == ["lung nodule ct medical imaging dataset"]
-    assert titles(client, "ＦＵＮＤＵＳ") == ["fundus image classification benchmark"]  # full width
-    assert titles(client, "  baoding bus") == ["baoding bus routes"]
+    assert titles(client, "lung") == ["Lung nodule CT medical imaging dataset"]
+    assert titles(client, "ＦＵＮＤＵＳ") == ["Fundus image classification benchmark"]  # full width
+    assert titles(client, "  baoding bus") == ["Baoding bus routes"]
+    assert titles(client, "肺結節") == ["肺结节CT影像标注数据集"]  # Traditional script typed
 
 
 def test_unpublished_and_withdrawn_datasets_are_never_suggested(site):

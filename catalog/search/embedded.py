@@ -47,7 +47,7 @@ from catalog.search.ranking import TEXT_FIELDS as _TEXT_FIELDS
 # Bump when the schema or the analysis (segmentation, folding, fields) changes: an index
 # written by another version is reported as needing `catalog search rebuild` instead of
 # answering with tokens that no longer meet the query's.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 5
 _VERSION_FILE = "catalog-analysis.json"
 
 _SORT_FIELDS = {"modified": "modified", "issued": "issued", "quality": "quality"}
@@ -119,7 +119,7 @@ def to_index_doc(doc: dict) -> tantivy.Document:
         "title_py": " ".join(py.title_syllables(doc["title"])),
         "same": doc.get("same") or doc["id"],
         "body_bg": " ".join(ta.bigrams(f"{doc.get('description') or ''} {kw}")),
-        "sug": [ta.normalize(t) for t in (doc["title"], doc.get("title_en")) if t],
+        "sug": ta.suggest_terms(doc["title"], doc.get("title_en")),
         "modified": int(doc.get("modified") or 0),
         "issued": int(doc.get("issued") or 0),
         "quality": int(doc.get("quality") or 0),
@@ -570,7 +570,7 @@ class EmbeddedBackend:
         return res.count  # type: ignore[attr-defined]  # tantivy's stub lacks count
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
-        prefix = ta.normalize(prefix).strip()[: ta.MAX_QUERY_CHARS]
+        prefix = ta.fold(prefix).strip()[: ta.MAX_QUERY_CHARS]
         if not prefix:
             return []
         searcher = self._open().searcher()
@@ -578,5 +578,4 @@ class EmbeddedBackend:
         terms = searcher.terms_with_prefix(
             "sug", prefix, filter_query=tantivy.Query.all_query(), limit=_MAX_SUGGEST_SCAN
         )
-        terms.sort(key=lambda t: (-t[1], len(t[0])))
-        return [t for t, _n in terms[:limit]]
+        return ta.suggestions(terms, limit)

@@ -58,7 +58,7 @@ MAX_SUGGEST_SCAN = 50
 # engines refuse prefix automata past ~1000 states (bytes): longer prefixes are cut for the
 # engine and the rest is checked here (nothing but a title could be that long anyway)
 SUGGEST_ENGINE_PREFIX = 64
-MAPPING_VERSION = 4
+MAPPING_VERSION = 5
 
 
 # -- the index template -------------------------------------------------------------------
@@ -151,7 +151,7 @@ def engine_document(doc: dict, bigrams: str = "python") -> dict:
         ),
         "meta": " ".join(ta.segment(doc.get("labels") or "")),
         "body": " ".join(ta.segment(f"{description} {doc.get('description_en') or ''}")),
-        "sug": [ta.normalize(t) for t in (doc["title"], doc.get("title_en")) if t],
+        "sug": ta.suggest_terms(doc["title"], doc.get("title_en")),
         "title_py": " ".join(py.title_syllables(doc["title"])),
         "same": doc.get("same") or doc["id"],
         "modified": doc.get("modified") or 0,
@@ -433,10 +433,7 @@ def suggest_body(prefix: str) -> dict:
 
 
 def read_suggestions(response: dict, prefix: str, limit: int) -> list[str]:
-    """Most frequent first, then shortest, as the embedded backend orders them."""
+    """Titles as written, most frequent first, then shortest, as the embedded backend."""
     buckets = (response.get("aggregations") or {}).get("sug", {}).get("buckets", [])
-    terms = sorted(
-        ((b["key"], b["doc_count"]) for b in buckets if b["key"].startswith(prefix)),
-        key=lambda t: (-t[1], len(t[0])),
-    )
-    return [t for t, _n in terms[:limit]]
+    terms = [(b["key"], int(b["doc_count"])) for b in buckets if b["key"].startswith(prefix)]
+    return ta.suggestions(terms, limit)

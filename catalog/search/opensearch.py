@@ -449,7 +449,7 @@ class ClusterBackend:
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         from catalog.search import text as ta
 
-        prefix = ta.normalize(prefix).strip()[: ta.MAX_QUERY_CHARS]
+        prefix = ta.fold(prefix).strip()[: ta.MAX_QUERY_CHARS]
         if not prefix:
             return []
         with self._guard("suggesting"):

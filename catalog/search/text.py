@@ -87,6 +87,27 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
+SUGGEST_SEPARATOR = "\x1f"  # a control character: normalize() removes it from any input
+
+
+def suggest_terms(*titles: str | None) -> list[str]:
+    """Suggestion entries of a record: the folded title (what a typed prefix is matched
+    against, so 臺北 and 台北, Lung and lung meet) and, after a separator, the title as
+    written (what the search box offers)."""
+    return [f"{fold(t)}{SUGGEST_SEPARATOR}{t}" for t in titles if t]
+
+
+def suggestions(terms: list[tuple[str, int]], limit: int) -> list[str]:
+    """Titles as written, most frequent first, then shortest, each once."""
+    terms = sorted(terms, key=lambda t: (-t[1], len(t[0])))
+    out: list[str] = []
+    for term, _n in terms:
+        title = term.split(SUGGEST_SEPARATOR, 1)[-1]
+        if title not in out:
+            out.append(title)
+    return out[:limit]
+
+
 def has_cjk(text: str) -> bool:
     return bool(_CJK_RUN.search(text))
 

@@ -52,7 +52,7 @@ def test_typing_a_prefix_shows_the_listbox_and_arrow_enter_searches_the_title(si
     assert listbox.get_attribute("aria-label") == "标题联想"  # Chinese by default
     assert box.get_attribute("aria-expanded") == "true"
     options = listbox.locator("[role=option]")
-    assert options.all_inner_texts() == ["肺结节ct影像标注数据集"]
+    assert options.all_inner_texts() == ["肺结节CT影像标注数据集"]
     # debounced: three keystrokes 40 ms apart make one request, not three
     assert len(asked) == 1, asked
 
@@ -63,7 +63,7 @@ def test_typing_a_prefix_shows_the_listbox_and_arrow_enter_searches_the_title(si
     page.screenshot(path=str(SCREENSHOT))  # the open listbox, its first option chosen
     page.keyboard.press("Enter")
     page.wait_for_url("**/search?q=*")
-    assert page.locator(BOX).input_value() == "肺结节ct影像标注数据集"
+    assert page.locator(BOX).input_value() == "肺结节CT影像标注数据集"
     assert page.locator("article.result h3").first.inner_text() == "肺结节CT影像标注数据集"
     assert errors == []
 
@@ -125,7 +125,7 @@ def test_nothing_is_asked_while_an_input_method_composes(site, page):
     cdp.send("Input.insertText", {"text": "肺"})
     page.locator(LIST).wait_for(state="visible")
     assert page.locator(BOX).input_value() == "肺"
-    assert page.locator(f"{LIST} [role=option]").all_inner_texts() == ["肺结节ct影像标注数据集"]
+    assert page.locator(f"{LIST} [role=option]").all_inner_texts() == ["肺结节CT影像标注数据集"]
     assert len(asked) == 1 and "q=%E8%82%BA" in asked[0]
 
 
