@@ -38,7 +38,16 @@ def test_search_keeps_its_shape_and_answers_304_to_if_none_match(site):
     r = get(url, "/api/v1/datasets?q=交通&page_size=5")
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"total", "page", "page_size", "relaxed", "results", "facets", "links"}
+    assert set(body) == {
+        "total",
+        "page",
+        "page_size",
+        "relaxed",
+        "did_you_mean",
+        "results",
+        "facets",
+        "links",
+    }
     assert r.headers["ETag"] and r.headers["Last-Modified"]
     again = requests.get(
         url + "/api/v1/datasets?q=交通&page_size=5",

@@ -1055,3 +1055,14 @@ def test_identical_records_collapse_into_one_hit(fresh_corpus: Corpus) -> None:
         status="published",
     )
     assert other.id in [h.id for h in c.search("地表水").hits]
+
+
+def test_misspelled_words_that_find_nothing_offer_a_correction(corpus: Corpus) -> None:
+    res = corpus.search("satelite")
+    assert res.total == 0 and res.did_you_mean == "satellite"
+    assert corpus.found(res.did_you_mean)[0] == "satellite"
+    two = corpus.search("Farmlnd satelite")
+    assert two.total == 0 and two.did_you_mean == "farmland satellite"
+    # a query that finds something is never second-guessed
+    assert corpus.search("satellite").did_you_mean is None
+    assert corpus.search("qzxvwk").did_you_mean is None  # nothing close: no offer

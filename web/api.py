@@ -125,6 +125,8 @@ def search_datasets():
             # true when under a page of records held enough of the words: they come first,
             # then records holding any of them
             "relaxed": res.relaxed,
+            # when nothing matched: the query with misspelled words corrected, or null
+            "did_you_mean": res.did_you_mean,
             "results": [
                 {**h.doc, "score": h.score, "snippets": h.snippets, "identical": h.identical}
                 for h in res.hits

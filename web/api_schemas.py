@@ -82,6 +82,10 @@ class SearchPage(Schema):
             "words: those come first, then datasets holding any of them"
         }
     )
+    did_you_mean = fields.String(
+        allow_none=True,
+        metadata={"description": "When nothing matched: the query with misspelled words corrected"},
+    )
     results = fields.List(fields.Nested(SearchHit))
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetBucket)))
     links = fields.Nested(Links)

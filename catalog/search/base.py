@@ -106,6 +106,8 @@ class SearchResult:
     # True when too few records held enough of the query's words, so these are the
     # records holding any of them (pages say so)
     relaxed: bool = False
+    # when nothing matched: the query with misspelled Latin words corrected, to offer
+    did_you_mean: str | None = None
 
 
 class SearchBackend(Protocol):

@@ -21,6 +21,7 @@ import tantivy
 
 from catalog.search import pinyin as py
 from catalog.search import query_plan as qp
+from catalog.search import spelling
 from catalog.search import text as ta
 from catalog.search.base import (
     FACETS,
@@ -489,6 +490,9 @@ class EmbeddedBackend:
             syllables = py.split_syllables(query.text)
             if syllables:
                 res, pending, hl_terms = self._run(searcher, query, plan, syllables)
+        did_you_mean = None
+        if plan.has_text and res.count == 0:  # type: ignore[attr-defined]
+            did_you_mean = self._did_you_mean(searcher, query.text, plan)
         ranked = []
         for score, addr in res.hits:
             stored = searcher.doc(addr)
@@ -522,7 +526,22 @@ class EmbeddedBackend:
             page_size=query.page_size,
             terms=hl_terms,
             relaxed=plan.relaxed,
+            did_you_mean=did_you_mean,
         )
+
+    def _did_you_mean(self, searcher: tantivy.Searcher, text: str, plan: qp.QueryPlan):
+        corrections = {}
+        for word in spelling.candidates(plan):
+            q = tantivy.Query.fuzzy_term_query(
+                self._schema, "title", word, distance=spelling.max_edits(word)
+            )
+            titles = []
+            for _score, addr in searcher.search(q, limit=10).hits:
+                doc = json.loads(bytes(searcher.doc(addr)["payload"][0]).decode("utf-8"))
+                titles += [doc["title"], doc.get("title_en") or ""]
+            if (fix := spelling.closest(word, titles)) is not None:
+                corrections[word] = fix
+        return spelling.corrected(text, corrections)
 
     def _run(
         self,

@@ -379,6 +379,15 @@ def read_hits(response: dict, terms: list[str], query: SearchQuery) -> list[Hit]
     ]
 
 
+def fuzzy_titles_body(word: str, edits: int) -> dict:
+    """Titles holding a word within ``edits`` of ``word`` (for “did you mean”)."""
+    return {
+        "size": 10,
+        "query": {"fuzzy": {"title": {"value": word, "fuzziness": edits, "transpositions": True}}},
+        "_source": ["payload"],
+    }
+
+
 def identical_counts_body(keys: list[str]) -> dict:
     """How many published records share each of these collapse keys."""
     return {

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from catalog.search import es_query as eq
+from catalog.search import spelling
 from catalog.search.base import SearchQuery, SearchResult, SearchUnavailable
 from catalog.search.es_client import ClusterUrl, Engine, connect, parse_cluster_url
 from catalog.search.pinyin import split_syllables
@@ -404,6 +405,9 @@ class ClusterBackend:
             if syllables:
                 built = self.builder.build(query, built.plan, syllables)
                 resp = self._search(query, built)
+        did_you_mean = None
+        if plan is not None and plan.has_text and eq.read_total(resp) == 0:
+            did_you_mean = self._did_you_mean(query.text, plan)
         hits = eq.read_hits(resp, built.highlight_terms, query)
         collapsed = [h.doc["same"] for h in hits if h.identical and h.doc.get("same")]
         if collapsed:
@@ -424,7 +428,23 @@ class ClusterBackend:
             page_size=query.page_size,
             terms=built.highlight_terms,
             relaxed=bool(built.plan and built.plan.relaxed),
+            did_you_mean=did_you_mean,
         )
+
+    def _did_you_mean(self, text: str, plan) -> str | None:
+        corrections = {}
+        for word in spelling.candidates(plan):
+            with self._guard("searching"):
+                resp = self.engine.client.search(
+                    index=self.alias, body=eq.fuzzy_titles_body(word, spelling.max_edits(word))
+                )
+            titles = []
+            for h in resp["hits"]["hits"]:
+                doc = h["_source"]["payload"]
+                titles += [doc["title"], doc.get("title_en") or ""]
+            if (fix := spelling.closest(word, titles)) is not None:
+                corrections[word] = fix
+        return spelling.corrected(text, corrections)
 
     def _search(self, query: SearchQuery, built: eq.BuiltQuery) -> dict:
         body = eq.search_body(query, built)
