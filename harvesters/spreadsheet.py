@@ -21,6 +21,7 @@ from typing import Any
 from marshmallow import fields, validate
 
 from catalog.services.harvest import PublisherRef
+from catalog.services.harvest_store import REVIEW_KEY
 from harvesters import normalize, vocabmap
 from harvesters.base import Harvester, RecordError, RemoteRecord, SourceError, Transformed
 from harvesters.config import SourceConfigSchema
@@ -383,26 +384,26 @@ def read_row(
         if problem:
             warnings.append(f"row {row}: {problem}")
             extras[header] = value if isinstance(value, str) else str(value)
-    if "access_rights" not in data and openness_seen:
-        accepted = "、".join(accepted_openness(config))
-        raise RecordError(
-            "transform",
-            f"row {row}, column {'; '.join(openness_seen)}: not an openness value "
-            f"(accepted: {accepted}; a source maps others with openness_values)",
-        )
     if "access_rights" not in data:
         default = config.get("default_openness")
-        if default:
+        if openness_seen:
+            accepted = "、".join(accepted_openness(config))
+            why = (
+                f"row {row}, column {'; '.join(openness_seen)}: not an openness value "
+                f"(accepted: {accepted}; a source maps others with openness_values)"
+            )
+        elif openness_cols:
+            why = f"row {row}, column {openness_cols[0]}: empty"
+        else:
+            why = None  # no openness column: said once for the whole sheet
+        if default and not openness_seen:
             data["access_rights"] = default
         else:
-            # never guessed: held for review with the most restrictive value meanwhile
+            # never guessed: held for review, the most restrictive value meanwhile
             data["access_rights"] = "not_open"
-            extras["openness_review"] = UNKNOWN_OPENNESS
-            if openness_cols:
-                warnings.append(
-                    f"row {row}, column {openness_cols[0]}: empty: held for review as "
-                    f"{UNKNOWN_OPENNESS!r}"
-                )
+            extras[REVIEW_KEY] = f"{UNKNOWN_OPENNESS}: {why}" if why else UNKNOWN_OPENNESS
+            if why:
+                warnings.append(f"{why}: held for review as {UNKNOWN_OPENNESS!r}")
     if not data.get("title"):
         title_cols = [h for h, f in mapped.items() if f == "title"]
         raise RecordError(

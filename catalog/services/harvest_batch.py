@@ -32,7 +32,7 @@ from catalog.services.batching import chunks
 from catalog.services.harvest import Changed, SourceSpec, add_log
 from catalog.services.harvest_matching import BatchDuplicates
 from catalog.services.harvest_names import LoadState, allocate_names
-from catalog.services.harvest_store import owner_sources, store_changed
+from catalog.services.harvest_store import new_status, owner_sources, store_changed
 from schemas.dataset import EDITABLE_FIELDS
 
 
@@ -226,13 +226,13 @@ class BatchWriter:
         if not items:
             return
         s, spec = self.s, self.spec
-        status = "published" if spec.trusted else "submitted"
-        if status == "published":
+        if spec.trusted:
             authz.require_curator(SYSTEM)
         names = allocate_names(s, self.state, [it.values for it in items])
         orgs = _organizations(s, {it.values.get("organization") for it in items})
         owner = spec.owner
         for item, name in zip(items, names, strict=True):
+            status = new_status(spec, item.values)
             values: dict[str, Any] = {k: datasets._naive_utc(v) for k, v in item.values.items()}
             ref = values.pop("organization", None)
             org_id = None

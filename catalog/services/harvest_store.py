@@ -17,6 +17,18 @@ from catalog.services.harvest import Changed, SourceSpec, add_log
 from catalog.services.harvest_matching import find_duplicate, set_match_keys
 from catalog.services.harvest_withdrawal import restore_if_harvest_withdrew
 
+# a harvester's mark on a record it could not judge (a sheet row without an openness): the
+# dataset waits in the review queue whatever the source's trust, with the reason in extras
+REVIEW_KEY = "openness_review"
+
+
+def new_status(spec: SourceSpec, values: dict) -> str:
+    """A new dataset's status: published from a trusted source, submitted from others, and
+    submitted from any source when the harvester held the record for review."""
+    if (values.get("extras") or {}).get(REVIEW_KEY):
+        return "submitted"
+    return "published" if spec.trusted else "submitted"
+
 
 def store_changed(
     s: Session,
@@ -71,7 +83,7 @@ def store_changed(
         )
         add_log(job, f"record {item.remote_id} is dataset {ds.name} (same {why}): linked")
     else:
-        status = "published" if spec.trusted else "submitted"
+        status = new_status(spec, item.values)
         ds, _ = datasets.write_harvested(
             s,
             SYSTEM,
