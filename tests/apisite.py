@@ -28,7 +28,7 @@ __all__ = ["PUBLIC_URL", "SECRET_URL", "SHA256", "load_api_catalog"]
 
 def _user(cat, email: str, role: str = "user", org: str | None = None) -> tuple[str, str]:
     """(user id, plain API token) of a new account, member of ``org`` if given."""
-    user = users.create_user(cat, SYSTEM, email, email.split("@")[0], "password123", role)
+    user = users.create_user(cat, SYSTEM, email, email.split("@")[0], "catalog-test-pass-1", role)
     if org:
         users.add_member(cat, SYSTEM, org, user.id, "member")
     plain, _tok = tokens.create_token(cat, Actor(id=user.id, role=role), "tests")

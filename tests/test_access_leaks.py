@@ -65,7 +65,7 @@ def site(tmp_path_factory):
     def load(cat):
         info.update(load_api_catalog(cat))
         for who in ("granted", "expired", "revoked"):
-            user = users.create_user(cat, SYSTEM, f"{who}@firm.example", who, "password123")
+            user = users.create_user(cat, SYSTEM, f"{who}@firm.example", who, "catalog-test-pass-1")
             plain, _tok = tokens.create_token(cat, Actor(id=user.id, role="user"), "tests")
             info[who], info[f"{who}_id"] = plain, user.id
             req = access.submit_request(cat, Actor(id=user.id, role="user"), "lung-ct", _form())
@@ -79,7 +79,8 @@ def site(tmp_path_factory):
         for who in ("other", "granted", "expired", "revoked"):
             c = WebClient(url)
             c.login(
-                "someone@else.example" if who == "other" else f"{who}@firm.example", "password123"
+                "someone@else.example" if who == "other" else f"{who}@firm.example",
+                "catalog-test-pass-1",
             )
             clients[who] = c
         # the expired and revoked requesters saw a signed link while their grant lasted
@@ -196,7 +197,7 @@ def test_forms_need_csrf_and_curators_see_log_and_matchmaking(site):
     r = c.get_page("/access/audit/lung-ct")
     assert r.status_code == 403
     cur = WebClient(url)
-    cur.login("curator@bureau.example", "password123")
+    cur.login("curator@bureau.example", "catalog-test-pass-1")
     page = cur.get_page("/dashboard").text
     assert 'id="dashboard-matchmaking"' in page and "保定医影智能科技有限公司" in page
     csv_text = cur.get_page("/access/audit/lung-ct?format=csv").text

@@ -57,6 +57,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # ends this account's sessions on the server: a copy of the cookie stops working
+        users.end_sessions(g.catalog, current_user.id)
     logout_user()
     flash_message(_("You have signed out."), "info")
     return redirect(url_for("pages.home"))

@@ -1,7 +1,9 @@
 """Signed-in people on the pages: Flask-Login sessions carrying the service layer's Actor.
 
-The session cookie holds the user id and a stamp derived from the password hash, so that
-changing or resetting a password ends every other session of that account. Pages never
+The session cookie holds the user id, a stamp derived from the password hash and the
+account's session generation: changing or resetting a password ends every other session of
+that account, and signing out moves the generation on (``users.end_sessions``), so a copied
+cookie of that account stops working on the server, not only in the browser. Pages never
 decide permissions from the session themselves: they pass ``current_actor()`` to the
 services, which decide.
 """
@@ -41,9 +43,10 @@ class SessionUser(UserMixin):
         self.role = user.role
         self.actor = Actor.of(user)
         self._stamp = _stamp(user.password_hash)
+        self._generation = user.session_generation or 0
 
     def get_id(self) -> str:
-        return f"{self.id}:{self._stamp}"
+        return f"{self.id}:{self._stamp}:{self._generation}"
 
     @property
     def is_curator(self) -> bool:
@@ -66,10 +69,13 @@ login_manager.anonymous_user = AnonymousVisitor
 
 @login_manager.user_loader
 def _load(session_id: str) -> SessionUser | None:
-    user_id, _sep, stamp = session_id.partition(":")
+    user_id, _sep, rest = session_id.partition(":")
+    stamp, _sep, generation = rest.partition(":")
     user = users.get_user(g.catalog, user_id)
     if user is None or not user.active or _stamp(user.password_hash) != stamp:
         return None
+    if generation != str(user.session_generation or 0):
+        return None  # signed out since (or a cookie from before generations): sign in again
     person = SessionUser(user)
     person.actor = access.with_grants(g.catalog, person.actor)
     return person

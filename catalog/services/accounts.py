@@ -19,24 +19,27 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from catalog.errors import ValidationFailed
 from catalog.models import PasswordReset, User, utcnow
-from catalog.services import audit, authz, mail, notices, users
+from catalog.services import audit, authz, mail, notices, passwords, users
 from catalog.services.authz import ANONYMOUS, Actor
 
 if TYPE_CHECKING:
     from catalog.context import Catalog
 
 RESET_HOURS = 2
-MIN_PASSWORD = 8
+MIN_PASSWORD = passwords.MIN_LENGTH
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _check_new_password(password: str, confirm: str | None, field: str = "password") -> None:
+def _check_new_password(
+    password: str, confirm: str | None, user: User, field: str = "password"
+) -> None:
     errors: dict[str, list[str]] = {}
-    if len(password or "") < MIN_PASSWORD:
-        errors[field] = [f"Shorter than minimum length {MIN_PASSWORD}."]
+    wrong = passwords.problems(password, user.email, user.name)
+    if wrong:
+        errors[field] = wrong
     if confirm is not None and confirm != password:
         errors[f"{field}_confirm"] = ["Passwords do not match."]
     if errors:
@@ -63,7 +66,7 @@ def change_password(cat: Catalog, actor: Actor, current: str, new: str, confirm:
         user = s.get(User, actor.id)
         if user is None or not check_password_hash(user.password_hash, current or ""):
             raise ValidationFailed({"current_password": ["The current password is wrong."]})
-        _check_new_password(new, confirm)
+        _check_new_password(new, confirm, user)
         user.password_hash = generate_password_hash(new)
         audit.record(s, actor, "user.password", "user", user.id)
 
@@ -124,8 +127,8 @@ def reset_password(cat: Catalog, token: str, password: str, confirm: str) -> Use
         row = _live_reset(s, token)
         if row is None:
             raise ValidationFailed({"token": ["This link is invalid or has expired."]})
-        _check_new_password(password, confirm)
         user = s.get(User, row.user_id)
+        _check_new_password(password, confirm, user)
         user.password_hash = generate_password_hash(password)
         now = utcnow()
         s.execute(

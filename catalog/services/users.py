@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from catalog.errors import NotFound, ValidationFailed
 from catalog.models import Membership, User, utcnow
-from catalog.services import audit, authz
+from catalog.services import audit, authz, passwords
 from catalog.services.authz import Actor
 from catalog.services.organizations import _get as _get_org
 
@@ -23,10 +23,20 @@ ROLES = ("user", "curator", "sysadmin")
 class UserSchema(Schema):
     email = fields.Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=8, max=200)
-    )
+    password = fields.String(required=True, load_only=True)
     role = fields.String(load_default="user", validate=validate.OneOf(ROLES))
+
+    @validates("password")
+    def _password_policy(self, value: str, **_kw: object) -> None:
+        wrong = passwords.weaknesses(value)
+        if wrong:
+            raise ValidationError(wrong)
+
+    @validates_schema
+    def _password_not_own(self, data: dict, **_kw: object) -> None:
+        wrong = passwords.likeness(data.get("password", ""), data.get("email"), data.get("name"))
+        if wrong:
+            raise ValidationError(wrong, "password")
 
 
 def create_user(
@@ -61,10 +71,23 @@ def authenticate(cat: Catalog, email: str, password: str) -> User | None:
         user = s.execute(
             select(User).where(User.email == (email or "").strip().lower())
         ).scalar_one_or_none()
-        if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        if user is None:
+            # as long as a wrong password for an account that exists: no timing tells
+            passwords.spend_check_time(password)
+            return None
+        if not check_password_hash(user.password_hash, password or "") or not user.active:
             return None
         user.last_login_at = utcnow()
         return user
+
+
+def end_sessions(cat: Catalog, user_id: str) -> None:
+    """Every session of the account stops working (sign-out): the pages' session cookies
+    carry the generation they were made in (``web/logins.py``), and this moves it on."""
+    with cat.session() as s:
+        user = s.get(User, user_id)
+        if user is not None:
+            user.session_generation = (user.session_generation or 0) + 1
 
 
 def get_user(cat: Catalog, user_id: str) -> User | None:
