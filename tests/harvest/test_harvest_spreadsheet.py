@@ -577,3 +577,117 @@ def test_same_named_departments_of_two_places_stay_apart(cat, server, harvest):
     assert titles == {"XM1": "厦门市统计局", "FZ1": "福州市统计局", "QZ1": "泉州市统计局"}
     with cat.session() as s:
         assert len(list(s.execute(select(Organization)).scalars())) == 3
+
+
+# our field for each common field of CNPDS's field_mapping.json
+_COMMON = {
+    "title": "title",
+    "department": "department",
+    "is_open": "openness",
+    "update_frequency": "frequency",
+    "description": "description",
+    "tags": "keywords",
+    "data_formats": "data_formats",
+    "data_volume": "data_volume",
+    "publish_time": "issued",
+    "update_time": "modified",
+    "email": "contact_email",
+    "telephone": "contact_phone",
+    "category": "domain",
+    "industry": "industry",
+    "url": "landing_page",
+}
+_CODES = ("资源代码", "目录编码", "资源编号", "信息资源代码")
+
+
+def _naming_row(k: int, cols: dict, n: int, title: str, openness: str, link: str) -> list[str]:
+    values = {
+        "title": title,
+        "department": f"数据局{k}",
+        "is_open": openness,
+        "update_frequency": "每月" if n % 2 else "每季度",
+        "description": f"第{n}行的说明",
+        "tags": "交通\n公交\t线路" if n % 2 else "医疗、卫生",
+        "data_formats": "['xls', 'api']" if n % 2 else "[csv,json]",
+        "data_volume": "暂无" if n % 2 else "1200",
+        "publish_time": "2024-03-01",
+        "update_time": "2024年5月6日",
+        "email": "无" if n % 2 else "open@example.gov.cn",
+        "telephone": "暂无" if n % 2 else "0592-1234567",
+        "category": "交通",
+        "industry": "-",
+        "url": link,
+    }
+    code = [f"N{k}-{n}"] if k % 2 == 0 else []
+    return code + [values[c] for c in cols]
+
+
+def _naming_sheets(fixtures) -> list[tuple[str, list[str], list[list[str]], dict]]:
+    """Sheets named the ways the surveyed portals name their columns: sheet k takes the k-th
+    label of every field (so every label is used), has a code column on even k and no
+    openness column on every third; five rows each: two good ones, one with an openness no
+    table knows, one without a title and one repeating the first."""
+    mapping = json.loads((fixtures / "cn-portals/field_mapping.json").read_text("utf-8"))["common"]
+    labels = {c: sorted(k for k, v in mapping.items() if v == c) for c in _COMMON}
+    sheets = []
+    for k in range(max(len(v) for v in labels.values())):
+        cols = {c: labels[c][k % len(labels[c])] for c in _COMMON}
+        if k % 3 == 2:
+            del cols["is_open"]
+        head = ([_CODES[k % len(_CODES)]] if k % 2 == 0 else []) + list(cols.values())
+
+        base = "https://data.example.gov.cn/naming"
+        rows = [
+            _naming_row(k, cols, 1, f"资源甲{k}", "无条件开放", f"{base}/{k}/1"),
+            _naming_row(k, cols, 2, f"资源乙{k}", "普遍开放", f"{base}/{k}/2"),
+            _naming_row(k, cols, 3, f"资源丙{k}", "部分开放", f"{base}/{k}/3"),
+            _naming_row(k, cols, 4, "", "无条件开放", f"{base}/{k}/4"),
+            _naming_row(k, cols, 1, f"资源甲{k}", "无条件开放", f"{base}/{k}/1"),
+        ]
+        sheets.append((cols["title"], head, rows, {"code": k % 2 == 0, "open": "is_open" in cols}))
+    return sheets
+
+
+def test_sheets_in_every_portal_naming_harvest_end_to_end(cat, server, harvest, fixtures):
+    """Every label of the survey, in XLSX, UTF-8 CSV and GB18030 CSV, with and without code
+    and openness columns: each sheet is accepted; per sheet 3 rows stored (held for review
+    when the openness is unknown), 1 refused naming its row and column, the repeat named."""
+    sheets = _naming_sheets(fixtures)
+    assert len(sheets) >= 20
+    for k, (title_label, head, rows, has) in enumerate(sheets):
+        if k % 3 == 0:
+            wb = Workbook()
+            wb.active.append(head)
+            for r in rows:
+                wb.active.append(r)
+            buf = io.BytesIO()
+            wb.save(buf)
+            url = server.put(f"naming-{k}.xlsx", buf.getvalue())
+        else:
+            encoding = "utf-8" if k % 3 == 1 else "gb18030"
+            url = server.put(f"naming-{k}.csv", _csv(head, rows, encoding), "text/csv")
+        out = harvest("spreadsheet", url)
+        assert out.state == "done_with_errors", (k, out.summary)
+        assert (out.counts.new, out.counts.errors) == (3, 1), (k, head, out.summary)
+        errors = errors_of(cat, out.job_id)
+        [refused] = [why for stage, _r, why in errors if stage != "warning"]
+        assert refused == f"row 5, column {title_label}: empty", k
+        warnings = [why for stage, _r, why in errors if stage == "warning"]
+        repeat = "资源代码" if has["code"] else "数源部门 and 资源名称"  # the URL repeats too
+        assert any(f"row 6: same {repeat} as row 2" in w for w in warnings), (k, warnings)
+        with cat.session() as s:
+            mine = [d for d in s.execute(select(Dataset)).scalars() if d.title.endswith(f"{k}")]
+        by_title = {d.title[:3]: d for d in mine if d.title[3:] == str(k)}
+        held = {t for t, d in by_title.items() if d.status == "submitted"}
+        assert held == ({"资源丙"} if has["open"] else {"资源甲", "资源乙", "资源丙"}), k
+        assert all(d.access_rights == "not_open" for t, d in by_title.items() if t in held)
+        good = by_title["资源甲"]
+        assert good.data_formats == ["XLS", "API"] and good.keywords == ["交通", "公交", "线路"]
+        assert good.contact_phone is None and good.contact_email is None
+        assert by_title["资源乙"].data_formats == ["CSV", "JSON"]
+        assert by_title["资源乙"].contact_phone == "0592-1234567"
+        if has["open"]:
+            assert (good.access_rights, by_title["资源乙"].access_rights) == (
+                "unconditional",
+                "unconditional",
+            )
