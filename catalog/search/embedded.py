@@ -424,10 +424,7 @@ class EmbeddedBackend:
         ]
 
     def plan(self, query: SearchQuery) -> qp.QueryPlan:
-        synonyms = query.synonyms
-        if synonyms is None:
-            synonyms = ta.load_synonyms(self.synonyms_file)
-        return qp.plan_query(query.text, synonyms)
+        return qp.plan_search(query, self.synonyms_file)
 
     def build_query(
         self,

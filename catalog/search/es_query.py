@@ -270,10 +270,7 @@ class QueryBuilder:
         return _any_of(options)
 
     def plan(self, query: SearchQuery) -> qp.QueryPlan:
-        synonyms = query.synonyms
-        if synonyms is None:
-            synonyms = ta.load_synonyms(self.synonyms_file)
-        return qp.plan_query(query.text, synonyms)
+        return qp.plan_search(query, self.synonyms_file)
 
     def build(
         self, query: SearchQuery, plan: qp.QueryPlan | None = None, pinyin: list[str] | None = None

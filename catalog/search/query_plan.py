@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from catalog.search import text as ta
+from catalog.search.base import SearchQuery
 from catalog.search.stopwords import is_stop, strip_generic
 
 RELAX_BELOW = 10
@@ -317,3 +318,12 @@ def plan_query(text: str, synonyms: dict[str, tuple[str, ...]] | None = None) ->
         proximity=proximity if len(proximity) > 1 else (),
         highlight=tuple(dict.fromkeys(h for h in hl if h)),
     )
+
+
+def plan_search(query: SearchQuery, synonyms_file: str | None) -> QueryPlan:
+    """The plan of a search: with the query's own synonym list (a curator's draft being
+    tried) or else the configured one."""
+    synonyms = query.synonyms
+    if synonyms is None:
+        synonyms = ta.load_synonyms(synonyms_file)
+    return plan_query(query.text, synonyms)
