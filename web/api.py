@@ -27,6 +27,7 @@ from web.conditional import conditional_json
 from web.downloads import signer
 from web.errors import api_language, error_response
 from web.searchargs import query_from_args
+from web.security import MAX_JSON_DEPTH, json_depth
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -79,6 +80,8 @@ def _paged(
 
 
 def _body() -> dict:
+    if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+        raise BadQuery(f"the request body is nested more than {MAX_JSON_DEPTH} levels deep")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadQuery("the request body must be a JSON object (Content-Type: application/json)")
