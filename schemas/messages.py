@@ -58,6 +58,9 @@ _EXACT = {
     "The file is empty.": "文件为空。",
     "Files need their distributions.": "上传的文件须对应资源条目。",
     "Not a valid file.": "不是有效的文件。",
+    "Only the data bureau may set this field.": "此项只能由数据局设置。",
+    "Only the data bureau may change this on a dataset of the open list.": "本数据集已列入开放清单，此项只能由数据局修改。",
+    "Only the data bureau may release a field a curator holds.": "此字段由数据局审核员锁定，只能由数据局释放。",
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), "须为以下之一：{0}。"),

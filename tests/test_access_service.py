@@ -328,3 +328,25 @@ def test_a_grant_opens_only_the_resources_asked_for(w) -> None:
     assert access.open_download(cat, firm, access.sign_download(cat, firm, first.id)).url
     with pytest.raises(PermissionDenied):
         access.open_download(cat, firm, access.sign_download(cat, firm, second.id))
+
+
+def test_review_by_stays_with_the_bureau(w) -> None:
+    """Issue 13, item 2: the publisher cannot move the review of its dataset away from the
+    bureau to approve, through its own admin, a request addressed to the bureau."""
+    cat = w.cat
+    firm, admin, member, cur = (actor(cat, u) for u in (w.firm, w.admin, w.member, w.curator))
+    req = access.submit_request(cat, firm, "cond-bureau", form())
+    for who in (admin, member):
+        with pytest.raises(ValidationFailed) as err:
+            datasets.update_dataset(cat, who, "cond-bureau", {"review_by": "publisher"})
+        assert set(err.value.messages) == {"review_by"}
+    assert datasets.get_dataset(cat, SYSTEM, "cond-bureau").review_by == "bureau"
+    assert access.review_queue(cat, admin) == []
+    with pytest.raises(NotFound):
+        access.change_state(cat, admin, req.id, "approved", end=date.today())
+    # not even the bureau hands over requests already addressed to it
+    with pytest.raises(Conflict, match="review_by"):
+        datasets.update_dataset(cat, cur, "cond-bureau", {"review_by": "publisher"})
+    access.change_state(cat, cur, req.id, "rejected", "用途不明确")
+    datasets.update_dataset(cat, cur, "cond-bureau", {"review_by": "publisher"})
+    assert datasets.get_dataset(cat, SYSTEM, "cond-bureau").review_by == "publisher"

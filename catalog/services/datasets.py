@@ -22,7 +22,7 @@ from catalog.models import (
     utcnow,
 )
 from catalog.quality import score_dataset
-from catalog.services import audit, authz, indexing, uploads
+from catalog.services import audit, authz, field_authority, indexing, uploads
 from catalog.services.authz import Actor
 from catalog.services.records import by_name_or_id, row_to_dict
 
@@ -173,6 +173,7 @@ def create_dataset(
         org = _resolve_org(s, values.get("organization"))
         authz.require_create_dataset(actor, org.id if org else None)
         authz.require_contributing(actor, org)
+        field_authority.check(s, actor, org.id if org else None, values, _defaults())
         _attach_files(s, actor, None, values, files)
         if status == "published":
             authz.require_curator(actor)
@@ -216,6 +217,8 @@ def update_dataset(
         authz.require(authz.can_edit_dataset(actor, ds), "not allowed to edit this dataset")
         if ds.status in LOCKED_FOR_EDITORS and not actor.is_curator:
             raise Conflict("the dataset is under review: take it back to draft to change it")
+        field_authority.check(s, actor, ds.organization_id, values, ds)
+        field_authority.require_review_switch(s, ds, values)
         _attach_files(s, actor, ds.id, values, files)
         if "organization" in values:
             org = _resolve_org(s, values["organization"])
@@ -256,6 +259,7 @@ def release_field(cat: Catalog, actor: Actor, ref: str, field: str) -> Dataset:
         owner = prov.get(field, "")
         if not owner.startswith("user:"):
             raise Conflict(f"field {field!r} is not held by a person's edit")
+        field_authority.require_release(s, actor, field, owner)
         del prov[field]
         links = list(
             s.execute(select(DatasetSource).where(DatasetSource.dataset_id == ds.id)).scalars()
