@@ -41,7 +41,7 @@ PAGES = [
     "/openlist",
 ]
 SIGNED_IN_PAGES = ["/access/requests", "/api/v1/access-requests"]
-WHO = ["anonymous", "other", "expired", "revoked"]
+WHO = ["anonymous", "other", "expired", "revoked", "future"]
 HOST = "restricted.example"
 
 
@@ -64,11 +64,14 @@ def site(tmp_path_factory):
 
     def load(cat):
         info.update(load_api_catalog(cat))
-        for who in ("granted", "expired", "revoked"):
+        for who in ("granted", "expired", "revoked", "future"):
             user = users.create_user(cat, SYSTEM, f"{who}@firm.example", who, "catalog-test-pass-1")
             plain, _tok = tokens.create_token(cat, Actor(id=user.id, role="user"), "tests")
             info[who], info[f"{who}_id"] = plain, user.id
-            req = access.submit_request(cat, Actor(id=user.id, role="user"), "lung-ct", _form())
+            form = _form()
+            if who == "future":  # approved, but from tomorrow on
+                form["period_start"] = (date.today() + timedelta(days=1)).isoformat()
+            req = access.submit_request(cat, Actor(id=user.id, role="user"), "lung-ct", form)
             access.change_state(
                 cat, SYSTEM, req.id, "approved", end=date.today() + timedelta(days=30)
             )
@@ -76,7 +79,7 @@ def site(tmp_path_factory):
 
     with serve(tmp_path_factory.mktemp("access-leaks"), load) as (url, cat):
         clients = {}
-        for who in ("other", "granted", "expired", "revoked"):
+        for who in ("other", "granted", "expired", "revoked", "future"):
             c = WebClient(url)
             c.login(
                 "someone@else.example" if who == "other" else f"{who}@firm.example",
@@ -155,6 +158,30 @@ def test_ended_grants_stop_at_once(site, who):
     _clean(r.text)
     # the page says so: an end date in the past counts before ``catalog access expire`` runs
     assert ('id="grant-ended"' if who == "expired" else "state-revoked") in r.text
+
+
+def test_a_grant_starting_tomorrow_gives_403_today(site):
+    url, info, clients, _old, cat = site
+    dist_id = next(
+        d.id for d in access_dataset(cat).distributions if d.restricted
+    )  # a link made for the holder anyway (the page offers none, see test_html_pages)
+    token = access.sign_download(cat, Actor(id=info["future_id"], role="user"), dist_id)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    r = clients["future"].get(f"{url}/access/download/{token}", allow_redirects=False, timeout=30)
+    assert r.status_code == 403 and tomorrow in r.text
+    _clean(r.text)
+    headers = {"Authorization": f"Bearer {info['future']}"}
+    r = requests.get(
+        f"{url}/access/download/{token}", headers=headers, allow_redirects=False, timeout=30
+    )
+    assert r.status_code == 403
+    _clean(r.text)
+
+
+def access_dataset(cat):
+    from catalog.services import datasets
+
+    return datasets.get_dataset(cat, SYSTEM, "lung-ct")
 
 
 def test_approved_requester_sees_the_signed_link_only(site):

@@ -350,3 +350,42 @@ def test_review_by_stays_with_the_bureau(w) -> None:
     access.change_state(cat, cur, req.id, "rejected", "用途不明确")
     datasets.update_dataset(cat, cur, "cond-bureau", {"review_by": "publisher"})
     assert datasets.get_dataset(cat, SYSTEM, "cond-bureau").review_by == "publisher"
+
+
+def test_a_grant_works_from_its_start_date(w) -> None:
+    """Issue 13, item 3: a grant starting tomorrow opens nothing today, on any path."""
+    cat = w.cat
+    firm, cur = actor(cat, w.firm), actor(cat, w.curator)
+    tomorrow = date.today() + timedelta(days=1)
+    req = access.submit_request(cat, firm, "cond", form(period_start=tomorrow.isoformat()))
+    access.change_state(cat, cur, req.id, "approved", end=date.today() + timedelta(days=30))
+    got = access.get_request(cat, firm, req.id)
+    assert got.req.state == "approved" and got.req.period_start == tomorrow
+    assert not got.active
+    assert not access.is_active(got.req) and access.is_active(got.req, on=tomorrow)
+    # no grant on the actor: the dataset shows only its public resource
+    granted = access.with_grants(cat, firm)
+    assert w.ds.id not in granted.grants
+    ds = datasets.get_dataset(cat, granted, "cond")
+    assert len(datasets.visible_distributions(granted, ds)) == 1
+    assert SECRET not in str(published.dataset_record(granted, ds, lambda d: f"/dl/{d}"))
+    # a signed link made anyway is refused at download, saying when it starts, and audited
+    dist = next(d for d in ds.distributions if d.restricted)
+    token = access.sign_download(cat, firm, dist.id)
+    with pytest.raises(access.NotStarted) as err:
+        access.open_download(cat, firm, token)
+    assert err.value.start == tomorrow and tomorrow.isoformat() in str(err.value)
+    with cat.session() as s:
+        refused = s.execute(
+            select(AuditEvent).where(AuditEvent.action == "access.download_refused")
+        ).scalars()
+        assert len(list(refused)) == 1
+    # from the start date on it works
+    with cat.session() as s:
+        s.execute(
+            update(AccessRequest)
+            .where(AccessRequest.id == req.id)
+            .values(period_start=date.today())
+        )
+    assert w.ds.id in access.with_grants(cat, firm).grants
+    assert access.open_download(cat, firm, token).url == SECRET

@@ -140,6 +140,12 @@ def download(token: str):
         actor = current_actor()
     try:
         got = access.open_download(g.catalog, actor, token, address=client_address())
+    except access.NotStarted as exc:
+        message = _(
+            "Your access to this dataset begins on %(date)s: the link works from that day.",
+            date=exc.start.isoformat(),
+        )
+        return render_template("error.html", code=403, message=message), 403
     except PermissionDenied:
         message = _(
             "This download link does not work: the access has ended or was revoked, "

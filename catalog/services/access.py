@@ -24,6 +24,7 @@ from catalog.services.access_audit import audit_csv, dataset_audit, history
 from catalog.services.access_grants import (
     LINK_MAX_AGE,
     Download,
+    NotStarted,
     active_grant_ids,
     is_active,
     may_download,
@@ -65,6 +66,7 @@ __all__ = [
     "STATES",
     "TRANSITIONS",
     "Download",
+    "NotStarted",
     "RequestView",
     "WorkdayRangeError",
     "active_grant_ids",

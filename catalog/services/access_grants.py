@@ -1,7 +1,8 @@
 """Grants and restricted downloads: whether an approved request is still in force, what
 it opens, and the signed, expiring download links checked against the grant at every use.
 
-A grant is an approved request whose end date has not passed; a revoked or expired grant
+A grant is an approved request from its start date to its end date (both included): it
+does not work before the start the requester asked for, and a revoked or expired grant
 stops working at once. Links are signed (itsdangerous) with the user and the distribution
 and expire after ``LINK_MAX_AGE`` seconds. Every restricted download is audited.
 """
@@ -29,10 +30,23 @@ _SALT = "restricted-download"
 
 
 def is_active(req: AccessRequest, on: date | None = None) -> bool:
-    """An approved grant whose end date has not passed (the end date is the last day)."""
+    """An approved grant in its period: started (the start date is the first day) and not
+    ended (the end date is the last day)."""
     if req.state != "approved":
         return False
-    return req.period_end is None or req.period_end >= (on or today())
+    day = on or today()
+    if req.period_start is not None and req.period_start > day:
+        return False
+    return req.period_end is None or req.period_end >= day
+
+
+def not_started(req: AccessRequest, on: date | None = None) -> bool:
+    """An approved grant whose period has not begun yet."""
+    return (
+        req.state == "approved"
+        and req.period_start is not None
+        and req.period_start > (on or today())
+    )
 
 
 def active_grant_ids(session, user_id: str | None) -> frozenset[str]:
@@ -44,6 +58,7 @@ def active_grant_ids(session, user_id: str | None) -> frozenset[str]:
         select(AccessRequest.dataset_id, AccessRequest.distribution_ids).where(
             AccessRequest.requester_id == user_id,
             AccessRequest.state == "approved",
+            or_(AccessRequest.period_start.is_(None), AccessRequest.period_start <= today()),
             or_(AccessRequest.period_end.is_(None), AccessRequest.period_end >= today()),
         )
     ).all()
@@ -74,12 +89,8 @@ def sign_download(cat: Catalog, actor: Actor, dist_id: str) -> str:
     return _serializer(cat).dumps({"d": dist_id, "u": actor.id})
 
 
-def may_download(session, actor: Actor, ds: Dataset, dist: Distribution) -> str | None:
-    """Why the actor may fetch a restricted distribution now ("editor" / "grant"), or None."""
-    if authz.can_edit_dataset(actor, ds):
-        return "editor"
-    if ds.status != "published" or ds.access_rights != "conditional":
-        return None
+def _grants_of(session, actor: Actor, ds: Dataset, dist: Distribution) -> list[AccessRequest]:
+    """The actor's approved requests covering the distribution, in force or not."""
     reqs = session.execute(
         select(AccessRequest).where(
             AccessRequest.dataset_id == ds.id,
@@ -87,10 +98,26 @@ def may_download(session, actor: Actor, ds: Dataset, dist: Distribution) -> str 
             AccessRequest.state == "approved",
         )
     ).scalars()
-    for req in reqs:
-        if is_active(req) and (not req.distribution_ids or dist.id in req.distribution_ids):
-            return "grant"
+    return [r for r in reqs if not r.distribution_ids or dist.id in r.distribution_ids]
+
+
+def may_download(session, actor: Actor, ds: Dataset, dist: Distribution) -> str | None:
+    """Why the actor may fetch a restricted distribution now ("editor" / "grant"), or None."""
+    if authz.can_edit_dataset(actor, ds):
+        return "editor"
+    if ds.status != "published" or ds.access_rights != "conditional":
+        return None
+    if any(is_active(req) for req in _grants_of(session, actor, ds, dist)):
+        return "grant"
     return None
+
+
+class NotStarted(PermissionDenied):
+    """The grant is approved but its period begins later."""
+
+    def __init__(self, start: date):
+        super().__init__(f"your access to this dataset starts on {start.isoformat()}")
+        self.start = start
 
 
 @dataclass(frozen=True)
@@ -125,6 +152,9 @@ def open_download(cat: Catalog, actor: Actor, token: str, address: str | None = 
                 data={"distribution": dist.id},
             )  # fmt: skip
             s.commit()
+            later = [r.period_start for r in _grants_of(s, actor, ds, dist) if not_started(r)]
+            if later:
+                raise NotStarted(min(d for d in later if d is not None))
             raise PermissionDenied("your access to this dataset has ended or was revoked")
         audit.record(
             s, actor, "access.download", "dataset", ds.id, address=address,
