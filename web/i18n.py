@@ -13,6 +13,7 @@ from flask import Flask
 from flask_babel import get_locale
 from markupsafe import Markup
 
+from catalog.quality import MAX_POINTS
 from schemas import vocab
 from web.fieldnames import field_label
 
@@ -96,8 +97,18 @@ def when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.strftime(fmt) + (" UTC" if "%H" in fmt else "")
 
 
+def penalty(points: int | float) -> str:
+    """Quality points a failed check costs, on the 0-100 scale of the score."""
+    value = round(100 * points / MAX_POINTS, 1)
+    return f"{value:g}"
+
+
 def register_filters(app: Flask) -> None:
+    from web.eventlabels import event_label
+
     app.jinja_env.filters.update(
+        event_label=event_label,
+        penalty=penalty,
         label=label,
         loc=localized,
         markdown=render_markdown,
