@@ -471,3 +471,66 @@ class UploadedFile(Base):
     media_type: Mapped[str | None] = mapped_column(String(100))
     uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DataRequest(Base):
+    """A data request (数据需求, issue 16): data someone could not find, what for, and how
+    the bureau answered. Public unless the requester said otherwise; the contact is shown
+    only to the requester and the bureau."""
+
+    __tablename__ = "data_requests"
+    __table_args__ = (Index("ix_data_requests_state_created", "state", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    what: Mapped[str] = mapped_column(String(300))
+    purpose: Mapped[str] = mapped_column(Text)
+    scenario: Mapped[str] = mapped_column(String(30))
+    format: Mapped[str | None] = mapped_column(String(100))
+    period: Mapped[str | None] = mapped_column(String(100))
+    urgency: Mapped[str] = mapped_column(String(10), default="normal")
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    requester_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL")
+    )
+    organization_name: Mapped[str | None] = mapped_column(String(300))
+    contact: Mapped[str | None] = mapped_column(String(300))
+    # a partner's promise to provide the data (matched without a dataset yet)
+    promise_org_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL")
+    )
+    state_note: Mapped[str | None] = mapped_column(Text)
+    votes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class DataRequestDataset(Base):
+    """A dataset a curator linked to a data request as (part of) its answer."""
+
+    __tablename__ = "data_request_datasets"
+    __table_args__ = (UniqueConstraint("request_id", "dataset_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("data_requests.id", ondelete="CASCADE"), index=True
+    )
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    added_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DataRequestVote(Base):
+    """One "+1" of a signed-in user on someone else's data request."""
+
+    __tablename__ = "data_request_votes"
+    __table_args__ = (UniqueConstraint("request_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_requests.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -61,6 +61,8 @@ _EXACT = {
     "Only the data bureau may set this field.": "此项只能由数据局设置。",
     "Only the data bureau may change this on a dataset of the open list.": "本数据集已列入开放清单，此项只能由数据局修改。",
     "Only the data bureau may release a field a curator holds.": "此字段由数据局审核员锁定，只能由数据局释放。",
+    "Link a dataset or a partner's promise.": "请关联数据集或合作伙伴的承诺。",
+    "Link the dataset that fulfils the request.": "请关联满足该需求的数据集。",
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), "须为以下之一：{0}。"),

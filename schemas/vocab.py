@@ -124,6 +124,32 @@ THEME_EU = {
     "science": "TECH",
 }
 
+# What a data request (数据需求, issue 16) is for: the policy's "Model+" scenarios (measure 6),
+# the first seven themes, with the same codes and labels.
+MODEL_PLUS = (
+    "gov_services",
+    "health",
+    "education",
+    "culture_tourism",
+    "manufacturing",
+    "finance",
+    "transport",
+)
+SCENARIOS: Vocab = {code: THEMES[code] for code in MODEL_PLUS}
+
+DATA_REQUEST_STATES: Vocab = {
+    "open": ("待响应", "Open"),
+    "matched": ("已匹配", "Matched"),
+    "fulfilled": ("已满足", "Fulfilled"),
+    "declined": ("未能满足", "Declined"),
+}
+
+URGENCIES: Vocab = {
+    "low": ("不急", "Not urgent"),
+    "normal": ("一般", "Normal"),
+    "high": ("紧急", "Urgent"),
+}
+
 MODALITIES: Vocab = {
     "image": ("图像", "Image"),
     "text": ("文本", "Text"),
@@ -318,6 +344,9 @@ VOCABS: dict[str, Vocab] = {
     "open_mode": OPEN_MODES,
     "license": LICENSES,
     "language": LANGUAGES,
+    "scenario": SCENARIOS,
+    "data_request_state": DATA_REQUEST_STATES,
+    "urgency": URGENCIES,
 }
 
 

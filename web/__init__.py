@@ -77,6 +77,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.ckan_api import bp as ckan_api_bp
     from web.curation import bp as curation_bp
     from web.dashboard import bp as dashboard_bp
+    from web.data_requests import bp as data_requests_bp
+    from web.data_requests_api import bp as data_requests_api_bp
     from web.editor import bp as editor_bp
     from web.errors import register_error_handlers
     from web.exports import bp as exports_bp
@@ -88,6 +90,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(data_requests_api_bp)
     app.register_blueprint(ckan_api_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(sitemap_bp)
@@ -101,9 +104,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         openlist_bp,
         dashboard_bp,
         access_bp,
+        data_requests_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
+    csrf.exempt(data_requests_api_bp)
     csrf.exempt(ckan_api_bp)
     register_error_handlers(app)
 
