@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 # Facet name -> what users see it as; the same names are the filter keys of the API.
 FACETS = (
@@ -75,22 +77,24 @@ def collapse_window(query: SearchQuery, max_window: int) -> int:
     return min(max_window, (query.page - 1) * query.page_size + query.page_size * COLLAPSE_WINDOW)
 
 
-def collapse(docs: list[tuple[float, dict]], query: SearchQuery) -> list[tuple[float, dict, int]]:
-    """The requested page of ``docs`` (ranked, from the first) with identical records
-    collapsed into their best-ranked copy, and how many copies each absorbed on the way.
+def collapse(
+    ranked: Sequence[tuple[float, T, object]], query: SearchQuery
+) -> list[tuple[float, T, int]]:
+    """The requested page of ``ranked`` (score, item, collapse key; from the first hit)
+    with identical records collapsed into their best-ranked copy, and how many copies each
+    absorbed on the way.
 
     Both backends collapse here, in the same order, so they page alike; copies beyond the
     fetched window are counted by the backend (``identical``), never shown."""
-    seen: dict[str, int] = {}
+    seen: dict[object, int] = {}
     out: list[list] = []
-    for score, doc in docs:
-        key = doc.get("same")
-        if key and key in seen:
+    for score, item, key in ranked:
+        if key is not None and key in seen:
             out[seen[key]][2] += 1
             continue
-        if key:
+        if key is not None:
             seen[key] = len(out)
-        out.append([score, doc, 0])
+        out.append([score, item, 0])
     start = (query.page - 1) * query.page_size
     return [(s, d, n) for s, d, n in out[start : start + query.page_size]]
 

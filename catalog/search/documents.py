@@ -46,7 +46,7 @@ def same_key(title: str, description: str, publisher: str) -> str:
     from catalog.search.text import fold
 
     parts = (" ".join(fold(t).split()) for t in (title, description, publisher))
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:15]
 
 
 def dataset_document(ds: Dataset) -> dict:

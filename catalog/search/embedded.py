@@ -34,7 +34,7 @@ from catalog.search.base import (
     collapse,
     collapse_window,
 )
-from catalog.search.documents import payload
+from catalog.search.documents import payload, same_key
 from catalog.search.hits import snippets_of
 from catalog.search.ranking import BIGRAM_FIELDS as _BIGRAM_FIELDS
 from catalog.search.ranking import (
@@ -48,7 +48,7 @@ from catalog.search.ranking import TEXT_FIELDS as _TEXT_FIELDS
 # Bump when the schema or the analysis (segmentation, folding, fields) changes: an index
 # written by another version is reported as needing `catalog search rebuild` instead of
 # answering with tokens that no longer meet the query's.
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 6
 _VERSION_FILE = "catalog-analysis.json"
 
 _SORT_FIELDS = {"modified": "modified", "issued": "issued", "quality": "quality"}
@@ -82,7 +82,9 @@ def _schema() -> tantivy.Schema:
     for name in _BIGRAM_FIELDS:
         sb.add_text_field(name, tokenizer_name="whitespace")
     sb.add_text_field("title_py", tokenizer_name="whitespace")
-    sb.add_text_field("same", tokenizer_name="raw")
+    # identical records share this number (documents.same_key); a fast field, so that
+    # collapsing reads it for a window of hits without loading their stored documents
+    sb.add_integer_field("same", fast=True, indexed=True)
     for name in FACETS:
         sb.add_text_field(name, tokenizer_name="raw", fast=True)
     sb.add_text_field("sug", tokenizer_name="raw", index_option="basic")
@@ -118,7 +120,7 @@ def to_index_doc(doc: dict) -> tantivy.Document:
         ),
         "title_bg": " ".join(ta.bigrams(doc["title"])),
         "title_py": " ".join(py.title_syllables(doc["title"])),
-        "same": doc.get("same") or doc["id"],
+        "same": int(doc.get("same") or same_key(doc["id"], "", ""), 16),
         "body_bg": " ".join(ta.bigrams(f"{doc.get('description') or ''} {kw}")),
         "sug": ta.suggest_terms(doc["title"], doc.get("title_en")),
         "modified": int(doc.get("modified") or 0),
@@ -490,15 +492,15 @@ class EmbeddedBackend:
         did_you_mean = None
         if plan.has_text and res.count == 0:  # type: ignore[attr-defined]
             did_you_mean = self._did_you_mean(searcher, query.text, plan)
-        ranked = []
-        for score, addr in res.hits:
-            stored = searcher.doc(addr)
-            ranked.append((float(score), json.loads(bytes(stored["payload"][0]).decode("utf-8"))))
+        addrs = [addr for _s, addr in res.hits]
+        keys = searcher.fast_field_values("same", addrs) if addrs else []
+        ranked = [(float(s), a, k) for (s, a), k in zip(res.hits, keys, strict=True)]
         hits = []
-        for score, doc, absorbed in collapse(ranked, query):
+        for score, addr, absorbed in collapse(ranked, query):
+            doc = json.loads(bytes(searcher.doc(addr)["payload"][0]).decode("utf-8"))
             identical = 0
             if absorbed:
-                same = tantivy.Query.term_query(self._schema, "same", doc["same"])
+                same = tantivy.Query.term_query(self._schema, "same", int(doc["same"], 16))
                 identical = searcher.search(same, limit=1, count=True).count - 1  # type: ignore[attr-defined]
             hits.append(
                 Hit(

@@ -369,7 +369,8 @@ def read_hits(response: dict, terms: list[str], query: SearchQuery) -> list[Hit]
         score = h.get("_score")
         if score is None:  # sorted by a field: report the sort key, as tantivy does
             score = h["sort"][0] if h.get("sort") else 0.0
-        ranked.append((float(score), h["_source"]["payload"]))
+        doc = h["_source"]["payload"]
+        ranked.append((float(score), doc, doc.get("same")))
     return [
         Hit(id=doc["id"], score=score, doc=doc, snippets=snippets_of(doc, terms), identical=n)
         for score, doc, n in collapse(ranked, query)
