@@ -534,3 +534,23 @@ class DataRequestVote(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("data_requests.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SearchEvent(Base):
+    """One search (issue 16, analytics): what was asked and how it went, nothing about who
+    asked (no user, no address, long digit runs masked). Written in batches off the request
+    path by ``services/search_analytics.py``."""
+
+    __tablename__ = "search_events"
+    __table_args__ = (Index("ix_search_events_week_query", "week", "query"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # the Monday of the search's ISO week: reports group by it on every database alike
+    week: Mapped[date] = mapped_column(Date)
+    query: Mapped[str] = mapped_column(String(200), default="")  # folded text
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+    result_count: Mapped[int] = mapped_column(Integer, default=0)
+    page: Mapped[int] = mapped_column(Integer, default=1)
+    took_ms: Mapped[int] = mapped_column(Integer, default=0)
+    surface: Mapped[str] = mapped_column(String(10), default="page")

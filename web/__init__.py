@@ -86,6 +86,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.openlist import bp as openlist_bp
     from web.pages import bp as pages_bp
     from web.partners import bp as partners_bp
+    from web.search_insights import bp as search_insights_bp
     from web.sitemap import bp as sitemap_bp
 
     app.register_blueprint(pages_bp)
@@ -105,6 +106,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         dashboard_bp,
         access_bp,
         data_requests_bp,
+        search_insights_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)

@@ -17,7 +17,7 @@ from flask import Blueprint, g, jsonify, render_template, request, url_for
 
 from catalog.search import BadQuery
 from catalog.search.base import MAX_PAGE_SIZE
-from catalog.services import access, harvest, openlist, published
+from catalog.services import access, harvest, openlist, published, search_analytics
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
 from schemas import vocab
@@ -119,7 +119,7 @@ def _org_out(org, count: int, actor) -> dict:
 @bp.get("/datasets")
 def search_datasets():
     query = query_from_args(request.args, g.catalog.settings.page_size)
-    res = g.catalog.search.search(query)
+    res = search_analytics.run(g.catalog, query, "api")
     return conditional_json(
         {
             "total": res.total,

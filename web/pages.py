@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from catalog.quality import score_dataset
 from catalog.search import FACETS, BadQuery, SearchQuery, SearchUnavailable
-from catalog.services import access, authz, curation
+from catalog.services import access, authz, curation, search_analytics
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
 from web.downloads import signer
@@ -96,7 +96,7 @@ def search():
             "Some search options were not understood and were ignored: %(reason)s", reason=str(exc)
         )
     try:
-        result = cat.search.search(query)
+        result = search_analytics.run(cat, query, "page")
     except SearchUnavailable:
         notice = str(UNAVAILABLE)
     pages = 0
