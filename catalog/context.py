@@ -9,10 +9,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from catalog.config import Settings, load_settings
-from catalog.db import make_engine, make_sessionmaker
+from catalog.db import make_engine, make_sessionmaker, read_only
 from catalog.search import make_backend
 from schemas import vocab
 
@@ -27,6 +28,7 @@ class Catalog:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         self.Session = make_sessionmaker(self.engine)
+        self.ReadSession = make_sessionmaker(read_only(self.engine))
         vocab.load_regions(settings.region_file)
         self.search = make_backend(settings.search_url, settings.index_path, settings.synonyms_file)
         self._drain_lock = threading.Lock()
@@ -42,6 +44,17 @@ class Catalog:
         except BaseException:
             session.rollback()
             raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read_session(self):
+        """A session for reading only: on SQLite its transaction begins ``DEFERRED``, so it
+        never waits for a writer. Closing it rolls its transaction back, whatever was
+        changed, and leaves the objects read loaded (detached, not expired)."""
+        session: Session = self.ReadSession()
+        try:
+            yield session
         finally:
             session.close()
 
@@ -69,7 +82,13 @@ class Catalog:
 
         if getattr(self._deferred, "on", False):
             return 0
-        return drain_outbox(self)
+        try:
+            return drain_outbox(self)
+        except OperationalError as exc:
+            # the write it follows is committed: a busy database must not turn it into an
+            # error (a client would retry and store it twice); the rows wait for the next drain
+            log.warning("index changes stay queued: %s", exc.orig)
+            return 0
 
     @contextmanager
     def deferred_indexing(self):

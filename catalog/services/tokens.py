@@ -1,12 +1,19 @@
-"""Personal API tokens: shown once, stored as a SHA-256 hash, revocable."""
+"""Personal API tokens: shown once, stored as a SHA-256 hash, revocable.
+
+Checking a token is a read: it runs in a read session, and ``last_used_at`` is written at
+most once per ``TOUCH_EVERY`` per token, so API reads do not contend for the write lock.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from catalog.errors import NotFound, PermissionDenied
 from catalog.models import ApiToken, User, utcnow
@@ -17,6 +24,8 @@ if TYPE_CHECKING:
     from catalog.context import Catalog
 
 PREFIX = "dpc_"
+TOUCH_EVERY = timedelta(minutes=5)  # how stale ``last_used_at`` may be
+log = logging.getLogger(__name__)
 
 
 def _hash(token: str) -> str:
@@ -42,7 +51,7 @@ def create_token(cat: Catalog, actor: Actor, name: str) -> tuple[str, ApiToken]:
 def user_for_token(cat: Catalog, plain: str) -> User | None:
     if not plain or not plain.startswith(PREFIX):
         return None
-    with cat.session() as s:
+    with cat.read_session() as s:
         tok = s.execute(
             select(ApiToken).where(ApiToken.token_hash == _hash(plain))
         ).scalar_one_or_none()
@@ -51,9 +60,33 @@ def user_for_token(cat: Catalog, plain: str) -> User | None:
         user = s.get(User, tok.user_id)
         if user is None or not user.active:
             return None
-        tok.last_used_at = utcnow()
         _ = user.memberships
-        return user
+        last_used = tok.last_used_at
+    now = utcnow()
+    if last_used is None or now - last_used >= TOUCH_EVERY:
+        _touch(cat, tok.id, now)
+    return user
+
+
+def _touch(cat: Catalog, token_id: int, now: datetime) -> None:
+    """Record the use, at most once per ``TOUCH_EVERY`` (the conditional update makes
+    concurrent requests of one token write once); a busy database skips it, since the
+    request is a read and must not fail for a statistic."""
+    try:
+        with cat.session() as s:
+            s.execute(
+                update(ApiToken)
+                .where(
+                    ApiToken.id == token_id,
+                    or_(
+                        ApiToken.last_used_at.is_(None),
+                        ApiToken.last_used_at <= now - TOUCH_EVERY,
+                    ),
+                )
+                .values(last_used_at=now)
+            )
+    except OperationalError as exc:
+        log.info("token %s: last use not recorded (%s)", token_id, exc.orig)
 
 
 def revoke_token(cat: Catalog, actor: Actor, token_id: int) -> None:

@@ -91,7 +91,7 @@ def end_sessions(cat: Catalog, user_id: str) -> None:
 
 
 def get_user(cat: Catalog, user_id: str) -> User | None:
-    with cat.session() as s:
+    with cat.read_session() as s:  # every signed-in page asks: a read, never the write lock
         return s.get(User, user_id)
 
 
