@@ -33,6 +33,7 @@ CALLS = [
     ("GET", "/api/v1/openlist/versions/1/entries", None, False),
     ("GET", "/api/v1/openlist/diff", {"from": 1, "to": 2}, False),
     ("GET", "/api/v1/vocabularies", None, False),
+    ("GET", "/api/v1/suggest", {"q": "肺"}, False),
     ("GET", "/api/v1/openapi.json", None, False),
     ("GET", "/api/v1/docs", None, False),
     ("GET", "/api/3/action/status_show", None, False),
