@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -201,9 +202,15 @@ class Distribution(Base):
     download_url: Mapped[str | None] = mapped_column(String(2000))
     format: Mapped[str | None] = mapped_column(String(50))
     media_type: Mapped[str | None] = mapped_column(String(100))
-    byte_size: Mapped[int | None] = mapped_column(Integer)
+    byte_size: Mapped[int | None] = mapped_column(BigInteger)  # files of 12 GB exist
     checksum: Mapped[str | None] = mapped_column(String(128))
     checksum_algorithm: Mapped[str | None] = mapped_column(String(20))
+    # content hash (issue 18): of the upload, entered by the publisher or fetched by
+    # ``catalog files check``; lowercase hex
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    # first rows of a tabular file: {"format", "columns": [{"name", "type"}], "rows", ...}
+    preview: Mapped[dict | None] = mapped_column(JSON)
+    content_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
     license: Mapped[str | None] = mapped_column(String(100))
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     # "<sha256>/<file name>" of a file uploaded into the instance folder (files/)
@@ -467,8 +474,9 @@ class UploadedFile(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(300), index=True)  # "<sha256>/<file name>"
     sha256: Mapped[str] = mapped_column(String(64))
-    byte_size: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(BigInteger)
     media_type: Mapped[str | None] = mapped_column(String(100))
+    preview: Mapped[dict | None] = mapped_column(JSON)  # of a tabular file, made on upload
     uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

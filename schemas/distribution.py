@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+import re
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+SHA256_MESSAGE = "A SHA-256 hash is 64 hexadecimal characters (0-9, a-f)."
+
+
+def normal_sha256(value: object) -> str | None:
+    """A SHA-256 as stored (lowercase hex), or None when ``value`` is not one."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower().removeprefix("sha256:")
+    return text if SHA256_RE.match(text) else None
 
 
 class DistributionSchema(Schema):
@@ -22,8 +44,37 @@ class DistributionSchema(Schema):
     checksum_algorithm = fields.String(
         allow_none=True, validate=validate.OneOf(["md5", "sha1", "sha256", "sha512"])
     )
+    # the content hash (issue 18): entered by the publisher, or computed from the file
+    sha256 = fields.String(
+        allow_none=True, validate=validate.Regexp(SHA256_RE, error=SHA256_MESSAGE)
+    )
     license = fields.String(allow_none=True, validate=validate.Length(max=100))
     restricted = fields.Boolean(load_default=False)
+
+    @pre_load
+    def _normal_hash(self, data: object, **_kw: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("sha256"), str):
+            text = data["sha256"].strip().lower().removeprefix("sha256:")
+            data = {**data, "sha256": text or None}
+        return data
+
+    @validates_schema
+    def _hashes_agree(self, data: dict, **_kw: object) -> None:
+        given = data.get("sha256")
+        if (data.get("checksum_algorithm") or "").lower() != "sha256" or not given:
+            return
+        checksum = normal_sha256(data.get("checksum"))
+        if checksum and checksum != given:
+            raise ValidationError("The SHA-256 differs from the sha256 checksum given.", "sha256")
+
+    @post_load
+    def _hash_from_checksum(self, data: dict, **_kw: object) -> dict:
+        """A sha256 checksum is the content hash too (harvested records carry only that)."""
+        if not data.get("sha256") and (data.get("checksum_algorithm") or "").lower() == "sha256":
+            checksum = normal_sha256(data.get("checksum"))
+            if checksum:
+                data["sha256"] = checksum
+        return data
 
     @validates_schema
     def _needs_a_link(self, data: dict, **_kw: object) -> None:

@@ -31,6 +31,8 @@ _EXACT = {
     "Invalid unified social credit code: must be 18 characters of digits and capital letters (no I, O, S, V, Z).": "统一社会信用代码应为 18 位数字或大写字母（不含 I、O、S、V、Z）。",
     "End date is before start date.": "结束日期早于开始日期。",
     "A distribution needs an access URL or a download URL.": "资源须提供访问地址或下载地址。",
+    "A SHA-256 hash is 64 hexadecimal characters (0-9, a-f).": "SHA-256 哈希值应为 64 位十六进制字符（0-9、a-f）。",
+    "The SHA-256 differs from the sha256 checksum given.": "SHA-256 与所填 sha256 校验值不一致。",
     "Name may contain only lowercase letters, digits, '-' and '_'.": "标识名只能包含小写字母、数字、“-”和“_”。",
     "Sample counts must be whole numbers of 0 or more.": "样本数须为不小于 0 的整数。",
     "Must be between 0 and 1.": "须介于 0 与 1 之间。",

@@ -75,9 +75,10 @@ FULL_DATASET = {
             "download_url": "https://data.baoding.gov.cn/files/flow-2024.zip",
             "format": "CSV",
             "media_type": "text/csv",
-            "byte_size": 1_288_490_188,
+            "byte_size": 12_884_901_888,  # 12 GB: past a 32-bit INTEGER on PostgreSQL
             "checksum": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             "checksum_algorithm": "sha256",
+            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             "license": "CC-BY-4.0",
             "restricted": True,
         },

@@ -64,6 +64,7 @@ DIST_TEXT = (
     "license",
     "checksum",
     "checksum_algorithm",
+    "sha256",
     "stored",
 )
 _SPLIT = re.compile(r"[,，、;；\n]+")

@@ -110,6 +110,7 @@ def _take_uploads(values: dict, errors: dict) -> None:
         row["byte_size"] = str(stored.byte_size)
         row["checksum"] = stored.sha256
         row["checksum_algorithm"] = "sha256"
+        row["sha256"] = stored.sha256
         row["format"] = row.get("format") or stored.format
         row["media_type"] = row.get("media_type") or (stored.media_type or "")
         row["title"] = row.get("title") or stored.name

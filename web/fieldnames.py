@@ -66,6 +66,7 @@ LABELS = {
     "byte_size": _l("Size in bytes"),
     "checksum": _l("Checksum"),
     "checksum_algorithm": _l("Checksum algorithm"),
+    "sha256": _l("SHA-256 hash"),
     "restricted": _l("Restricted"),
     "stored_file": _l("Stored file"),
     "link_status": _l("Link check"),

@@ -100,16 +100,59 @@ def _apply(ds: Dataset, values: dict) -> None:
     for key, value in values.items():
         setattr(ds, key, value)
     if dists is not None:
+        content = _content_of(ds.distributions)
         ds.distributions = [Distribution(position=i, **d) for i, d in enumerate(dists)]
+        for d in ds.distributions:
+            _keep_content(d, content)
         if ds.access_rights != "conditional":
             for d in ds.distributions:
                 d.restricted = False
 
 
+_Content = tuple[str | None, int | None, dict | None, datetime | None]
+
+
+def _content_key(d: Distribution) -> tuple:
+    return (d.access_url, d.download_url, d.stored_file)
+
+
+def _content_of(dists: list[Distribution]) -> dict[tuple, _Content]:
+    """What is known of the distributions' content (hash, size, preview), by their link."""
+    return {
+        _content_key(d): (d.sha256, d.byte_size, d.preview, d.content_checked_at)
+        for d in dists
+        if d.sha256 or d.preview is not None
+    }
+
+
+def _keep_content(d: Distribution, content: dict[tuple, _Content]) -> None:
+    """A distribution whose link stays keeps the hash and preview found before (by the
+    upload or ``catalog files check``) unless the edit gave a different hash."""
+    was = content.get(_content_key(d))
+    if was is None:
+        return
+    sha, size, preview, checked = was
+    if not d.sha256:
+        d.sha256 = sha
+        if d.byte_size is None:
+            d.byte_size = size
+    if d.sha256 == sha:
+        if d.preview is None:
+            d.preview = preview
+        d.content_checked_at = d.content_checked_at or checked
+
+
+# kept out of versions and records: a preview is derived from the file (up to 100 rows)
+_NOT_IN_SNAPSHOT = ("preview",)
+
+
 def snapshot(ds: Dataset) -> dict:
     """The dataset as plain JSON-able data: for versions, exports and diffs."""
     data = row_to_dict(ds)
-    data["distributions"] = [row_to_dict(d) for d in ds.distributions]
+    data["distributions"] = [
+        {k: v for k, v in row_to_dict(d).items() if k not in _NOT_IN_SNAPSHOT}
+        for d in ds.distributions
+    ]
     return data
 
 
@@ -149,10 +192,15 @@ def _attach_files(
     if dists is None:
         raise ValidationFailed({"distributions": ["Files need their distributions."]})
     allowed = uploads.attachable_keys(session, actor, dataset_id, set(files.values()))
+    known = uploads.content_of(session, set(files.values()))
     for position, key in files.items():
         authz.require(key in allowed, "not allowed to attach this file")
         if 0 <= position < len(dists):
             dists[position]["stored_file"] = key
+            # the hash and size of the upload are the file's, whatever the form said
+            if key in known:
+                sha, size, preview = known[key]
+                dists[position].update(sha256=sha, byte_size=size, preview=preview)
 
 
 def create_dataset(
@@ -292,6 +340,7 @@ _DIST_FIELDS = (
     "byte_size",
     "checksum",
     "checksum_algorithm",
+    "sha256",
     "license",
     "restricted",
 )

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog import previews
 from catalog.errors import NotFound, ValidationFailed
 from catalog.models import Dataset, Distribution, UploadedFile
 from catalog.services import audit, authz
@@ -130,6 +131,8 @@ def store(cat: Catalog, actor: Actor, stream: BinaryIO, filename: str) -> Stored
         media_type=media_type,
         format=extension(name).upper(),
     )
+    # the first rows of a tabular file, read from the start of the stored copy
+    preview = previews.preview_file(folder / sha, previews.tabular_kind(name, None, media_type))
     with cat.session() as s:
         s.add(
             UploadedFile(
@@ -137,6 +140,7 @@ def store(cat: Catalog, actor: Actor, stream: BinaryIO, filename: str) -> Stored
                 sha256=sha,
                 byte_size=size,
                 media_type=media_type,
+                preview=preview,
                 uploaded_by=actor.id,
             )
         )
@@ -157,6 +161,19 @@ def describe(cat: Catalog, key: str) -> StoredFile | None:
         return None
     name = m.group(2)
     return StoredFile(key, row.sha256, name, row.byte_size, row.media_type, extension(name).upper())
+
+
+def content_of(session: Session, keys: set[str]) -> dict[str, tuple[str, int, dict | None]]:
+    """(sha256, size, preview) of stored files by key, as their upload found them."""
+    keys = {k for k in keys if _KEY_RE.match(k or "")}
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(UploadedFile.key, UploadedFile.sha256, UploadedFile.byte_size, UploadedFile.preview)
+        .where(UploadedFile.key.in_(keys))
+        .order_by(UploadedFile.id)
+    ).all()
+    return {key: (sha, size, preview) for key, sha, size, preview in rows}
 
 
 def attachable_keys(

@@ -3,9 +3,10 @@
 What we say and what we leave out, and why:
 
 * **Files and checksums.** Croissant requires an ``md5`` or ``sha256`` on every file of a
-  dataset that is not *live*. The catalog links to files it does not host and cannot hash
-  them, so a distribution is listed as a ``cr:FileObject`` only when its publisher gave an
-  md5 or sha256 checksum. A dataset updated in real time (frequency ``UPDATE_CONT``) is a
+  dataset that is not *live*. A distribution is listed as a ``cr:FileObject`` when it has
+  a content hash (``sha256``: of its upload, entered by its publisher or fetched by
+  ``catalog files check``) or its publisher gave an md5 or sha256 checksum; ``sha256`` and
+  ``contentSize`` are then carried. A dataset updated in real time (frequency ``UPDATE_CONT``) is a
   live dataset in Croissant's sense: its files are listed without checksums and
   ``isLiveDataset`` is true. Every other file stays off the Croissant document (it is on
   the dataset page, ``url``) rather than carrying an invented checksum.
@@ -117,7 +118,10 @@ def to_croissant(r: dict, links: SiteLinks) -> dict:
         if not url:
             continue
         checksum = _checksum(d)
-        if checksum is None and not live:
+        sha = (d.get("sha256") or "").strip().lower()
+        if len(sha) != 64 or not _HEX.match(sha):
+            sha = ""
+        if checksum is None and not sha and not live:
             continue
         fo: dict = {
             "@type": "cr:FileObject",
@@ -131,6 +135,8 @@ def to_croissant(r: dict, links: SiteLinks) -> dict:
             fo["contentSize"] = f"{int(d['byte_size'])} B"
         if checksum:
             fo[checksum[0]] = checksum[1]
+        if sha:
+            fo["sha256"] = sha
         files.append(fo)
 
     org = r.get("organization") or {}

@@ -371,10 +371,17 @@ class _Builder:
             add((m, RDF.type, DCTERMS.MediaType))
         if d.get("byte_size") is not None:
             add((node, DCAT.byteSize, Literal(str(int(d["byte_size"])), datatype=XSD.decimal)))
+        hashes: list[tuple[str, str]] = []
+        sha = (d.get("sha256") or "").strip().lower()
+        if len(sha) == 64 and _HEX.match(sha):
+            hashes.append(("sha256", sha))  # the content hash (issue 18) comes first
         algo = (d.get("checksum_algorithm") or "").lower()
         value = (d.get("checksum") or "").split(":")[-1].strip()
-        if algo in CHECKSUM_ALGORITHMS and value and _HEX.match(value):
-            cs = URIRef(f"{node}#checksum")
+        extra = not hashes or algo != "sha256"  # the same sha256 once
+        if algo in CHECKSUM_ALGORITHMS and value and _HEX.match(value) and extra:
+            hashes.append((algo, value))
+        for n, (algo, value) in enumerate(hashes):
+            cs = URIRef(f"{node}#checksum" if n == 0 else f"{node}#checksum-{algo}")
             add((node, SPDX.checksum, cs))
             add((cs, RDF.type, SPDX.Checksum))
             add((cs, SPDX.algorithm, SPDX[f"checksumAlgorithm_{algo}"]))
