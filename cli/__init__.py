@@ -506,6 +506,57 @@ def worker(once: bool, poll: float, max_jobs: int | None) -> None:
     click.echo(f"worker {w.name} stopped after {n} jobs", err=True)
 
 
+# -- content hashes ------------------------------------------------------------------------
+@main.group("files")
+def files_group() -> None:
+    """Content hashes and previews of linked files (run from cron, never on a request)."""
+
+
+@files_group.command("check")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=200 * 1024 * 1024,
+    show_default=True,
+    help="Largest file fetched; a larger one is refused by its Content-Length or cut off.",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Files per run."
+)
+@click.option(
+    "--recheck-days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Also fetch again files hashed more than this many days ago (a change is recorded).",
+)
+@click.option("--delay", type=float, default=0.0, help="Seconds between two requests.")
+def files_check(max_bytes: int, limit: int, recheck_days: int | None, delay: float) -> None:
+    """Fetch URL distributions without a hash, within a size cap: store sha256, size and a
+    preview of tabular files; a changed hash is a new version and an audit event. The
+    URLs of restricted distributions are never printed."""
+    from datetime import timedelta
+
+    from catalog.models import utcnow
+    from catalog.services.content import pending
+    from harvesters.filecheck import check_files
+
+    cat = _harvest_cat()
+    before = utcnow() - timedelta(days=recheck_days) if recheck_days is not None else None
+    total = len(pending(cat, limit, before))
+    with tqdm(total=total, desc="files", unit="file", file=sys.stderr) as bar:
+        report = check_files(
+            cat,
+            max_bytes=max_bytes,
+            limit=limit,
+            recheck_before=before,
+            config={"crawl_delay": delay},
+            on_file=lambda _t, _o: bar.update(1),
+        )
+    for line in report.errors or []:
+        click.echo(f"failed: {line}", err=True)
+    click.echo(report.summary())
+
+
 # -- access requests -----------------------------------------------------------------------
 @main.group("access")
 def access_group() -> None:

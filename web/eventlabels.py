@@ -30,6 +30,8 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "dataset.rejected": ("驳回", "Rejected"),
     "dataset.changes_requested": ("要求修改", "Changes requested"),
     "dataset.withdrawn": ("撤下", "Withdrawn"),
+    "dataset.content_hashed": ("记录文件哈希值", "File hash recorded"),
+    "dataset.content_changed": ("文件内容已变化", "File content changed"),
 }
 
 
