@@ -225,7 +225,12 @@ def _csv(path: Path) -> dict | None:
 def _xlsx(path: Path) -> dict | None:
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    # a file object: openpyxl refuses a path without an .xlsx suffix (stored files have none)
+    with open(path, "rb") as fh:
+        return _xlsx_book(load_workbook(fh, read_only=True, data_only=True))
+
+
+def _xlsx_book(wb: Any) -> dict | None:
     try:
         ws = wb.worksheets[0] if wb.worksheets else None
         if ws is None:

@@ -220,6 +220,9 @@ def test_xlsx_preview_is_read_only_and_typed(tmp_path) -> None:
     assert [c["type"] for c in p["columns"]] == ["integer", "string", "datetime", "number"]
     assert p["rows"][1] == [1, "样本1", "2024-01-01T08:01:00", 0.5]
     json.dumps(p)  # stored as JSON
+    stored = tmp_path / ("ab" * 32)  # uploads are kept without a suffix
+    stored.write_bytes(path.read_bytes())
+    assert previews.preview_file(stored, "xlsx") == p
 
 
 def test_json_lines_preview_unions_keys(tmp_path) -> None:
@@ -312,6 +315,7 @@ def test_the_dataset_page_shows_each_hash_and_the_public_preview(tmp_path) -> No
     hashes = re.findall(r'<code class="sha256" id="sha256-[^"]+"[^>]*>([0-9a-f]{64})</code>', page)
     assert hashes == [hashlib.sha256(GB_ROWS.encode("gb18030")).hexdigest(), SHA]
     assert "预览：全部 2 行" in page and '<th scope="col">站点<br>' in page
+    assert '<small class="col-type" data-type="integer">整数</small>' in page
     assert "保定东" in page
     # the restricted file is neither listed nor previewed for a visitor
     assert "secret" not in page and hashlib.sha256(b"id,secret\n1,42\n").hexdigest() not in page
