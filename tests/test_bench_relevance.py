@@ -155,7 +155,6 @@ def test_without_the_kit_the_benchmark_is_skipped(tmp_path: Path, capsys) -> Non
 
 
 def test_the_benchmark_runs_a_tiny_kit_through_the_api_and_bm25s(tmp_path: Path, capsys) -> None:
-    pytest.importorskip("bm25s")
     from bench import relevance
 
     kit = _tiny_kit(tmp_path)

@@ -116,12 +116,14 @@ def rebuild_index(cat: Catalog, progress: Callable[[int], None] | None = None) -
     from catalog.models import utcnow
 
     started = utcnow()  # before the snapshot's first read: earlier commits are in it
-    with cat.session() as s:
+    # the long read runs in a read-only transaction: on SQLite a write transaction would
+    # hold the database's write lock for the whole rebuild and stall every save meanwhile
+    with cat.read_session() as s:
         high = s.execute(select(IndexOutbox.id).order_by(IndexOutbox.id.desc()).limit(1)).scalar()
         n = cat.search.rebuild(indexable_documents(s), progress)
+    with cat.session() as s:
         if high is not None:
             s.execute(delete(IndexOutbox).where(IndexOutbox.id <= high))
-    with cat.session() as s:
         for (dataset_id,) in s.execute(select(Dataset.id).where(Dataset.updated_at >= started)):
             queue(s, dataset_id)
     cat.sync_index()
