@@ -562,3 +562,21 @@ class SearchEvent(Base):
     page: Mapped[int] = mapped_column(Integer, default=1)
     took_ms: Mapped[int] = mapped_column(Integer, default=0)
     surface: Mapped[str] = mapped_column(String(10), default="page")
+
+
+class IdempotencyKey(Base):
+    """The first answer to a POST sent with an ``Idempotency-Key`` header, so that a client
+    retrying after a lost answer gets that answer again instead of a second record."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    route: Mapped[str] = mapped_column(String(300))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[dict | None] = mapped_column(JSON)
+    location: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

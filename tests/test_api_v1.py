@@ -371,3 +371,45 @@ def test_vocabularies_give_codes_with_both_labels(site):
     vocabs = get(url, "/api/v1/vocabularies").json()["vocabularies"]
     assert {"code": "health", "zh": "医疗", "en": "Health"} in vocabs["theme"]
     assert any(t["code"] == "130600" for t in vocabs["region"])
+
+
+def test_a_retried_create_with_an_idempotency_key_returns_the_first_answer(site):
+    url, cat, info = site
+    body = {"title": "幂等创建的数据集", "organization": "medai", "kind": "training"}
+    headers = {**_auth(info["medai"]), "Idempotency-Key": "create-1f3a"}
+
+    def post(json_body, hdrs=headers):
+        return requests.post(url + "/api/v1/datasets", json=json_body, headers=hdrs, timeout=20)
+
+    first = post(body)
+    assert first.status_code == 201, first.text
+    again = post(body)  # the client never saw the first answer and retries
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["Location"] == first.headers["Location"]
+    found = requests.get(
+        url + "/api/v1/datasets/" + first.json()["name"], headers=_auth(info["medai"]), timeout=20
+    )
+    assert found.status_code == 200
+    with cat.session() as s:
+        from sqlalchemy import func, select
+
+        from catalog.models import Dataset
+
+        n = s.execute(
+            select(func.count()).select_from(Dataset).where(Dataset.title == body["title"])
+        ).scalar_one()
+    assert n == 1  # one record for two requests
+    # the same key with another body is the client's mistake, said so
+    other = post({**body, "title": "另一个"})
+    assert other.status_code == 422 and "Idempotency-Key" in other.text
+    # a failed first attempt frees its key: the corrected retry runs
+    bad_headers = {**_auth(info["medai"]), "Idempotency-Key": "create-bad"}
+    assert post({"organization": "medai"}, bad_headers).status_code == 422
+    ok = post({**body, "title": "修正后重试"}, bad_headers)
+    assert ok.status_code == 201 and "Idempotent-Replayed" not in ok.headers
+    # without the header every POST creates
+    plain = {"title": "无幂等键", "organization": "medai", "kind": "training"}
+    a = post(plain, _auth(info["medai"]))
+    b = post(plain, _auth(info["medai"]))
+    assert a.json()["id"] != b.json()["id"]

@@ -17,7 +17,7 @@ from flask import Blueprint, g, jsonify, render_template, request, url_for
 
 from catalog.search import BadQuery
 from catalog.search.base import MAX_PAGE_SIZE
-from catalog.services import access, harvest, openlist, published, search_analytics
+from catalog.services import access, harvest, idempotency, openlist, published, search_analytics
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
 from schemas import vocab
@@ -147,11 +147,33 @@ def search_datasets():
 @bp.post("/datasets")
 def create_dataset():
     actor = require_token()
-    ds = dataset_service.create_dataset(g.catalog, actor, _body())
-    ds = dataset_service.get_dataset(g.catalog, actor, ds.id)
+    body = _body()
+    key = request.headers.get("Idempotency-Key")
+    if key is not None:
+        replay = idempotency.claim(
+            g.catalog, actor, key.strip(), "POST /datasets", idempotency.body_hash(body)
+        )
+        if replay is not None:  # a retry: the first answer again, nothing created
+            resp = jsonify(replay.response)
+            resp.status_code = replay.status_code
+            if replay.location:
+                resp.headers["Location"] = replay.location
+            resp.headers["Idempotent-Replayed"] = "true"
+            return resp
+    try:
+        ds = dataset_service.create_dataset(g.catalog, actor, body)
+        ds = dataset_service.get_dataset(g.catalog, actor, ds.id)
+    except BaseException:
+        if key is not None:
+            idempotency.release(g.catalog, actor, key.strip())
+        raise
     resp = jsonify(_dataset_out(actor, ds))
     resp.status_code = 201
     resp.headers["Location"] = url_for("api.show_dataset", ref=ds.name)
+    if key is not None:  # stored as sent (dates already strings)
+        idempotency.remember(
+            g.catalog, actor, key.strip(), 201, resp.get_json(), resp.headers["Location"]
+        )
     return resp
 
 
