@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
-from catalog.models import AccessRequest, AuditEvent, Dataset, User
-from catalog.services import authz
+from catalog.models import AccessRequest, AuditEvent, Dataset
+from catalog.services import audit, authz
 from catalog.services.access_requests import dataset_by_ref, load_request
 from catalog.services.authz import Actor
 
@@ -22,29 +22,11 @@ def history(cat: Catalog, actor: Actor, request_id: int) -> list[dict]:
     """The request's audit events, oldest first, with the actors' names."""
     with cat.session() as s:
         load_request(s, actor, request_id)
-        events = (
-            s.execute(
-                select(AuditEvent)
-                .where(
-                    AuditEvent.object_type == "access_request",
-                    AuditEvent.object_id == str(request_id),
-                )
-                .order_by(AuditEvent.id)
-            )
-            .scalars()
-            .all()
-        )
-        return _event_rows(s, events)
+        return _event_rows(s, audit.events_of(s, "access_request", request_id))
 
 
 def _event_rows(s, events) -> list[dict]:
-    names = dict(
-        s.execute(
-            select(User.id, User.name).where(
-                User.id.in_({e.actor_id for e in events if e.actor_id})
-            )
-        ).all()
-    )
+    names = audit.actor_names(s, events)
     return [
         {
             "at": e.at,

@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog.errors import Conflict, NotFound, ValidationFailed
 from catalog.models import (
-    AuditEvent,
     DataRequest,
     DataRequestDataset,
     DataRequestVote,
@@ -219,22 +218,8 @@ def history(cat: Catalog, actor: Actor, request_id: int) -> list[dict]:
     """The request's audit events, oldest first; actors are named to curators only."""
     with cat.session() as s:
         _load(s, actor, request_id)
-        events = (
-            s.execute(
-                select(AuditEvent)
-                .where(
-                    AuditEvent.object_type == "data_request",
-                    AuditEvent.object_id == str(request_id),
-                )
-                .order_by(AuditEvent.id)
-            )
-            .scalars()
-            .all()
-        )
-        names: dict[str, str] = {}
-        if actor.is_curator:
-            ids = {e.actor_id for e in events if e.actor_id}
-            names = dict(s.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+        events = audit.events_of(s, "data_request", request_id)
+        names = audit.actor_names(s, events) if actor.is_curator else {}
         return [
             {
                 "at": e.at,
