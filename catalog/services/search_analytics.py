@@ -151,14 +151,22 @@ def run(cat: Catalog, query: SearchQuery, surface: str = "page") -> SearchResult
 
 
 # -- reports (curators) --------------------------------------------------------------------
+_ZERO_RESULTS = func.sum(case((SearchEvent.result_count == 0, 1), else_=0))
+
+
+def _report_start(cat: Catalog, actor: Actor, weeks: int) -> date:
+    """The first week a curator's report covers, after writing what is still buffered."""
+    authz.require_curator(actor)
+    recorder(cat).flush()
+    return week_of(utcnow().date()) - timedelta(weeks=weeks - 1)
+
+
 def weekly(cat: Catalog, actor: Actor, weeks: int = 8, limit: int = 20) -> list[dict]:
     """Per week, newest first: searches, zero-result searches, the average backend time,
     and the top, zero-result and low-result queries (empty text is browsing: counted
     in the totals, not listed as a query)."""
-    authz.require_curator(actor)
-    recorder(cat).flush()
-    since = week_of(utcnow().date()) - timedelta(weeks=weeks - 1)
-    zero = func.sum(case((SearchEvent.result_count == 0, 1), else_=0))
+    since = _report_start(cat, actor, weeks)
+    zero = _ZERO_RESULTS
     with cat.session() as s:
         totals = s.execute(
             select(
@@ -206,10 +214,8 @@ def weekly(cat: Catalog, actor: Actor, weeks: int = 8, limit: int = 20) -> list[
 
 def csv_export(cat: Catalog, actor: Actor, weeks: int = 52) -> str:
     """Every (week, query) of the period: searches, zero-result searches, most results."""
-    authz.require_curator(actor)
-    recorder(cat).flush()
-    since = week_of(utcnow().date()) - timedelta(weeks=weeks - 1)
-    zero = func.sum(case((SearchEvent.result_count == 0, 1), else_=0))
+    since = _report_start(cat, actor, weeks)
+    zero = _ZERO_RESULTS
     with cat.session() as s:
         rows = s.execute(
             select(
