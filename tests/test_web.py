@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 import requests
 
@@ -115,3 +118,21 @@ def test_open_redirect_is_refused_by_language_switch(site):
     assert r.status_code == 302
     assert r.headers["Location"].endswith("/")
     assert "evil.example" not in r.headers["Location"]
+
+
+def test_pages_say_when_results_are_relaxed_and_offer_a_spelling_correction(site):
+    url, _cat = site
+    page = requests.get(f"{url}/search", params={"q": "lugn"}, timeout=10).text
+    link = re.search(r'id="did-you-mean">[^<]*<a href="([^"]+)">([^<]+)</a>', page)
+    assert link and link.group(2) == "lung", page[-2000:]
+    fixed = requests.get(url + html.unescape(link.group(1)), timeout=10).text
+    assert "Lung" in fixed or "肺" in fixed
+    api = requests.get(f"{url}/api/v1/datasets", params={"q": "lugn"}, timeout=10).json()
+    assert api["total"] == 0 and api["did_you_mean"] == "lung"
+    # four words, few records with three of them: the page says what it shows
+    relaxed = requests.get(f"{url}/search", params={"q": "lung nodule qzxv wkpj"}, timeout=10)
+    assert 'id="relaxed"' in relaxed.text
+    assert (
+        requests.get(f"{url}/search", params={"q": "lung"}, timeout=10).text.count('id="relaxed"')
+        == 0
+    )
