@@ -70,6 +70,11 @@ def _facet_pool() -> ThreadPoolExecutor:
     return _POOL
 
 
+def _payload(searcher: tantivy.Searcher, addr: tantivy.DocAddress) -> dict:
+    """The stored payload of a hit (documents.payload): what a result shows."""
+    return json.loads(bytes(searcher.doc(addr)["payload"][0]).decode("utf-8"))
+
+
 class WriterBusy(RuntimeError):
     """Another process holds the index writer; the caller leaves its changes queued."""
 
@@ -497,7 +502,7 @@ class EmbeddedBackend:
         ranked = [(float(s), a, k) for (s, a), k in zip(res.hits, keys, strict=True)]
         hits = []
         for score, addr, absorbed in collapse(ranked, query):
-            doc = json.loads(bytes(searcher.doc(addr)["payload"][0]).decode("utf-8"))
+            doc = _payload(searcher, addr)
             identical = 0
             if absorbed:
                 same = tantivy.Query.term_query(self._schema, "same", int(doc["same"], 16))
@@ -529,18 +534,11 @@ class EmbeddedBackend:
         )
 
     def _did_you_mean(self, searcher: tantivy.Searcher, text: str, plan: qp.QueryPlan):
-        corrections = {}
-        for word in spelling.candidates(plan):
-            q = tantivy.Query.fuzzy_term_query(
-                self._schema, "title", word, distance=spelling.max_edits(word)
-            )
-            titles = []
-            for _score, addr in searcher.search(q, limit=10).hits:
-                doc = json.loads(bytes(searcher.doc(addr)["payload"][0]).decode("utf-8"))
-                titles += [doc["title"], doc.get("title_en") or ""]
-            if (fix := spelling.closest(word, titles)) is not None:
-                corrections[word] = fix
-        return spelling.corrected(text, corrections)
+        def titles_near(word: str, edits: int) -> list[dict]:
+            q = tantivy.Query.fuzzy_term_query(self._schema, "title", word, distance=edits)
+            return [_payload(searcher, addr) for _s, addr in searcher.search(q, limit=10).hits]
+
+        return spelling.did_you_mean(text, plan, titles_near)
 
     def _run(
         self,

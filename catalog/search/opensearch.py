@@ -432,19 +432,14 @@ class ClusterBackend:
         )
 
     def _did_you_mean(self, text: str, plan) -> str | None:
-        corrections = {}
-        for word in spelling.candidates(plan):
+        def titles_near(word: str, edits: int) -> list[dict]:
             with self._guard("searching"):
                 resp = self.engine.client.search(
-                    index=self.alias, body=eq.fuzzy_titles_body(word, spelling.max_edits(word))
+                    index=self.alias, body=eq.fuzzy_titles_body(word, edits)
                 )
-            titles = []
-            for h in resp["hits"]["hits"]:
-                doc = h["_source"]["payload"]
-                titles += [doc["title"], doc.get("title_en") or ""]
-            if (fix := spelling.closest(word, titles)) is not None:
-                corrections[word] = fix
-        return spelling.corrected(text, corrections)
+            return [h["_source"]["payload"] for h in resp["hits"]["hits"]]
+
+        return spelling.did_you_mean(text, plan, titles_near)
 
     def _search(self, query: SearchQuery, built: eq.BuiltQuery) -> dict:
         body = eq.search_body(query, built)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from catalog.search import query_plan as qp
 from catalog.search import text as ta
@@ -71,3 +72,17 @@ def corrected(text: str, corrections: dict[str, str]) -> str | None:
     for wrong, right in corrections.items():
         out = re.sub(rf"(?<![a-z]){re.escape(wrong)}(?![a-z])", right, out)
     return " ".join(out.split())
+
+
+def did_you_mean(
+    text: str, plan: qp.QueryPlan, titles_near: Callable[[str, int], list[dict]]
+) -> str | None:
+    """The corrected query, from the titles (payloads) the backend's fuzzy query finds for
+    each candidate word within ``max_edits`` of it, or None."""
+    corrections = {}
+    for word in candidates(plan):
+        docs = titles_near(word, max_edits(word))
+        titles = [t for d in docs for t in (d["title"], d.get("title_en") or "")]
+        if (fix := closest(word, titles)) is not None:
+            corrections[word] = fix
+    return corrected(text, corrections)
