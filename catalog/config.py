@@ -42,7 +42,7 @@ UPLOAD_EXTENSIONS = (
     "pcd",
     "shp",
 )
-_INT_SETTINGS = ("smtp_port", "upload_max_bytes", "page_size")
+_INT_SETTINGS = ("smtp_port", "upload_max_bytes", "page_size", "export_cache_mb")
 _BOOL_SETTINGS = ("smtp_starttls", "session_cookie_secure")
 
 
@@ -76,6 +76,8 @@ class Settings:
     # files partners upload as distributions: stored in <instance>/files/
     upload_max_bytes: int = 50 * 1024 * 1024
     upload_extensions: tuple[str, ...] = UPLOAD_EXTENSIONS
+    # rendered /catalog.ttl|jsonld|rdf pages kept in <instance>/cache/exports/ (0: none)
+    export_cache_mb: int = 256
     extra: dict = field(default_factory=dict)
 
     @property
@@ -115,6 +117,7 @@ def load_settings(**overrides: object) -> Settings:
         "session_cookie_secure": os.environ.get("CATALOG_SESSION_COOKIE_SECURE"),
         "mail_from": os.environ.get("CATALOG_MAIL_FROM"),
         "upload_max_bytes": os.environ.get("CATALOG_UPLOAD_MAX_BYTES"),
+        "export_cache_mb": os.environ.get("CATALOG_EXPORT_CACHE_MB"),
     }
     values: dict = {k: v for k, v in file_values.items() if k in Settings.__dataclass_fields__}
     values.update({k: v for k, v in env.items() if v})

@@ -6,6 +6,9 @@
 * ``/dataset/<name>/croissant.jsonld``: Croissant, for training and benchmark datasets;
 * ``schemaorg_jsonld(ds)``: the schema.org JSON-LD the dataset page embeds.
 
+Catalog pages are kept per catalog generation by :mod:`web.export_cache`: crawlers read
+them all, and rendering one costs rdflib far more than reading it back.
+
 These are public feeds, built for an anonymous caller: through
 ``published.dataset_record`` a restricted distribution never reaches them.
 """
@@ -23,8 +26,9 @@ from catalog.services import datasets as dataset_service
 from catalog.services import published
 from catalog.services.authz import ANONYMOUS
 from schemas.formats.croissant import has_croissant, to_croissant
-from schemas.formats.dcat import catalog_graph, dataset_graph, serialize
+from schemas.formats.dcat import FORMATS, catalog_graph, dataset_graph, serialize
 from schemas.formats.schemaorg import to_schemaorg
+from web import export_cache
 from web.conditional import conditional
 from web.i18n import locale
 from web.links import catalog_info, site_links
@@ -48,20 +52,26 @@ def catalog_export(ext: str):
     last = max(1, -(-total // PER_PAGE))
     if not 1 <= page <= last:
         abort(404)
-    rows = published.page_published(g.catalog, page, PER_PAGE)
-    records = [published.dataset_record(ANONYMOUS, ds) for ds in rows]
     changed = published.last_change(g.catalog)
-    graph = catalog_graph(
-        records,
-        site_links(),
-        catalog_info(changed),
-        page=page,
-        per_page=PER_PAGE,
-        total=total,
-        ext=ext,
-    )
-    body, mime = serialize(graph, ext)
-    return conditional(body, mime, changed)
+    links = site_links()
+
+    def render() -> bytes:
+        rows = published.page_published(g.catalog, page, PER_PAGE)
+        records = [published.dataset_record(ANONYMOUS, ds) for ds in rows]
+        graph = catalog_graph(
+            records,
+            links,
+            catalog_info(changed),
+            page=page,
+            per_page=PER_PAGE,
+            total=total,
+            ext=ext,
+        )
+        return serialize(graph, ext)[0]
+
+    gen = export_cache.generation(changed, total, links.base, links.namespace, PER_PAGE)
+    body = export_cache.cached(gen, f"catalog-{page}.{ext}", render)
+    return conditional(body, FORMATS[ext][1], changed)
 
 
 @bp.get(f"/dataset/<ref>.{EXT}")

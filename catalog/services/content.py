@@ -108,6 +108,9 @@ def record(
         outcome = "new" if old is None else "changed"
         ds = s.get(Dataset, dist.dataset_id)
         assert ds is not None
+        # the dataset's record changed (its exports carry the hash): say so in updated_at,
+        # which Last-Modified and the export cache's generation are read from
+        ds.updated_at = utcnow()
         audit.record(
             s,
             SYSTEM,
