@@ -25,6 +25,12 @@ def _bigrams(argv: list[str]) -> int:
     return bigrams.main(argv)
 
 
+def _exports(argv: list[str]) -> int:
+    from bench import exports
+
+    return exports.main(argv)
+
+
 def _relevance(argv: list[str]) -> int:
     from bench import relevance
 
@@ -36,6 +42,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "harvest": _harvest,
     "bigrams": _bigrams,
     "relevance": _relevance,
+    "exports": _exports,
 }
 
 

@@ -1,0 +1,184 @@
+"""Export and page benchmark: DCAT catalog pages and HTML pages, with SQL statements per page.
+
+    python -m bench exports [--size 2000] [--out bench/out]
+
+A fresh SQLite catalog harvests a seeded synthetic data.json of ``--size`` records (the
+harvest benchmark's source, every record published). Then, through the app in this process
+(the WSGI app called directly, so the figures are the app's own time without a socket):
+
+* every ``/catalog.{ttl,jsonld,rdf}?page=N`` page read once with the export cache emptied
+  (rendered: the baseline) and once more (served from the cache), per format;
+* the HTML pages people open most (home, search with and without words, a dataset, the
+  organization list, the open list), each read 30 times, with the number of SQL statements
+  one read issues, so a page whose queries grow with its rows shows here.
+
+Targets (issue 17): a 100-dataset catalog page p95 < 100 ms; an HTML page p95 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import event
+
+from bench.harvest import MB, FileServer, harvest_once, write_datajson
+from bench.search import Row, pct, render
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+EXPORT_TARGET_MS = 100.0
+PAGE_TARGET_MS = 50.0
+PAGE_READS = 30
+
+
+def _build(root: Path, size: int, seed: int):
+    from catalog.context import open_catalog
+    from catalog.services import harvest as svc
+    from catalog.services.authz import SYSTEM
+
+    www = root / "www"
+    www.mkdir()
+    nbytes = write_datajson(www / "data.json", size, seed)
+    server = FileServer(www)
+    instance = root / "instance"
+    cat = open_catalog(
+        instance_path=instance,
+        database_url=f"sqlite:///{instance / 'catalog.db'}",
+        search_url="embedded://",
+    )
+    try:
+        cat.migrate()
+        cat.create_index_if_missing()
+        url = f"{server.base}/data.json"
+        src = svc.register_source(
+            cat,
+            SYSTEM,
+            name="bench",
+            kind="datajson",
+            url=url,
+            trusted=True,
+            config={"max_bytes": max(nbytes * 2, 200 * MB)},
+        )
+        harvest_once(cat, src.id, size, "harvest")
+    finally:
+        cat.dispose()
+        server.stop()
+    return instance
+
+
+class StatementCounter:
+    """Counts the SQL statements the engine runs while it is on."""
+
+    def __init__(self, engine) -> None:
+        self.n = 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args: object) -> None:
+        self.n += 1
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1000
+
+
+def measure(size: int, seed: int, tmp: str | None) -> tuple[list[Row], list[str]]:
+    from web import create_app
+
+    with tempfile.TemporaryDirectory(prefix=f"bench-exports-{size}-", dir=tmp) as d:
+        instance = _build(Path(d), size, seed)
+        app = create_app({"instance_path": instance})
+        cat = app.extensions["catalog"]
+        client = app.test_client()
+        counter = StatementCounter(cat.engine)
+        cache = instance / "cache" / "exports"
+        pages = -(-size // 100)
+        rows: list[Row] = []
+        notes = [f"{size:,} published datasets, {pages} catalog pages of 100 per format"]
+
+        def get(path: str) -> None:
+            resp = client.get(path)
+            if resp.status_code != 200:
+                raise RuntimeError(f"{path}: {resp.status_code}")
+
+        for ext in ("ttl", "jsonld", "rdf"):
+            shutil.rmtree(cache, ignore_errors=True)
+            paths = [f"/catalog.{ext}?page={p}" for p in range(1, pages + 1)]
+            cold = [_timed(lambda p=p: get(p)) for p in paths]
+            warm = [_timed(lambda p=p: get(p)) for p in paths]
+            rows.append(Row(f"/catalog.{ext} page, rendered (baseline) p95", pct(cold, 95), "ms"))
+            rows.append(
+                Row(
+                    f"/catalog.{ext} page, kept p95",
+                    pct(warm, 95),
+                    "ms",
+                    EXPORT_TARGET_MS,
+                    higher_is_better=False,
+                )
+            )
+        with cat.session() as s:
+            from sqlalchemy import select
+
+            from catalog.models import Dataset
+
+            name = s.scalars(select(Dataset.name).order_by(Dataset.name).limit(1)).one()
+        html = {
+            "home": "/",
+            "search, no words": "/search",
+            "search 交通": "/search?q=交通",
+            "search traffic data": "/search?q=traffic+data",
+            "dataset page": f"/dataset/{name}",
+            "organizations": "/organizations",
+            "open list": "/openlist",
+        }
+        for label, path in html.items():
+            resp = client.get(path)
+            if resp.status_code not in (200, 404):
+                raise RuntimeError(f"{path}: {resp.status_code}")
+            if resp.status_code == 404:
+                notes.append(f"{path} answers 404 here: skipped")
+                continue
+            times = [_timed(lambda p=path: client.get(p)) for _ in range(PAGE_READS)]
+            before = counter.n
+            client.get(path)
+            statements = counter.n - before
+            rows.append(
+                Row(
+                    f"{label} p95 ({statements} SQL)",
+                    pct(times, 95),
+                    "ms",
+                    PAGE_TARGET_MS,
+                    higher_is_better=False,
+                )
+            )
+        cat.dispose()
+    load = os.getloadavg()
+    notes.append(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    notes.append("app time through the WSGI app in one process (no socket, one client)")
+    return rows, notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench exports", description=__doc__)
+    ap.add_argument("--size", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--tmp", default=None, help="folder for the temporary catalog")
+    args = ap.parse_args(argv)
+    rows, notes = measure(args.size, args.seed, args.tmp)
+    table = render(args.size, rows, notes)
+    print(table)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"exports-{args.size}.txt").write_text(table, encoding="utf-8")
+    return 0 if all(r.verdict != "MISS" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
