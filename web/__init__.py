@@ -13,6 +13,7 @@ from web.i18n import ensure_compiled, register_filters
 from web.logins import login_manager
 from web.ratelimit import RateLimiter
 from web.security import register_security
+from web.static_assets import register_static_assets
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -69,6 +70,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     app.extensions["rate_limiter"] = RateLimiter(settings.extra.get("rate_limits"))
     register_filters(app)
+    register_static_assets(app)
 
     from web.access import bp as access_bp
     from web.account import bp as account_bp
