@@ -154,6 +154,11 @@ def _rows(size: int, e: Side, o: Side) -> list[tuple[str, str, str, str]]:
         ("search: raw p50", *both(lambda s: pct(s.search.raw, 50), ms), "-"),
         ("search: raw p95", *both(lambda s: pct(s.search.raw, 95), ms), "-"),
         (
+            "search: service p95, repeated query",
+            *both(lambda s: pct(s.search.repeated, 95), ms),
+            f"< {TARGET_SEARCH_P95_MS:.0f} ms",
+        ),
+        (
             "search: service p95 / raw p95",
             *both(
                 lambda s: pct(s.search.service, 95) / pct(s.search.raw, 95), lambda x: f"{x:.2f} x"
@@ -174,6 +179,11 @@ def _rows(size: int, e: Side, o: Side) -> list[tuple[str, str, str, str]]:
         (
             "browse: service p95",
             *both(lambda s: pct(s.browse.service, 95), ms),
+            f"< {TARGET_SEARCH_P95_MS:.0f} ms",
+        ),
+        (
+            "browse: service p95, repeated filter set",
+            *both(lambda s: pct(s.browse.repeated, 95), ms),
             f"< {TARGET_SEARCH_P95_MS:.0f} ms",
         ),
         (

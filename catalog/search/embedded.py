@@ -13,9 +13,11 @@ import re
 import shutil
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import tantivy
 
@@ -34,6 +36,7 @@ from catalog.search.base import (
     collapse,
     collapse_window,
 )
+from catalog.search.count_cache import CountCache
 from catalog.search.documents import payload, same_key
 from catalog.search.hits import snippets_of
 from catalog.search.ranking import BIGRAM_FIELDS as _BIGRAM_FIELDS
@@ -73,6 +76,13 @@ def _facet_pool() -> ThreadPoolExecutor:
 def _payload(searcher: tantivy.Searcher, addr: tantivy.DocAddress) -> dict:
     """The stored payload of a hit (documents.payload): what a result shows."""
     return json.loads(bytes(searcher.doc(addr)["payload"][0]).decode("utf-8"))
+
+
+class _Page(NamedTuple):
+    """Top hits of one run and the query's total (counted now or kept from before)."""
+
+    hits: list
+    total: int
 
 
 class WriterBusy(RuntimeError):
@@ -153,6 +163,8 @@ class EmbeddedBackend:
         self._index: tantivy.Index | None = None
         self._inode: int | None = None
         self._error: str | None = None
+        self._counts = CountCache()
+        self._seen_generation: tuple[int, int] | None = None
         if create and not self._looks_like_index(self.path):
             self._create_empty(self.path)
 
@@ -481,21 +493,28 @@ class EmbeddedBackend:
         query.validate()
         index = self._open()
         plan = self.plan(query)
+        generation = self._generation()
+        if generation != self._seen_generation:
+            # tantivy notices another process's commit by watching meta.json, some
+            # hundreds of milliseconds late; counts kept for this generation must come
+            # from a searcher that already sees it
+            index.reload()
+            self._seen_generation = generation
         searcher = index.searcher()
-        res, pending, hl_terms = self._run(searcher, query, plan)
-        if plan.wants_relaxing(res.count):  # type: ignore[attr-defined]
+        res, pending, hl_terms = self._run(searcher, query, plan, generation)
+        if plan.wants_relaxing(res.total):
             relaxed = plan.relax()
             if relaxed is not None:
                 if pending is not None:
                     pending.cancel()
                 plan = relaxed
-                res, pending, hl_terms = self._run(searcher, query, plan)
-        if plan.has_text and res.count == 0:  # type: ignore[attr-defined]
+                res, pending, hl_terms = self._run(searcher, query, plan, generation)
+        if plan.has_text and res.total == 0:
             syllables = py.split_syllables(query.text)
             if syllables:
-                res, pending, hl_terms = self._run(searcher, query, plan, syllables)
+                res, pending, hl_terms = self._run(searcher, query, plan, generation, syllables)
         did_you_mean = None
-        if plan.has_text and res.count == 0:  # type: ignore[attr-defined]
+        if plan.has_text and res.total == 0:
             did_you_mean = self._did_you_mean(searcher, query.text, plan)
         addrs = [addr for _s, addr in res.hits]
         keys = searcher.fast_field_values("same", addrs) if addrs else []
@@ -523,7 +542,7 @@ class EmbeddedBackend:
                 buckets = result.get(f, {}).get("buckets", [])
                 facets[f] = [(b["key"], int(b["doc_count"])) for b in buckets]
         return SearchResult(
-            total=res.count,  # type: ignore[attr-defined]  # tantivy's stub lacks count
+            total=res.total,
             hits=hits,
             facets=facets,
             page=query.page,
@@ -540,35 +559,62 @@ class EmbeddedBackend:
 
         return spelling.did_you_mean(text, plan, titles_near)
 
+    def _generation(self) -> tuple[int, int]:
+        """What identifies the index's content: the folder (a rebuild swaps it) and
+        meta.json, which every commit in any process rewrites with a new opstamp (read
+        whole: its mtime can stay the same for two commits in one clock tick)."""
+        try:
+            meta = (self.path / "meta.json").read_bytes()
+        except OSError:
+            return (self._inode or 0, 0)
+        return (self._inode or 0, zlib.crc32(meta))
+
     def _run(
         self,
         searcher: tantivy.Searcher,
         query: SearchQuery,
         plan: qp.QueryPlan,
+        generation: tuple[int, int],
         pinyin: list[str] | None = None,
     ):
         """One page of top hits, and the facet counts started beside it: tantivy releases
-        the GIL, so on two cores the slower of the two sets the latency, not their sum."""
+        the GIL, so on two cores the slower of the two sets the latency, not their sum.
+
+        The total and the facet counts of a query depend only on the index's content, so
+        they are kept per index generation (``_counts``): a repeated query, and every
+        browse page of one filter set, then runs only the top-hits collector, which
+        needs no count and lets tantivy skip blocks that cannot reach the top."""
         q, hl_terms, has_text = self.build_query(query, plan, pinyin)
-        pending = None
-        if query.facets:
-            aggs = {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
-            pending = _facet_pool().submit(searcher.aggregate, q, aggs)
+        key = (generation, repr(q), tuple(query.facets), query.facet_size)
+        known = self._counts.get(key)
         window = collapse_window(query, MAX_OFFSET + MAX_PAGE_SIZE)
         sort = query.sort
         if sort == "relevance" and not has_text:
             sort = "modified"
-        if sort == "relevance":
-            res = searcher.search(q, limit=window, count=True)
+        by = None if sort == "relevance" else _SORT_FIELDS[sort]
+        pending: Future | None = None
+        if known is not None:
+            total, facet_result = known
+            res = searcher.search(q, limit=window, count=False, order_by_field=by)
+            if query.facets:
+                pending = Future()
+                pending.set_result(facet_result)
+            return _Page(res.hits, total), pending, hl_terms
+        if query.facets:
+            aggs = {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
+            pending = _facet_pool().submit(searcher.aggregate, q, aggs)
+        res = searcher.search(q, limit=window, count=True, order_by_field=by)
+        total = int(res.count)  # type: ignore[attr-defined]  # tantivy's stub lacks count
+        if pending is None:
+            self._counts.put(key, (total, {}))
         else:
-            res = searcher.search(
-                q,
-                limit=window,
-                count=True,
-                order_by_field=_SORT_FIELDS[sort],
-                order=tantivy.Order.Desc,
-            )
-        return res, pending, hl_terms
+
+            def remember(done: Future) -> None:
+                if not done.cancelled() and done.exception() is None:
+                    self._counts.put(key, (total, done.result()))
+
+            pending.add_done_callback(remember)
+        return _Page(res.hits, total), pending, hl_terms
 
     def raw_search(self, query: SearchQuery) -> int:
         """The engine alone: the same query, top hits and facet counts, nothing decoded.
