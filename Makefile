@@ -65,7 +65,7 @@ test: lint install-test system-deps opensearch-testnode
 opensearch-testnode: install-test
 	-$(PY) -m tests.opensearch.testnode build
 
-bench: install-bench
+bench: install-bench system-deps
 	$(PY) -m bench
 
 lint: install-test

@@ -92,7 +92,7 @@ def test_dashboard_counts_and_charts(site) -> None:
     # the charts need no script: the only one is the site's own search-box suggester
     scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, re.S)
     assert scripts == [""]  # no inline code
-    assert re.findall(r'<script src="([^"]+)"', page) == ["/static/suggest.js"]
+    assert re.findall(r'<script src="(/static/[^"?]+)\?v=\w+"', page) == ["/static/suggest.js"]
 
 
 def test_dashboard_is_for_curators(site) -> None:
