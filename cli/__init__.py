@@ -335,6 +335,11 @@ def harvest_add(
 @click.option("--full", is_flag=True, help="Ignore watermark and hashes: re-read everything.")
 @click.option("--force-withdraw", is_flag=True, help="Withdraw even if most records vanished.")
 @click.option("--queue", "queue_only", is_flag=True, help="Queue it for `catalog worker`.")
+@click.option(
+    "--to-openlist",
+    is_flag=True,
+    help="Then put the source's datasets on the working open list (a department's sheet).",
+)
 def harvest_run(
     name: str | None,
     kind: str | None,
@@ -347,6 +352,7 @@ def harvest_run(
     full: bool,
     force_withdraw: bool,
     queue_only: bool,
+    to_openlist: bool,
 ) -> None:
     """Run a source now: `harvest run NAME`, or `harvest run --kind KIND --url URL`."""
     from catalog.services import harvest as svc
@@ -364,7 +370,8 @@ def harvest_run(
             )
         else:  # ruled out above
             raise click.UsageError("give a source NAME, or --kind and --url")
-        options = {k: True for k, v in (("full", full), ("force_withdraw", force_withdraw)) if v}
+        flags = (("full", full), ("force_withdraw", force_withdraw), ("to_openlist", to_openlist))
+        options = {k: True for k, v in flags if v}
         job = svc.enqueue_job(cat, SYSTEM, src.id, options=options)
         if queue_only:
             click.echo(f"queued job {job.id} for source {src.name}")

@@ -42,6 +42,9 @@ class SourceConfigSchema(Schema):
         load_default="government", validate=validate.OneOf(list(vocab.ORG_TYPES))
     )
     use_remote_publishers = fields.Boolean(load_default=True)
+    # after each run, put every dataset of the source on the curators' working open list
+    # (a department's sheet: its rows become the list's items, linked to their datasets)
+    to_openlist = fields.Boolean(load_default=False)
     # leaving the catalog
     withdraw_after_hours = fields.Float(load_default=24.0, validate=validate.Range(0))
     max_withdraw_fraction = fields.Float(load_default=0.5, validate=validate.Range(0, 1))

@@ -172,6 +172,8 @@ class Run:
             if problem:
                 svc.record_job_errors(self.cat, self.job_id, [Failed(None, "withdraw", problem)])
                 self.counts.errors += 1
+        if self.options.get("to_openlist") or self.config.get("to_openlist"):
+            self._fill_openlist()
         state = "done" if self.counts.errors == 0 else "done_with_errors"
         watermark = self.newest
         if self.oldest_failed is not None and (watermark is None or self.oldest_failed < watermark):
@@ -179,6 +181,29 @@ class Run:
         summary = f"{state}: {self.counts.summary()}"
         job = svc.finish_job(self.cat, self.job_id, state, summary, watermark=watermark)
         return Outcome(self.job_id, job.state, self.counts, problem or "")
+
+    def _fill_openlist(self) -> None:
+        """The sheet's datasets onto the working open list (``to_openlist``), as the curator
+        who asked for the run (or the system), said in the job log."""
+        from catalog.services import openlist_fill
+
+        actor = openlist_fill.actor_for(self.cat, self.options.get("by"))
+        try:
+            result = openlist_fill.fill_from_source(self.cat, actor, self.spec.id)
+        except CatalogError as exc:
+            svc.record_job_errors(self.cat, self.job_id, [Failed(None, "openlist", str(exc))])
+            self.counts.errors += 1
+            return
+        svc.log_job(self.cat, self.job_id, f"working open list: {result.summary()}")
+        if result.skipped:
+            svc.record_job_errors(
+                self.cat,
+                self.job_id,
+                [
+                    Failed(name, "warning", f"not put on the open list: {why}")
+                    for name, why in result.skipped
+                ],
+            )
 
     # -- per record --------------------------------------------------------------------------
     def _beat(self) -> None:

@@ -65,6 +65,13 @@ _EXACT = {
     "Only the data bureau may release a field a curator holds.": "此字段由数据局审核员锁定，只能由数据局释放。",
     "Link a dataset or a partner's promise.": "请关联数据集或合作伙伴的承诺。",
     "Link the dataset that fulfils the request.": "请关联满足该需求的数据集。",
+    # the open list filled from datasets (issue 12, item 8)
+    "This item has no dataset.": "该条目未关联数据集。",
+    "The dataset's openness is not known yet: choose one.": "该数据集的开放属性尚未确定，请选择一项。",
+    "Not an openness value.": "不是有效的开放属性。",
+    "Choose a department, theme, sheet or search.": "请选择部门、主题、清单表格或输入检索词。",
+    "Upload the sheet as XLSX or CSV.": "请以 XLSX 或 CSV 格式上传清单表格。",
+    "Choose at least one dataset.": "请至少选择一个数据集。",
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), "须为以下之一：{0}。"),
@@ -83,6 +90,13 @@ _PATTERNS = [
         "不能上传 {0} 类型的文件。允许的类型：{1}。",
     ),
     (re.compile(r"^The file is larger than the limit of (.*)\.$"), "文件超过了 {0} 的大小限制。"),
+    (
+        re.compile(
+            r"^(\d+) items disagree with their datasets' openness or await an openness "
+            r"decision \((.*)\): resolve them first\.$"
+        ),
+        "有 {0} 个条目的开放属性与其数据集不一致或尚待确定（{1}），请先处理。",
+    ),
 ]
 _VOCAB_ZH = {
     "themes": "主题",

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 
 from catalog.errors import NotFound, ValidationFailed
 from catalog.models import Dataset, OpenListEntry, OpenListVersion, utcnow
-from catalog.services import audit, authz
+from catalog.services import audit, authz, openness
 from catalog.services.authz import Actor
 from catalog.services.datasets import _get as _get_dataset
 from catalog.services.records import row_to_dict
@@ -121,27 +121,17 @@ def add_entry(cat: Catalog, actor: Actor, data: dict) -> dict:
             str(entry.id),
             data={"resource_code": entry.resource_code},
         )
+        _follow(s, actor, entry)
         return _entry_dict(entry)
 
 
 def entry_from_dataset(cat: Catalog, ref: str) -> dict:
     """An item filled in from a catalog dataset's open-list fields (for the form)."""
+    from catalog.services.openlist_fill import entry_values
+
     with cat.session() as s:
         ds = _get_dataset(s, ref)
-        domain = ds.domain or (vocab.label("theme", ds.themes[0], "zh") if ds.themes else None)
-        return {
-            "resource_code": ds.resource_code or ds.name,
-            "title": ds.title,
-            "source_department": ds.source_department
-            or (ds.organization.title if ds.organization else None),
-            "domain": domain,
-            "openness": ds.access_rights,
-            "open_mode": ds.open_mode,
-            "frequency": ds.frequency,
-            "data_formats": list(ds.data_formats or [])
-            or sorted({(d.format or "").upper() for d in ds.distributions if d.format}),
-            "dataset": ds.name,
-        }
+        return {**entry_values(ds), "dataset": ds.name}
 
 
 def add_from_dataset(cat: Catalog, actor: Actor, ref: str) -> dict:
@@ -190,6 +180,56 @@ def update_entry(cat: Catalog, actor: Actor, entry_id: int, data: dict) -> dict:
             str(entry.id),
             data={"resource_code": entry.resource_code, "fields": changed},
         )
+        if "openness" in changed or before["dataset_id"] != dataset_id:
+            _follow(s, actor, entry)
+        return _entry_dict(entry)
+
+
+def _follow(s, actor: Actor, entry: OpenListEntry) -> None:
+    """The linked dataset takes the openness a curator gave its item (one truth)."""
+    if entry.dataset_id:
+        ds = s.get(Dataset, entry.dataset_id)
+        if ds is not None:
+            openness.set_dataset_openness(
+                s, actor, ds, entry.openness, via=f"openlist item {entry.resource_code}"
+            )
+
+
+def conflicts(cat: Catalog, actor: Actor) -> list[openness.Conflict]:
+    """Working-list items that disagree with their dataset's openness (or await review)."""
+    authz.require_curator(actor)
+    with cat.session() as s:
+        return openness.conflicts(s)
+
+
+def resolve(cat: Catalog, actor: Actor, entry_id: int, value: str) -> dict:
+    """Settle an item's disagreement: ``value`` is an openness code given to both the item
+    and its dataset, or ``dataset`` to take the dataset's (not while it awaits review)."""
+    authz.require_curator(actor)
+    with cat.session() as s:
+        entry = _working_entry(s, entry_id)
+        ds = s.get(Dataset, entry.dataset_id) if entry.dataset_id else None
+        if ds is None:
+            raise ValidationFailed({"openness": ["This item has no dataset."]})
+        if value == "dataset":
+            if openness.under_review(ds):
+                raise ValidationFailed(
+                    {"openness": ["The dataset's openness is not known yet: choose one."]}
+                )
+            value = ds.access_rights
+        if value not in vocab.OPENNESS:
+            raise ValidationFailed({"openness": ["Not an openness value."]})
+        before = entry.openness
+        entry.openness = value
+        audit.record(
+            s,
+            actor,
+            "openlist.resolve",
+            "openlist",
+            str(entry.id),
+            data={"resource_code": entry.resource_code, "from": before, "to": value},
+        )
+        _follow(s, actor, entry)
         return _entry_dict(entry)
 
 
@@ -215,6 +255,17 @@ def publish(cat: Catalog, actor: Actor, note: str | None = None) -> dict:
         rows = _working_rows(s)
         if not rows:
             raise ValidationFailed({"entries": ["The working list is empty."]})
+        disputed = openness.conflicts(s)
+        if disputed:
+            codes = ", ".join(c.resource_code for c in disputed[:10])
+            raise ValidationFailed(
+                {
+                    "entries": [
+                        f"{len(disputed)} items disagree with their datasets' openness or "
+                        f"await an openness decision ({codes}): resolve them first."
+                    ]
+                }
+            )
         number = (s.execute(select(func.max(OpenListVersion.number))).scalar() or 0) + 1
         version = OpenListVersion(
             number=number,
