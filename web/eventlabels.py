@@ -32,6 +32,7 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "dataset.withdrawn": ("撤下", "Withdrawn"),
     "dataset.content_hashed": ("记录文件哈希值", "File hash recorded"),
     "dataset.content_changed": ("文件内容已变化", "File content changed"),
+    "dataset.openness": ("数据局确定开放属性", "Openness set by the bureau"),
 }
 
 

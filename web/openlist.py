@@ -7,9 +7,10 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask import flash as flash_message
 from flask_babel import gettext as _
 
-from catalog.errors import NotFound, ValidationFailed
-from catalog.services import openlist
+from catalog.errors import CatalogError, NotFound, ValidationFailed
+from catalog.services import harvest, openlist, openlist_fill, organizations
 from web.forms import field_errors, values_of
+from web.i18n import label
 from web.logins import curator_required, current_actor
 
 bp = Blueprint("openlist", __name__)
@@ -99,12 +100,16 @@ def _working_page(errors: dict | None = None, values: dict | None = None, status
     entries = openlist.working_entries(g.catalog, actor)
     versions = openlist.versions(g.catalog)
     pending = openlist.diff(g.catalog, actor, "latest", openlist.WORKING) if versions else None
+    conflicts = openlist.conflicts(g.catalog, actor)
+    disputed = {c.entry_id for c in conflicts}
     return (
         render_template(
             "openlist/working.html",
             entries=entries,
             versions=versions,
             pending=pending,
+            conflicts=conflicts,
+            disputed=disputed,
             errors=errors or {},
             values=values or {"openness": "unconditional"},
         ),
@@ -188,3 +193,135 @@ def publish():
         return _working_page(field_errors(exc), status=422)
     flash_message(_("Version %(n)s of the open list is published.", n=v["number"]), "success")
     return redirect(url_for("openlist.version", number=v["number"]))
+
+
+@bp.post("/curation/openlist/<int:entry_id>/resolve")
+@curator_required
+def resolve(entry_id: int):
+    """Settle an item that disagrees with its dataset: one openness for both."""
+    try:
+        openlist.resolve(g.catalog, current_actor(), entry_id, request.form.get("openness", ""))
+    except ValidationFailed as exc:
+        return _working_page(field_errors(exc), status=422)
+    flash_message(_("The item and its dataset now have the same openness."), "success")
+    return redirect(url_for("openlist.working") + "#conflicts")
+
+
+# -- many datasets at once: the picker and a department's sheet ------------------------------
+def _pick_filters(args) -> dict[str, str]:
+    return {k: (args.get(k) or "").strip() for k in openlist_fill.FILTERS}
+
+
+def _pick_page(filters: dict[str, str], errors: dict | None = None, status: int = 200):
+    actor = current_actor()
+    total, rows = (0, [])
+    if any(filters.values()):
+        try:
+            total, rows = openlist_fill.candidates(g.catalog, actor, filters)
+        except NotFound:
+            errors = {"source": [_("No harvest source has this name.")]}
+    orgs = [
+        (o.name, o.title) for o, _n in organizations.list_organizations(g.catalog, "government")
+    ]
+    sources = [(s["name"], s["name"]) for s in harvest.source_records(g.catalog, actor)]
+    return (
+        render_template(
+            "openlist/pick.html",
+            filters=filters,
+            total=total,
+            rows=rows,
+            orgs=orgs,
+            sources=sources,
+            errors=errors or {},
+        ),
+        status,
+    )
+
+
+@bp.get("/curation/openlist/pick")
+@curator_required
+def pick():
+    return _pick_page(_pick_filters(request.args))
+
+
+@bp.post("/curation/openlist/pick")
+@curator_required
+def pick_add():
+    filters = _pick_filters(request.form)
+    try:
+        if request.form.get("all"):
+            result = openlist_fill.add_matching(g.catalog, current_actor(), filters)
+        else:
+            chosen = request.form.getlist("dataset")
+            if not chosen:
+                raise ValidationFailed({"dataset": ["Choose at least one dataset."]})
+            result = openlist_fill.add_datasets(g.catalog, current_actor(), chosen)
+    except ValidationFailed as exc:
+        return _pick_page(filters, field_errors(exc), 422)
+    _say_filled(result)
+    return redirect(url_for("openlist.working"))
+
+
+def _say_filled(result: openlist_fill.FillResult) -> None:
+    flash_message(
+        _(
+            "Working list: %(a)s added, %(u)s updated, %(k)s already there, %(s)s skipped; "
+            "%(h)s await an openness decision.",
+            a=result.added,
+            u=result.updated,
+            k=result.unchanged,
+            s=len(result.skipped),
+            h=result.held,
+        ),
+        "success",
+    )
+
+
+@bp.post("/curation/openlist/import")
+@curator_required
+def import_sheet():
+    """A department's sheet straight onto the working list: kept as a spreadsheet source
+    (``to_openlist``), harvested now in this request (a sheet of a few thousand rows takes
+    seconds), its rows' datasets put on the list."""
+    from harvesters.pipeline import run_job
+
+    upload = request.files.get("sheet")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed({"sheet": ["The file is empty."]})
+        job = openlist_fill.register_sheet(
+            g.catalog,
+            current_actor(),
+            filename=upload.filename,
+            data=upload.read(),
+            region=request.form.get("region"),
+        )
+        job = harvest.start_job(g.catalog, job.id)
+    except ValidationFailed as exc:
+        errors = field_errors(exc)
+        if "file" in errors:
+            errors["sheet"] = errors.pop("file")
+        return _working_page(errors, status=422)
+    except CatalogError as exc:
+        return _working_page({"sheet": [str(exc)]}, status=409)
+    outcome = run_job(g.catalog, job)
+    log = harvest.get_job(g.catalog, job.id).log or ""
+    flash_message(
+        _(
+            "Sheet read (job %(job)s, %(state)s): %(new)s new, %(upd)s updated, %(err)s errors.",
+            job=job.id,
+            state=label(outcome.state, "job_state"),
+            new=outcome.counts.new,
+            upd=outcome.counts.updated,
+            err=outcome.counts.errors,
+        ),
+        "success" if outcome.state == "done" else "warning",
+    )
+    if "NO OPENNESS COLUMN" in log:
+        flash_message(
+            _("The sheet has no openness column: its rows await an openness decision."),
+            "warning",
+        )
+    if outcome.state == "failed":
+        flash_message(_("The sheet could not be read: %(why)s", why=outcome.message), "error")
+    return redirect(url_for("openlist.working"))
