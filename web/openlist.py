@@ -214,7 +214,7 @@ def _pick_filters(args) -> dict[str, str]:
 
 def _pick_page(filters: dict[str, str], errors: dict | None = None, status: int = 200):
     actor = current_actor()
-    total, rows = (0, [])
+    total, rows = 0, list[dict]()
     if any(filters.values()):
         try:
             total, rows = openlist_fill.candidates(g.catalog, actor, filters)
