@@ -62,6 +62,8 @@ def demo(seed: int) -> None:
     with tqdm(total=total, desc="demo datasets", unit="ds", file=sys.stderr) as bar:
         added = load_demo(cat, progress=bar.update, seed=seed)
     click.echo(f"added {added['organizations']} organizations and {added['datasets']} datasets")
+    if added.get("openlist_versions"):
+        click.echo(f"published {added['openlist_versions']} versions of the open list")
 
 
 @main.command()

@@ -77,3 +77,37 @@ def test_demo_instance_rebuilds_and_round_trips(demo, tmp_path: Path, monkeypatc
     _run("export", str(out_b))
     assert out_a.read_bytes() == out_b.read_bytes()
     assert json.loads(_run("search", "status"))["documents"] == dsets
+
+
+def test_demo_publishes_an_open_list_with_two_versions_and_a_diff(demo) -> None:
+    """`make run` shows the flagship page filled: the public list, two versions and what
+    changed between them, published once (the second run adds no version)."""
+    import requests
+
+    from catalog.services import openlist
+    from catalog.services.authz import ANONYMOUS
+    from tests.livesite import serve
+
+    assert "published 2 versions of the open list" in demo["first"]
+    assert "versions of the open list" not in demo["second"]
+    cat = open_catalog(instance_path=demo["path"])
+    try:
+        versions = openlist.versions(cat)
+        assert [v["number"] for v in versions] == [2, 1]
+        assert versions[1]["entry_count"] >= 200
+        diff = openlist.diff(cat, ANONYMOUS, 1, 2)
+        assert len(diff["added"]) >= 10 and len(diff["removed"]) == 4
+        assert [sorted(c["changes"]) for c in diff["changed"]] == [["openness"]] * 2
+        # one truth: each listed openness is its dataset's
+        _v, entries = openlist.published_version(cat, "latest")
+        with cat.session() as s:
+            rights = dict(s.execute(select(Dataset.name, Dataset.access_rights)).all())
+        assert all(rights[e["dataset"]] == e["openness"] for e in entries)
+    finally:
+        cat.dispose()
+    with serve(demo["path"]) as (url, _cat):
+        page = requests.get(f"{url}/openlist", timeout=10).text
+        assert "第 2 版" in page and "尚未发布任何版本" not in page
+        assert page.count("data-code=") == versions[0]["entry_count"]
+        compare = requests.get(f"{url}/openlist/diff", params={"from": 1, "to": 2}, timeout=10)
+        assert compare.status_code == 200 and diff["removed"][0]["resource_code"] in compare.text

@@ -39,7 +39,7 @@ def test_first_results_contain_the_words(demo_cat, query):
 
 
 def test_loading_the_demo_twice_adds_nothing(demo_cat):
-    assert load_demo(demo_cat) == {"organizations": 0, "datasets": 0}
+    assert load_demo(demo_cat) == {"organizations": 0, "datasets": 0, "openlist_versions": 0}
 
 
 def test_demo_has_every_openness_and_kind_in_the_facets(demo_cat):
