@@ -550,12 +550,29 @@ def _open_mode(text: str) -> str | None:
     return None
 
 
+# what a frequency cell may say that is no frequency at all (kept in extras with a warning)
+_NO_FREQUENCY = {"自定义": "custom", "其他": "other", "按需": "on demand"}
+
+
 def _frequency(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
     code = vocabmap.frequency(str(value))
-    if code is None:
-        return f"{header} {value!r} not recognised"
-    _keep(data, "frequency", header, code)
-    return None
+    if code is not None:
+        _keep(data, "frequency", header, code)
+        return None
+    known = "、".join(zh for zh, _en in vocab.FREQUENCIES.values())
+    every = vocabmap.interval(str(value))
+    if every is not None:
+        n, unit = every
+        return (
+            f"{header} {value!r} not recognised: every {n} {unit}(s) is none of the "
+            f"catalog's frequencies ({known}); kept in extras"
+        )
+    if str(value) in _NO_FREQUENCY:
+        return (
+            f"{header} {value!r} not recognised: {_NO_FREQUENCY[str(value)]} names no "
+            f"frequency ({known}); kept in extras"
+        )
+    return f"{header} {value!r} not recognised (accepted: {known}); kept in extras"
 
 
 def _add_themes(data: dict, items: list[str], config: dict) -> None:

@@ -114,7 +114,7 @@ _EU_FREQ = {
 
 
 def frequency(value: object) -> str | None:
-    """每月 / monthly / R/P1M / ...frequency/MONTHLY -> ``MONTHLY``."""
+    """每月 / monthly / R/P1M / ...frequency/MONTHLY / 每 3 月 -> our code."""
     s = text(value)
     if s is None:
         return None
@@ -124,7 +124,51 @@ def frequency(value: object) -> str | None:
         return _EU_FREQ.get(s.rsplit("/", 1)[-1].upper())
     if s.upper() in _ISO_FREQ:
         return _ISO_FREQ[s.upper()]
-    return vocab.FREQUENCY_ALIASES.get(s) or _FREQ_WORDS.get(s.lower())
+    found = vocab.FREQUENCY_ALIASES.get(s) or _FREQ_WORDS.get(s.lower())
+    if found:
+        return found
+    every = interval(s)
+    return _EXACT_INTERVALS.get(every) if every else None
+
+
+# "every N units" as clerks write it: 每 3 月, 每2日, 每三个月, 每隔两周, 每半年, 每1季度更新
+_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
+_NUMERALS |= {"九": 9, "十": 10, "十二": 12, "半": 0.5}
+_UNITS = {"分钟": "minute", "分": "minute", "小时": "hour", "时": "hour", "日": "day"}
+_UNITS |= {"天": "day", "周": "week", "星期": "week", "月": "month", "季": "quarter"}
+_UNITS |= {"季度": "quarter", "年": "year"}
+_INTERVAL = re.compile(
+    r"^(?:每隔|每)\s*(\d+|十二|[一二两三四五六七八九十半])?\s*个?\s*"
+    r"(分钟|分|小时|时|日|天|周|星期|月|季度|季|年)\s*(?:一次|1次|更新|更新一次)?$"
+)
+# the intervals that are one of our frequencies; any other (每2日, 每两月) is kept with a warning
+_EXACT_INTERVALS = {
+    (1, "day"): "DAILY",
+    (7, "day"): "WEEKLY",
+    (1, "week"): "WEEKLY",
+    (1, "month"): "MONTHLY",
+    (3, "month"): "QUARTERLY",
+    (6, "month"): "ANNUAL_2",
+    (12, "month"): "ANNUAL",
+    (1, "quarter"): "QUARTERLY",
+    (2, "quarter"): "ANNUAL_2",
+    (4, "quarter"): "ANNUAL",
+    (0.5, "year"): "ANNUAL_2",
+    (1, "year"): "ANNUAL",
+}
+
+
+def interval(value: object) -> tuple[float, str] | None:
+    """每 3 月 -> (3, "month"); None when the text is no "every N units"."""
+    s = text(value)
+    m = _INTERVAL.match(s) if s else None
+    if m is None:
+        return None
+    n, unit = m.group(1), _UNITS[m.group(2)]
+    count: float = 1 if n is None else (int(n) if n.isdigit() else _NUMERALS[n])
+    if count == 0:
+        return None
+    return (int(count) if count == int(count) else count, unit)
 
 
 # CKAN's default licence ids and common URLs, onto the codes of ``vocab.LICENSES``
