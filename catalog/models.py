@@ -580,3 +580,33 @@ class IdempotencyKey(Base):
     response: Mapped[dict | None] = mapped_column(JSON)
     location: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+# -- organizations merged and domain values mapped (issue 12, items 4 and 5) ---------------
+class OrganizationAlias(Base):
+    """The name (address) and title of an organization merged into another: its old page
+    redirects to the one it became, and a harvest naming the old department finds it."""
+
+    __tablename__ = "organization_aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300), index=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DomainThemeMapping(Base):
+    """A curator's reading of a 所属领域 (domain) value as one of the catalog's themes, once
+    for every later harvest (``theme`` NULL: looked at, and no theme fits)."""
+
+    __tablename__ = "domain_theme_mappings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    value: Mapped[str] = mapped_column(String(100), unique=True)
+    theme: Mapped[str | None] = mapped_column(String(30))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 
 from catalog.errors import ValidationFailed
-from catalog.models import Organization
+from catalog.models import Organization, OrganizationAlias
 from catalog.services import organizations
 from catalog.services.authz import SYSTEM
 from catalog.services.harvest import NAME_RE, PublisherRef, SourceSpec, find_organization
@@ -38,6 +38,16 @@ def resolve_publisher(cat: Catalog, spec: SourceSpec, ref: PublisherRef | None) 
         if slug and ref.key == slug:
             conds.append(Organization.name == slug)
         found = s.execute(select(Organization.name).where(or_(*conds)).limit(1)).scalar()
+        if not found:  # a department merged into another organization by a curator
+            aliases = [OrganizationAlias.title == ref.title]
+            if slug and ref.key == slug:
+                aliases.append(OrganizationAlias.name == slug)
+            found = s.execute(
+                select(Organization.name)
+                .join(OrganizationAlias, OrganizationAlias.organization_id == Organization.id)
+                .where(or_(*aliases))
+                .limit(1)
+            ).scalar()
     if found:
         return found
     if not spec.config.get("create_organizations", True):
