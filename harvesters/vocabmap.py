@@ -132,7 +132,7 @@ def frequency(value: object) -> str | None:
 
 
 # "every N units" as clerks write it: 每 3 月, 每2日, 每三个月, 每隔两周, 每半年, 每1季度更新
-_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
+_NUMERALS: dict[str, float] = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
 _NUMERALS |= {"九": 9, "十": 10, "十二": 12, "半": 0.5}
 _UNITS = {"分钟": "minute", "分": "minute", "小时": "hour", "时": "hour", "日": "day"}
 _UNITS |= {"天": "day", "周": "week", "星期": "week", "月": "month", "季": "quarter"}
