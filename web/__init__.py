@@ -86,6 +86,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.exports import bp as exports_bp
     from web.health import bp as health_bp
     from web.openlist import bp as openlist_bp
+    from web.organization_curation import bp as org_curation_bp
     from web.pages import bp as pages_bp
     from web.partners import bp as partners_bp
     from web.search_insights import bp as search_insights_bp
@@ -105,6 +106,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         editor_bp,
         curation_bp,
         openlist_bp,
+        org_curation_bp,
         dashboard_bp,
         access_bp,
         data_requests_bp,

@@ -33,6 +33,7 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "dataset.content_hashed": ("记录文件哈希值", "File hash recorded"),
     "dataset.content_changed": ("文件内容已变化", "File content changed"),
     "dataset.openness": ("数据局确定开放属性", "Openness set by the bureau"),
+    "dataset.organization": ("更换所属机构", "Moved to another organization"),
 }
 
 

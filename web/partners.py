@@ -8,9 +8,9 @@ from flask import flash as flash_message
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from catalog.errors import Conflict, ValidationFailed
+from catalog.errors import Conflict, NotFound, ValidationFailed
 from catalog.search import SearchQuery, SearchUnavailable
-from catalog.services import curation, partners
+from catalog.services import curation, organization_merge, partners
 from catalog.services import organizations as org_service
 from catalog.services.quality_report import publisher_quality
 from schemas import vocab
@@ -49,7 +49,13 @@ def partner_list():
 
 @bp.get("/organization/<ref>")
 def organization(ref: str):
-    org, count = org_service.organization_for(g.catalog, current_actor(), ref)
+    try:
+        org, count = org_service.organization_for(g.catalog, current_actor(), ref)
+    except NotFound:
+        merged_into = organization_merge.alias_target(g.catalog, ref)
+        if merged_into is None:
+            raise
+        return redirect(url_for("partners.organization", ref=merged_into), 301)
     actor = current_actor()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     result, notice = None, None

@@ -252,3 +252,47 @@ def split(
         )
     cat.sync_index()
     return {"new": new.name, **moved}
+
+
+def parts_of(cat: Catalog, actor: Actor, ref: str) -> dict:
+    """What a curator chooses from when merging or splitting ``ref``: the organization, its
+    datasets, members and harvest sources, and the organizations it could merge into."""
+    authz.require_curator(actor)
+    with cat.session() as s:
+        org = by_name_or_id(s, Organization, ref)
+        if org is None:
+            raise NotFound(f"organization {ref!r} not found")
+        from catalog.models import User
+
+        return {
+            "org": {"id": org.id, "name": org.name, "title": org.title, "org_type": org.org_type},
+            "datasets": [
+                {"id": d.id, "name": d.name, "title": d.title, "status": d.status}
+                for d in s.execute(
+                    select(Dataset).where(Dataset.organization_id == org.id).order_by(Dataset.title)
+                ).scalars()
+            ],
+            "members": [
+                {"id": u.id, "name": u.name, "email": u.email, "role": m.role}
+                for m, u in s.execute(
+                    select(Membership, User)
+                    .join(User, User.id == Membership.user_id)
+                    .where(Membership.organization_id == org.id)
+                    .order_by(User.name)
+                ).all()
+            ],
+            "sources": [
+                {"id": src.id, "name": src.name}
+                for src in s.execute(
+                    select(HarvestSource).where(HarvestSource.organization_id == org.id)
+                ).scalars()
+            ],
+            "others": [
+                (o.name, o.title)
+                for o in s.execute(
+                    select(Organization)
+                    .where(Organization.id != org.id)
+                    .order_by(Organization.title)
+                ).scalars()
+            ],
+        }
