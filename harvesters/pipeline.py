@@ -22,6 +22,7 @@ from marshmallow import ValidationError
 
 from catalog.errors import CatalogError
 from catalog.models import HarvestJob
+from catalog.services import domain_themes
 from catalog.services import harvest as svc
 from catalog.services import harvest_records as records
 from catalog.services.harvest import (
@@ -98,6 +99,10 @@ class Run:
             self.config = load_config(cls.config_schema, source_config(cat, spec.config))
         except ValidationError as exc:
             raise SourceError(f"configuration: {flatten_messages(exc.messages)}") from None
+        # domain values curators mapped once (issue 12), under the source's own ``themes``
+        stored = domain_themes.stored_mapping(cat)
+        if stored:
+            self.config["themes"] = {**stored, **(self.config.get("themes") or {})}
         self.http = HttpClient(self.config)
         watermark = None if self.full else svc.last_watermark(cat, spec.id)
         self.ctx = HarvestContext(

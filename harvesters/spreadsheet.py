@@ -20,6 +20,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from catalog.services.domain_themes import SEPARATOR, UNMAPPED_KEY
 from catalog.services.harvest import PublisherRef
 from catalog.services.harvest_store import REVIEW_KEY
 from harvesters import normalize, vocabmap
@@ -576,8 +577,16 @@ def _frequency(data: dict, field: str, header: str, value: Any, config: dict) ->
 
 
 def _add_themes(data: dict, items: list[str], config: dict) -> None:
-    themes, _ = vocabmap.themes(items, config.get("themes"))
+    """Themes of domain values; values no mapping knows (and a curator has not looked at)
+    are kept for the curators' "unmapped domain values" page."""
+    mapping = config.get("themes") or {}
+    themes, rest = vocabmap.themes(items, mapping)
     data["themes"] = list(dict.fromkeys([*data.get("themes", []), *themes]))
+    unknown = [v[:100] for v in rest if v not in mapping]
+    if unknown:
+        extras = data["extras"]
+        had = [v for v in (extras.get(UNMAPPED_KEY) or "").split(SEPARATOR) if v]
+        extras[UNMAPPED_KEY] = SEPARATOR.join(dict.fromkeys([*had, *unknown]))
 
 
 def _domain(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:

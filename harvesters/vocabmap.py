@@ -132,7 +132,17 @@ def frequency(value: object) -> str | None:
 
 
 # "every N units" as clerks write it: 每 3 月, 每2日, 每三个月, 每隔两周, 每半年, 每1季度更新
-_NUMERALS: dict[str, float] = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
+_NUMERALS: dict[str, float] = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+}
 _NUMERALS |= {"九": 9, "十": 10, "十二": 12, "半": 0.5}
 _UNITS = {"分钟": "minute", "分": "minute", "小时": "hour", "时": "hour", "日": "day"}
 _UNITS |= {"天": "day", "周": "week", "星期": "week", "月": "month", "季": "quarter"}
@@ -300,6 +310,52 @@ _THEME_WORDS = {
     "政府机构": "gov_services",
     "机构团体": "gov_services",
     "government": "gov_services",
+    # the domains (所属领域) Chinese open-data portals and open lists use most
+    "经贸工商": "economy",
+    "商贸流通": "economy",
+    "市场监管": "economy",
+    "信用服务": "economy",
+    "统计": "economy",
+    "税务": "finance",
+    "财政": "finance",
+    "交通": "transport",
+    "道路交通": "transport",
+    "教育": "education",
+    "教育科技": "education",
+    "文化体育": "culture_tourism",
+    "体育": "culture_tourism",
+    "文化": "culture_tourism",
+    "旅游住宿": "culture_tourism",
+    "文旅": "culture_tourism",
+    "餐饮美食": "culture_tourism",
+    "医疗": "health",
+    "健康": "health",
+    "食品药品": "health",
+    "劳动就业": "society",
+    "社会救助": "society",
+    "生活服务": "society",
+    "民政": "society",
+    "人口": "society",
+    "社会民生": "society",
+    "安全生产": "public_safety",
+    "应急管理": "public_safety",
+    "法律服务": "public_safety",
+    "司法": "public_safety",
+    "地理空间": "urban",
+    "城乡规划": "urban",
+    "自然资源": "environment",
+    "气象": "environment",
+    "气象服务": "environment",
+    "水利": "environment",
+    "资源能源": "energy",
+    "电力": "energy",
+    "农林牧渔业": "agriculture",
+    "农村": "agriculture",
+    "科学技术": "science",
+    "工业和信息化": "manufacturing",
+    "制造业": "manufacturing",
+    "政务": "gov_services",
+    "政府服务": "gov_services",
 }
 _THEMES = (
     {code: code for code in vocab.THEMES}

@@ -69,3 +69,43 @@ def test_merge_and_split_in_the_pages(tmp_path) -> None:
         with cat.session() as s:
             orgs = {d.name: d.organization.name for d in s.execute(select(Dataset)).scalars()}
         assert orgs == {"xm-book": "xm-tjj", "fz-book": "fz-tjj", "prices": "xm-tjj"}
+
+
+def _load_domains(cat) -> None:
+    from catalog.services import harvest
+
+    make_user(cat, "curator@bureau.example.cn", "curator")
+    src = harvest.register_source(
+        cat, SYSTEM, name="sheet", kind="spreadsheet", url="/tmp/sheet.csv"
+    )
+    for n, values in enumerate(("城市更新", "城市更新、数字经济", "数字经济", "")):
+        datasets.create_dataset(
+            cat,
+            SYSTEM,
+            {"name": f"d{n}", "title": f"资源{n}", "extras": {"unmapped_domains": values}},
+            status="published",
+            provenance={"source_id": src.id},
+        )
+
+
+def test_unmapped_domain_values_page(tmp_path) -> None:
+    with serve(tmp_path / "site", _load_domains) as (url, cat):
+        web = WebClient(url)
+        web.login("curator@bureau.example.cn", PASSWORD)
+        assert "/curation/domains" in web.get_page("/curation").text
+        page = web.get_page("/curation/domains").text
+        rows = re.findall(r'<tr data-value="([^"]+)">\s*<td>[^<]+</td><td>(\d+)</td>', page)
+        assert rows == [("城市更新", "2"), ("数字经济", "2")]
+        r = web.submit(
+            "/curation/domains",
+            {"value": "城市更新", "theme": "urban"},
+            form_page="/curation/domains",
+        )
+        assert "现有 2 个数据集已更新" in r.text
+        assert re.findall(r'<tr data-value="([^"]+)">', r.text) == ["数字经济"]
+        assert 'id="mapped"' in r.text and "城建住房" in r.text
+        with cat.session() as s:
+            themes = {d.name: d.themes for d in s.execute(select(Dataset)).scalars()}
+        assert themes == {"d0": ["urban"], "d1": ["urban"], "d2": [], "d3": []}
+        anonymous = requests.get(f"{url}/curation/domains", timeout=10, allow_redirects=False)
+        assert anonymous.status_code in (302, 401)

@@ -81,6 +81,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.dashboard import bp as dashboard_bp
     from web.data_requests import bp as data_requests_bp
     from web.data_requests_api import bp as data_requests_api_bp
+    from web.domain_themes import bp as domain_themes_bp
     from web.editor import bp as editor_bp
     from web.errors import register_error_handlers
     from web.exports import bp as exports_bp
@@ -107,6 +108,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         curation_bp,
         openlist_bp,
         org_curation_bp,
+        domain_themes_bp,
         dashboard_bp,
         access_bp,
         data_requests_bp,

@@ -34,6 +34,7 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "dataset.content_changed": ("文件内容已变化", "File content changed"),
     "dataset.openness": ("数据局确定开放属性", "Openness set by the bureau"),
     "dataset.organization": ("更换所属机构", "Moved to another organization"),
+    "dataset.domain_theme": ("按领域映射添加主题", "Theme given by a domain mapping"),
 }
 
 
