@@ -72,6 +72,11 @@ _EXACT = {
     "Choose a department, theme, sheet or search.": "请选择部门、主题、清单表格或输入检索词。",
     "Upload the sheet as XLSX or CSV.": "请以 XLSX 或 CSV 格式上传清单表格。",
     "Choose at least one dataset.": "请至少选择一个数据集。",
+    "Choose a theme.": "请选择主题。",
+    "Choose another organization to merge into.": "请选择另一个机构作为合并目标。",
+    "Choose the datasets of the new organization.": "请选择迁移到新机构的数据集。",
+    "Choose among this organization's datasets.": "请从本机构的数据集中选择。",
+    "Give the domain value (at most 100 characters).": "请填写领域值（不超过 100 个字符）。",
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), "须为以下之一：{0}。"),

@@ -97,6 +97,10 @@ def test_unmapped_domain_values_page(tmp_path) -> None:
         rows = re.findall(r'<tr data-value="([^"]+)">\s*<td>[^<]+</td><td>(\d+)</td>', page)
         assert rows == [("城市更新", "2"), ("数字经济", "2")]
         r = web.submit(
+            "/curation/domains", {"value": "城市更新", "theme": ""}, form_page="/curation/domains"
+        )
+        assert r.status_code == 422 and "请选择主题" in r.text
+        r = web.submit(
             "/curation/domains",
             {"value": "城市更新", "theme": "urban"},
             form_page="/curation/domains",
@@ -104,6 +108,12 @@ def test_unmapped_domain_values_page(tmp_path) -> None:
         assert "现有 2 个数据集已更新" in r.text
         assert re.findall(r'<tr data-value="([^"]+)">', r.text) == ["数字经济"]
         assert 'id="mapped"' in r.text and "城建住房" in r.text
+        r = web.submit(
+            "/curation/domains",
+            {"value": "数字经济", "theme": "none"},
+            form_page="/curation/domains",
+        )
+        assert 'id="none-unmapped"' in r.text and "无合适主题" in r.text
         with cat.session() as s:
             themes = {d.name: d.themes for d in s.execute(select(Dataset)).scalars()}
         assert themes == {"d0": ["urban"], "d1": ["urban"], "d2": [], "d3": []}

@@ -39,9 +39,12 @@ def show():
 @curator_required
 def map_value():
     value = request.form.get("value", "")
+    theme = request.form.get("theme", "")
     try:
+        if not theme:  # "none" is the curator's "no theme fits"; empty is no choice at all
+            raise ValidationFailed({"theme": ["Choose a theme."]})
         n = domain_themes.map_value(
-            g.catalog, current_actor(), value, request.form.get("theme") or None
+            g.catalog, current_actor(), value, None if theme == "none" else theme
         )
     except ValidationFailed as exc:
         return _page(field_errors(exc), 422)
