@@ -108,6 +108,11 @@ def test_merge_moves_everything_and_keeps_the_old_name(cat, curator) -> None:
         ).scalar_one()
         assert last["organization_id"] == kept.id
     assert organization_merge.alias_target(cat, "tjj") == "xm-tjj"
+    # a namesake made later (a harvest) and merged elsewhere: the old name leads there now
+    _org(cat, "tjj", "统计局")
+    _org(cat, "fz-tjj", "福州市统计局")
+    organization_merge.merge(cat, curator, "tjj", "fz-tjj")
+    assert organization_merge.alias_target(cat, "tjj") == "fz-tjj"
     assert organization_merge.alias_target(cat, "nothing") is None
     # the index knows the datasets' new publisher
     from catalog.search import SearchQuery

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from catalog.errors import NotFound, ValidationFailed
@@ -170,6 +170,8 @@ def merge(
             .where(OrganizationAlias.organization_id == source.id)
             .values(organization_id=target.id)
         )
+        # an older alias of the same name (a namesake merged away before) now leads here
+        s.execute(delete(OrganizationAlias).where(OrganizationAlias.name == source.name))
         s.add(
             OrganizationAlias(
                 name=source.name, title=source.title, organization_id=target.id, created_by=actor.id
