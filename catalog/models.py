@@ -610,3 +610,106 @@ class DomainThemeMapping(Base):
     theme: Mapped[str | None] = mapped_column(String(30))
     created_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# -- issue 18, items 4 and 5: property-rights registrations and nomination rounds ----------
+class DataRegistration(Base):
+    """A data property-rights registration record (数据产权登记) of a dataset, as the
+    holder entered it from its certificate; counts for the dataset only once a curator
+    verified it (``state == "verified"``). Nothing is deleted: a returned record stays
+    with the curator's note, and a 注销 (cancellation) is a record of its own."""
+
+    __tablename__ = "data_registrations"
+    __table_args__ = (Index("ix_data_registrations_state", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(100))  # registration number or query code
+    reg_type: Mapped[str] = mapped_column(String(20))  # vocab.REGISTRATION_TYPES
+    registering_body: Mapped[str] = mapped_column(String(300))
+    rights: Mapped[list] = mapped_column(JSON, default=list)  # vocab.DATA_RIGHTS
+    holder_name: Mapped[str] = mapped_column(String(300))
+    holder_credit_code: Mapped[str] = mapped_column(String(18))
+    registered_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    evidence_file: Mapped[str | None] = mapped_column(String(300))  # "<sha256>/<name>"
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20), default="submitted")
+    state_note: Mapped[str | None] = mapped_column(Text)
+    entered_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verified_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class NominationRound(Base):
+    """A round of selection for a high-quality dataset programme (择优申报): the bureau
+    opens it with a deadline, criteria and the indicator set its reviewers score on."""
+
+    __tablename__ = "nomination_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(300))
+    programme: Mapped[str] = mapped_column(String(300))
+    level: Mapped[str] = mapped_column(String(20))  # vocab.PROGRAMME_LEVELS
+    field: Mapped[str | None] = mapped_column(String(100))
+    deadline: Mapped[date] = mapped_column(Date)
+    criteria: Mapped[str] = mapped_column(Text, default="")
+    # [{"name", "weight", "measure"}]: what reviewers score, fixed per round
+    indicators: Mapped[list] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Nomination(Base):
+    """A partner's nomination of one of its published datasets to a round, with the
+    programme's materials, what the catalog measured, the shortlist and the outcome."""
+
+    __tablename__ = "nominations"
+    __table_args__ = (UniqueConstraint("round_id", "dataset_id", name="uq_nomination_dataset"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("nomination_rounds.id", ondelete="CASCADE"), index=True
+    )
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL")
+    )
+    statement: Mapped[str] = mapped_column(Text, default="")
+    materials_file: Mapped[str | None] = mapped_column(String(300))  # "<sha256>/<name>"
+    materials_sha256: Mapped[str | None] = mapped_column(String(64))
+    measured: Mapped[dict] = mapped_column(JSON, default=dict)
+    shortlisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(String(30))  # vocab.NOMINATION_OUTCOMES
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    nominated_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class NominationScore(Base):
+    """One reviewer's scores of one nomination (0-100 per indicator) and the weighted total."""
+
+    __tablename__ = "nomination_scores"
+    __table_args__ = (
+        UniqueConstraint("nomination_id", "reviewer_id", name="uq_nomination_reviewer"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    nomination_id: Mapped[int] = mapped_column(
+        ForeignKey("nominations.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    scores: Mapped[dict] = mapped_column(JSON, default=dict)
+    total: Mapped[float] = mapped_column(Float, default=0.0)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

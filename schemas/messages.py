@@ -77,6 +77,14 @@ _EXACT = {
     "Choose the datasets of the new organization.": "请选择迁移到新机构的数据集。",
     "Choose among this organization's datasets.": "请从本机构的数据集中选择。",
     "Give the domain value (at most 100 characters).": "请填写领域值（不超过 100 个字符）。",
+    "The validity ends before the registration date.": "有效期截止日早于登记日期。",
+    "Attach the registration certificate or other evidence.": "请上传登记证书或其他证明材料。",
+    "Each indicator is named once.": "指标名称不能重复。",
+    "The indicator weights must add up to 1.": "各指标权重之和须为 1。",
+    "Attach the programme's materials.": "请上传申报材料。",
+    "Choose one of your organization's published datasets.": "请选择本机构已发布的数据集。",
+    "This dataset is already nominated in this round.": "该数据集已在本轮申报。",
+    "Scores are numbers from 0 to 100.": "评分须为 0 到 100 之间的数字。",
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), "须为以下之一：{0}。"),
@@ -90,6 +98,10 @@ _PATTERNS = [
         "须介于 {0} 与 {1} 之间。",
     ),
     (re.compile(r"^Unknown code '(.*)' in (\w+)\.$"), "“{0}”不是{1}的有效代码。"),
+    (
+        re.compile(r"^Line (\d+): write an indicator as 'name = weight'\.$"),
+        "第 {0} 行：指标应写作“名称 = 权重”。",
+    ),
     (
         re.compile(r"^Files of type (\S+) cannot be uploaded\. Allowed: (.*)\.$"),
         "不能上传 {0} 类型的文件。允许的类型：{1}。",

@@ -312,6 +312,41 @@ BAODING_REGIONS: Vocab = {
 _regions: Vocab = dict(BAODING_REGIONS)
 
 
+# -- issue 18: data property-rights registration (数据产权登记) and selection (择优申报) ------
+REGISTRATION_TYPES: Vocab = {
+    "initial": ("首次登记", "Initial registration"),
+    "change": ("变更登记", "Change registration"),
+    "transfer": ("转移登记", "Transfer registration"),
+    "renewal": ("续展登记", "Renewal registration"),
+    "cancellation": ("注销登记", "Cancellation"),
+}
+# the three rights of the "data twenty measures" (数据二十条) a registration confers
+DATA_RIGHTS: Vocab = {
+    "resource_holding": ("数据资源持有权", "Right to hold the data resource"),
+    "processing_use": ("数据加工使用权", "Right to process and use the data"),
+    "product_operation": ("数据产品经营权", "Right to operate the data product"),
+}
+REGISTRATION_STATES: Vocab = {
+    "submitted": ("待核验", "Awaiting verification"),
+    "verified": ("已核验", "Verified"),
+    "returned": ("已退回", "Returned"),
+}
+# the search facet a verified, not cancelled registration puts a dataset in
+REGISTRATION_FACET: Vocab = {"registered": ("已登记", "Registered")}
+PROGRAMME_LEVELS: Vocab = {
+    "national": ("国家级", "National"),
+    "provincial": ("省级", "Provincial"),
+    "city": ("市级", "City"),
+}
+# the stages a nominated dataset reaches, lowest first (市级入选 -> 省级推荐 -> 国家级入选)
+NOMINATION_OUTCOMES: Vocab = {
+    "city_selected": ("市级入选", "Selected by the city"),
+    "provincial_recommended": ("省级推荐", "Recommended to the province"),
+    "national_selected": ("国家级入选", "Selected nationally"),
+    "not_selected": ("未入选", "Not selected"),
+}
+
+
 def load_regions(path: str | None) -> Vocab:
     """Replace the region list with a city's own: a JSON object ``{code: [zh, en]}``."""
     global _regions
@@ -347,6 +382,12 @@ VOCABS: dict[str, Vocab] = {
     "scenario": SCENARIOS,
     "data_request_state": DATA_REQUEST_STATES,
     "urgency": URGENCIES,
+    "registration_type": REGISTRATION_TYPES,
+    "data_right": DATA_RIGHTS,
+    "registration_state": REGISTRATION_STATES,
+    "registration": REGISTRATION_FACET,
+    "programme_level": PROGRAMME_LEVELS,
+    "nomination_outcome": NOMINATION_OUTCOMES,
 }
 
 

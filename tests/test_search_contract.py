@@ -7,6 +7,7 @@ joins by adding an entry to ``catalogtest.SEARCH_BACKENDS``). The corpus is load
 
 from __future__ import annotations
 
+import io
 import random
 import re
 from datetime import datetime, timedelta
@@ -20,9 +21,10 @@ from catalog.models import Dataset
 from catalog.search import FACETS, SearchQuery
 from catalog.search import query_plan as qp
 from catalog.search.ranking import STRICT_BONUS
-from catalog.services import datasets, indexing, organizations
+from catalog.services import datasets, indexing, organizations, registrations, uploads
 from catalog.services.authz import SYSTEM
 from schemas import vocab
+from tests.portal import credit_code
 
 ORGS = [
     {"name": "bd-transport", "title": "保定市交通运输局", "title_en": "Baoding Transport Bureau"},
@@ -1066,3 +1068,34 @@ def test_misspelled_words_that_find_nothing_offer_a_correction(corpus: Corpus) -
     # a query that finds something is never second-guessed
     assert corpus.search("satellite").did_you_mean is None
     assert corpus.search("qzxvwk").did_you_mean is None  # nothing close: no offer
+
+
+# -- property-rights registrations (issue 18, item 5) ---------------------------------------
+def test_registered_filter_follows_verification_and_cancellation(fresh_corpus: Corpus) -> None:
+    """ "已登记" (``registration=registered``) holds the datasets whose latest verified
+    registration is not a cancellation; it follows each decision at once and survives a
+    rebuild."""
+    c = fresh_corpus
+    key = uploads.store(c.cat, SYSTEM, io.BytesIO(b"%PDF certificate"), "cert.pdf").key
+    record = {
+        "number": "HB-2026-0001", "reg_type": "initial", "registering_body": "河北省数据产权登记中心",
+        "rights": ["resource_holding"], "holder_name": "保定市交通运输局",
+        "holder_credit_code": credit_code(3), "registered_on": "2026-01-05", "evidence_file": key,
+    }  # fmt: skip
+    registered = {"registration": ["registered"]}
+    reg = registrations.add_registration(c.cat, SYSTEM, "bus-lines", record)
+    assert c.found(filters=registered) == []  # entered, not verified
+    registrations.decide(c.cat, SYSTEM, reg.id, "verified")
+    assert c.found(filters=registered) == ["bus-lines"]
+    assert c.found("公交", filters=registered) == ["bus-lines"]
+    assert dict(c.search().facets["registration"]) == {"registered": 1}
+    assert c.search(filters={**registered, "kind": ["training"]}).total == 0
+    indexing.rebuild_index(c.cat)
+    assert c.found(filters=registered) == ["bus-lines"]
+    cancel = registrations.add_registration(
+        c.cat, SYSTEM, "bus-lines",
+        {**record, "reg_type": "cancellation", "registered_on": "2026-06-01"},
+    )  # fmt: skip
+    registrations.decide(c.cat, SYSTEM, cancel.id, "verified")
+    assert c.found(filters=registered) == []
+    assert c.search().facets["registration"] == []

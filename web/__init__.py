@@ -90,6 +90,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.organization_curation import bp as org_curation_bp
     from web.pages import bp as pages_bp
     from web.partners import bp as partners_bp
+    from web.registrations import bp as registrations_bp
     from web.search_insights import bp as search_insights_bp
     from web.sitemap import bp as sitemap_bp
 
@@ -113,6 +114,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         access_bp,
         data_requests_bp,
         search_insights_bp,
+        registrations_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)

@@ -17,7 +17,15 @@ from flask import Blueprint, g, jsonify, render_template, request, url_for
 
 from catalog.search import BadQuery
 from catalog.search.base import MAX_PAGE_SIZE
-from catalog.services import access, harvest, idempotency, openlist, published, search_analytics
+from catalog.services import (
+    access,
+    harvest,
+    idempotency,
+    openlist,
+    published,
+    registrations,
+    search_analytics,
+)
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
 from schemas import vocab
@@ -98,7 +106,7 @@ def _index_changed_at() -> datetime | None:
 
 
 def _dataset_out(actor, ds) -> dict:
-    data = published.dataset_record(actor, ds, signer(actor))
+    data = registrations.attach(g.catalog, [published.dataset_record(actor, ds, signer(actor))])[0]
     org = data.get("organization")
     data["organization"] = (
         {k: org.get(k) for k in ("id", "name", "title", "title_en", "org_type")} if org else None

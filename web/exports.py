@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from catalog.models import Dataset
 from catalog.services import datasets as dataset_service
-from catalog.services import published
+from catalog.services import published, registrations
 from catalog.services.authz import ANONYMOUS
 from schemas.formats.croissant import has_croissant, to_croissant
 from schemas.formats.dcat import FORMATS, catalog_graph, dataset_graph, serialize
@@ -57,7 +57,9 @@ def catalog_export(ext: str):
 
     def render() -> bytes:
         rows = published.page_published(g.catalog, page, PER_PAGE)
-        records = [published.dataset_record(ANONYMOUS, ds) for ds in rows]
+        records = registrations.attach(
+            g.catalog, [published.dataset_record(ANONYMOUS, ds) for ds in rows]
+        )
         graph = catalog_graph(
             records,
             links,
@@ -77,9 +79,8 @@ def catalog_export(ext: str):
 @bp.get(f"/dataset/<ref>.{EXT}")
 def dataset_export(ref: str, ext: str):
     ds = _public_dataset(ref)
-    body, mime = serialize(
-        dataset_graph(published.dataset_record(ANONYMOUS, ds), site_links()), ext
-    )
+    record = registrations.attach(g.catalog, [published.dataset_record(ANONYMOUS, ds)])[0]
+    body, mime = serialize(dataset_graph(record, site_links()), ext)
     return conditional(body, mime, ds.updated_at)
 
 

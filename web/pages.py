@@ -25,6 +25,7 @@ FACET_VOCAB = {
     "region": "region",
     "modality": "modality",
     "task": "task",
+    "registration": "registration",
 }
 
 
@@ -42,6 +43,7 @@ FACET_TITLES = {
     "region": _l("Region"),
     "modality": _l("Modality"),
     "task": _l("Task"),
+    "registration": _l("Property rights"),
 }
 UNAVAILABLE = _l(
     "Search is temporarily unavailable. The catalog's pages still work; an operator can repair the index with `catalog search rebuild`."

@@ -19,6 +19,7 @@ FACETS = (
     "region",
     "modality",
     "task",
+    "registration",  # "registered": a verified property-rights registration (issue 18)
 )
 SORTS = ("relevance", "modified", "issued", "quality")
 MAX_PAGE_SIZE = 100

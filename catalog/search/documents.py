@@ -49,7 +49,10 @@ def same_key(title: str, description: str, publisher: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:15]
 
 
-def dataset_document(ds: Dataset) -> dict:
+def dataset_document(ds: Dataset, registered: bool = False) -> dict:
+    """The search document of ``ds``; ``registered`` says whether a verified property-rights
+    registration is in force (``services.registrations.registered_among``), which only the
+    indexer, holding a session, can know."""
     org = ds.organization
     formats = sorted(
         {(d.format or "").upper() for d in ds.distributions if d.format}
@@ -79,6 +82,7 @@ def dataset_document(ds: Dataset) -> dict:
         "issued": _ts(ds.issued),
         "quality": int(ds.quality_score or 0),
         "featured": bool(ds.featured),
+        "registration": ["registered"] if registered else [],
         "same": same_key(
             ds.title or "", ds.description or "", org.title if org else (ds.source_department or "")
         ),

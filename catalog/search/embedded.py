@@ -51,7 +51,7 @@ from catalog.search.ranking import TEXT_FIELDS as _TEXT_FIELDS
 # Bump when the schema or the analysis (segmentation, folding, fields) changes: an index
 # written by another version is reported as needing `catalog search rebuild` instead of
 # answering with tokens that no longer meet the query's.
-ANALYSIS_VERSION = 6
+ANALYSIS_VERSION = 7
 _VERSION_FILE = "catalog-analysis.json"
 
 _SORT_FIELDS = {"modified": "modified", "issued": "issued", "quality": "quality"}

@@ -58,7 +58,7 @@ MAX_SUGGEST_SCAN = 50
 # engines refuse prefix automata past ~1000 states (bytes): longer prefixes are cut for the
 # engine and the rest is checked here (nothing but a title could be that long anyway)
 SUGGEST_ENGINE_PREFIX = 64
-MAPPING_VERSION = 5
+MAPPING_VERSION = 6  # 6: the registration facet (issue 18)
 
 
 # -- the index template -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.models import Dataset, IndexOutbox
 from catalog.search.base import SearchUnavailable
 from catalog.search.documents import dataset_document
+from catalog.services import registrations
 
 if TYPE_CHECKING:
     from catalog.context import Catalog
@@ -56,8 +57,9 @@ def drain_outbox(cat: Catalog) -> int:
                         .options(selectinload(Dataset.distributions))
                     ).scalars()
                 }
+                registered = registrations.registered_among(s, ids)
                 upserts = [
-                    dataset_document(found[i])
+                    dataset_document(found[i], i in registered)
                     for i in ids
                     if i in found and found[i].status in INDEXED_STATUSES
                 ]
@@ -100,8 +102,9 @@ def indexable_documents(session: Session, batch: int = 2000) -> Iterator[dict]:
         )
         if not rows:
             return
+        registered = registrations.registered_among(session, [ds.id for ds in rows])
         for ds in rows:
-            yield dataset_document(ds)
+            yield dataset_document(ds, ds.id in registered)
         last = rows[-1].id
         session.expunge_all()
 

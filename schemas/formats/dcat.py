@@ -337,6 +337,49 @@ class _Builder:
             add((node, ext["sampleCount"], Literal(int(count), datatype=XSD.integer)))
         for metric in r.get("metrics") or []:
             add((ds, ext["metric"], Literal(metric)))
+        self._registrations(ds, r, ext)
+
+    def _registrations(self, ds: URIRef, r: dict, ext: Namespace) -> None:
+        """Verified property-rights registrations (数据产权登记): DCAT has no property for
+        them, so they are ``ext:Registration`` nodes; ``ext:registered`` is what the
+        catalog's "已登记" filter means (the latest verified record is not a cancellation)."""
+        if "registered" not in r:
+            return
+        add = self.g.add
+        add((ds, ext["registered"], Literal(bool(r["registered"]))))
+        for reg in r.get("registrations") or []:
+            node = URIRef(f"{ds}#registration-{reg['id']}")
+            add((ds, ext["registration"], node))
+            add((node, RDF.type, ext["Registration"]))
+            add((node, ext["registrationNumber"], Literal(reg["number"])))
+            add((node, ext["registrationType"], self.concept("registration_type", reg["reg_type"])))
+            add((node, ext["registeringBody"], Literal(reg["registering_body"], lang="zh")))
+            for right in reg.get("rights") or []:
+                add((node, ext["dataRight"], self.concept("data_right", right)))
+            holder = URIRef(f"{node}-holder")
+            add((node, ext["holder"], holder))
+            add((holder, RDF.type, FOAF.Organization))
+            add((holder, FOAF.name, Literal(reg["holder_name"], lang="zh")))
+            add((holder, ext["creditCode"], Literal(reg["holder_credit_code"])))
+            add((node, DCTERMS.issued, Literal(reg["registered_on"], datatype=XSD.date)))
+            if reg.get("valid_until"):
+                add((node, ext["validUntil"], Literal(reg["valid_until"], datatype=XSD.date)))
+            if reg.get("verified_at"):
+                add((node, ext["verifiedOn"], Literal(reg["verified_at"], datatype=XSD.date)))
+            if reg.get("evidence_sha256"):
+                cs = URIRef(f"{node}-evidence")
+                algo = SPDX["checksumAlgorithm_sha256"]
+                add((node, ext["evidenceChecksum"], cs))
+                add((cs, RDF.type, SPDX.Checksum))
+                add((cs, SPDX.algorithm, algo))
+                add((algo, RDF.type, SPDX.ChecksumAlgorithm))
+                add(
+                    (
+                        cs,
+                        SPDX.checksumValue,
+                        Literal(reg["evidence_sha256"], datatype=XSD.hexBinary),
+                    )
+                )
 
     # -- a distribution ---------------------------------------------------------------
     def distribution(self, r: dict, d: dict) -> URIRef:
