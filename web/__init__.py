@@ -86,6 +86,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.errors import register_error_handlers
     from web.exports import bp as exports_bp
     from web.health import bp as health_bp
+    from web.nominations import bp as nominations_bp
     from web.openlist import bp as openlist_bp
     from web.organization_curation import bp as org_curation_bp
     from web.pages import bp as pages_bp
@@ -93,6 +94,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.registrations import bp as registrations_bp
     from web.search_insights import bp as search_insights_bp
     from web.sitemap import bp as sitemap_bp
+    from web.vouchers import bp as vouchers_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(api_bp)
@@ -115,6 +117,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         data_requests_bp,
         search_insights_bp,
         registrations_bp,
+        nominations_bp,
+        vouchers_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)

@@ -189,7 +189,11 @@ def matchmaking():
             mimetype="text/csv",
             headers={"Content-Disposition": "attachment; filename=matchmaking.csv"},
         )
-    return render_template("access/matchmaking.html", rows=access.matchmaking(g.catalog, actor))
+    return render_template(
+        "access/matchmaking.html",
+        rows=access.matchmaking(g.catalog, actor),
+        records=access.matchmaking_records(g.catalog, actor),
+    )
 
 
 @bp.get("/request/<int:rid>/attachment")

@@ -35,6 +35,14 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "dataset.openness": ("数据局确定开放属性", "Openness set by the bureau"),
     "dataset.organization": ("更换所属机构", "Moved to another organization"),
     "dataset.domain_theme": ("按领域映射添加主题", "Theme given by a domain mapping"),
+    "registration.submitted": ("提交产权登记", "Registration submitted"),
+    "registration.verified": ("核验通过", "Registration verified"),
+    "registration.returned": ("退回产权登记", "Registration returned"),
+    "nomination.submitted": ("提交申报", "Nomination submitted"),
+    "nomination.scored": ("评分", "Scored"),
+    "nomination.shortlisted": ("列入推荐名单", "Shortlisted"),
+    "nomination.unlisted": ("移出推荐名单", "Taken off the shortlist"),
+    "nomination.outcome": ("记录评选结果", "Outcome recorded"),
 }
 
 

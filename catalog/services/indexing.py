@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.models import Dataset, IndexOutbox
 from catalog.search.base import SearchUnavailable
 from catalog.search.documents import dataset_document
-from catalog.services import registrations
 
 if TYPE_CHECKING:
     from catalog.context import Catalog
@@ -25,6 +24,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 INDEXED_STATUSES = ("published",)
 _BATCH = 2000  # datasets per index commit (a commit has a fixed cost of tens of ms)
+
+
+def _registered_among(session: Session, ids: list[str]) -> set[str]:
+    # imported here: registrations queues index changes through this module
+    from catalog.services.registrations import registered_among
+
+    return registered_among(session, ids)
 
 
 def queue(session: Session, dataset_id: str) -> None:
@@ -57,7 +63,7 @@ def drain_outbox(cat: Catalog) -> int:
                         .options(selectinload(Dataset.distributions))
                     ).scalars()
                 }
-                registered = registrations.registered_among(s, ids)
+                registered = _registered_among(s, ids)
                 upserts = [
                     dataset_document(found[i], i in registered)
                     for i in ids
@@ -102,7 +108,7 @@ def indexable_documents(session: Session, batch: int = 2000) -> Iterator[dict]:
         )
         if not rows:
             return
-        registered = registrations.registered_among(session, [ds.id for ds in rows])
+        registered = _registered_among(session, [ds.id for ds in rows])
         for ds in rows:
             yield dataset_document(ds, ds.id in registered)
         last = rows[-1].id

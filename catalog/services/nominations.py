@@ -17,6 +17,7 @@ selected datasets; dataset pages show a badge for each selection.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -271,7 +272,7 @@ def score(
     cat: Catalog,
     actor: Actor,
     nid: int,
-    scores: dict[str, object],
+    scores: Mapping[str, object],
     note: str | None = None,
     address: str | None = None,
 ) -> NominationScore:
