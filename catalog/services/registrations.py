@@ -90,20 +90,22 @@ def _load(session: Session, actor: Actor, rid: int) -> tuple[DataRegistration, D
 def _validated(session: Session, actor: Actor, ds: Dataset, data: dict, keep: str | None) -> dict:
     """The schema's values, with the evidence file checked: an upload of the actor's (or the
     file the record already has), whose hash the upload recorded."""
+    errors: dict = {}
     try:
         values = RegistrationSchema().load(data)
     except ValidationError as exc:
-        raise ValidationFailed(exc.normalized_messages()) from None
-    key = values.pop("evidence_file", None) or keep
+        errors, values = dict(exc.normalized_messages()), {}
+    key = (data.get("evidence_file") or None) or keep
+    content = None
     if not key:
-        raise ValidationFailed(
-            {"evidence_file": ["Attach the registration certificate or other evidence."]}
-        )
-    if key != keep and key not in uploads.attachable_keys(session, actor, None, {key}):
-        raise ValidationFailed({"evidence_file": ["Not a valid file."]})
-    content = uploads.content_of(session, {key}).get(key)
-    if content is None:
-        raise ValidationFailed({"evidence_file": ["Not a valid file."]})
+        errors["evidence_file"] = ["Attach the registration certificate or other evidence."]
+    elif key == keep or key in uploads.attachable_keys(session, actor, None, {key}):
+        content = uploads.content_of(session, {key}).get(key)
+    if key and content is None:
+        errors["evidence_file"] = ["Not a valid file."]
+    if errors or content is None:
+        raise ValidationFailed(errors)  # every problem at once, the file's too
+    values.pop("evidence_file", None)
     values["evidence_file"], values["evidence_sha256"] = key, content[0]
     return values
 
