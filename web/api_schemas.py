@@ -126,6 +126,22 @@ class DistributionOut(DistributionSchema):
     link_checked_at = fields.DateTime(allow_none=True)
 
 
+class RegistrationOut(Schema):
+    """A verified property-rights registration record (数据产权登记)."""
+
+    id = fields.Integer()
+    number = fields.String(metadata={"description": "Registration number or query code"})
+    reg_type = fields.String(validate=validate.OneOf(list(vocab.REGISTRATION_TYPES)))
+    registering_body = fields.String()
+    rights = fields.List(fields.String(validate=validate.OneOf(list(vocab.DATA_RIGHTS))))
+    holder_name = fields.String()
+    holder_credit_code = fields.String()
+    registered_on = fields.Date()
+    valid_until = fields.Date(allow_none=True)
+    evidence_sha256 = fields.String(allow_none=True)
+    verified_at = fields.Date(allow_none=True)
+
+
 class DatasetOut(DatasetSchema):
     id = fields.String()
     status = fields.String(validate=validate.OneOf(list(vocab.STATUSES)))
@@ -142,6 +158,10 @@ class DatasetOut(DatasetSchema):
     harvested_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    registered = fields.Boolean(
+        metadata={"description": "A verified registration is in force (the 已登记 filter)"}
+    )
+    registrations = fields.List(fields.Nested(RegistrationOut))
 
 
 class StatusChange(Schema):
