@@ -1,15 +1,15 @@
 """property-rights registration records and nomination rounds (issue 18, items 4 and 5)
 
 Revision ID: 0019
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 06:45:22
 """
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0019'
-down_revision = '0011'
+revision = "0019"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
