@@ -72,8 +72,16 @@ def entry(w, who=None, **over: object) -> dict:
 
 
 def registered(w) -> bool:
+    """The indexer's answer, checked against the SQL the CKAN API's database path uses."""
     with w.cat.session() as s:
-        return w.ds.id in registrations.registered_among(s, [w.ds.id])
+        by_python = w.ds.id in registrations.registered_among(s, [w.ds.id])
+        by_sql = (
+            s.execute(select(Dataset.id).where(registrations.registered_sql(Dataset.id)))
+            .scalars()
+            .all()
+        )
+    assert by_sql == ([w.ds.id] if by_python else [])
+    return by_python
 
 
 def test_a_member_enters_a_record_with_its_certificate_hash(w):

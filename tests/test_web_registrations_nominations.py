@@ -100,6 +100,8 @@ def test_registration_from_form_to_filter_and_exports(site):
     assert r.status_code == 200 and "已核验" in r.text and "核验通过" in r.text
     found = anon.get_page("/api/v1/datasets?registration=registered").json()
     assert [h["name"] for h in found["results"]] == ["weld-defects"]
+    ckan = anon.get_page("/api/3/action/package_search?fq=registration:registered").json()
+    assert [p["name"] for p in ckan["result"]["results"]] == ["weld-defects"]
     page = anon.get_page("/search?registration=registered").text
     assert "已登记" in page and "焊缝缺陷图像" in page
     shown = anon.get_page("/api/v1/datasets/weld-defects").json()

@@ -38,6 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from catalog.models import Dataset, Distribution, Organization
 from catalog.search import FACETS, SearchQuery
 from catalog.search.base import MAX_OFFSET, MAX_PAGE_SIZE
+from catalog.services.registrations import registered_sql
 
 FIELD_FACETS = {
     "organization": "publisher",
@@ -540,6 +541,8 @@ def _condition_sql(c: Condition) -> ColumnElement[bool]:
             *(_like_json_item(Dataset.data_formats, v) for v in c.values),
             *(_like_json_item(Dataset.data_formats, v.lower()) for v in c.values),
         )
+    elif c.field == "registration":  # only "registered" exists
+        expr = registered_sql(Dataset.id) if "registered" in c.values else false()
     elif c.field in _LIST_COLUMNS:
         expr = or_(*(_like_json_item(_LIST_COLUMNS[c.field], v) for v in c.values))
     elif c.field in _VALUE_COLUMNS:

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from catalog.errors import Conflict, NotFound, ValidationFailed
 from catalog.models import DataRegistration, Dataset, utcnow
@@ -288,6 +289,26 @@ def registered_among(session: Session, ids: list[str]) -> set[str]:
         for ds_id, regs in _verified(session, ids).items()
         if regs[0].reg_type != "cancellation"
     }
+
+
+def registered_sql(dataset_id: ColumnElement | InstrumentedAttribute) -> ColumnElement[bool]:
+    """:func:`registered_among`'s rule as SQL over a dataset id column, for queries the
+    database answers (the CKAN API's ``fq=registration:registered``)."""
+    reg, later = aliased(DataRegistration), aliased(DataRegistration)
+    newer = exists().where(
+        later.dataset_id == reg.dataset_id,
+        later.state == "verified",
+        or_(
+            later.registered_on > reg.registered_on,
+            and_(later.registered_on == reg.registered_on, later.id > reg.id),
+        ),
+    )
+    return exists().where(
+        reg.dataset_id == dataset_id,
+        reg.state == "verified",
+        reg.reg_type != "cancellation",
+        ~newer,
+    )
 
 
 def record_of(reg: DataRegistration) -> dict:
