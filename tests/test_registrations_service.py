@@ -109,7 +109,9 @@ def test_only_the_holder_and_the_bureau_enter_records(w):
         registrations.add_registration(w.cat, w.o, "factory-defects", entry(w, w.o))
     with pytest.raises(PermissionDenied):
         registrations.add_registration(w.cat, ANONYMOUS, "factory-defects", {})
-    assert registrations.add_registration(w.cat, w.c, "factory-defects", entry(w, w.c)).id
+    reg = registrations.add_registration(w.cat, w.c, "factory-defects", entry(w, w.c))
+    with pytest.raises(PermissionDenied):
+        registrations.update_registration(w.cat, w.o, reg.id, entry(w, w.o))
 
 
 def test_credit_code_dates_and_evidence_are_checked_in_both_languages(w):

@@ -86,6 +86,10 @@ def test_registration_from_form_to_filter_and_exports(site):
     rival = signed_in(url, "rival")
     assert rival.get_page(f"/registrations/{rid}/evidence").status_code == 403
     assert member.get_page(f"/registrations/{rid}/evidence").content == CERT
+    # another partner cannot correct it: the form sends them back to the record
+    assert rival.get_page(f"/registrations/{rid}/edit").url.endswith(f"/registrations/{rid}")
+    r = rival.submit(f"/registrations/{rid}/edit", FORM, form_page=f"/registrations/{rid}")
+    assert r.status_code == 200 and r.url.endswith(f"/registrations/{rid}")
     assert anon.get_page("/api/v1/datasets?registration=registered").json()["total"] == 0
     # the curator verifies; the dataset is "已登记" on every surface
     curator = signed_in(url, "curator")

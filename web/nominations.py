@@ -168,7 +168,7 @@ def shortlist(nid: int):
     nom = nominations.set_shortlisted(
         g.catalog, current_actor(), nid, request.form.get("on") == "1", address=client_address()
     )
-    return redirect(request.form.get("next") or url_for("nominations.show", rid=nom.round_id))
+    return redirect(url_for("nominations.show", rid=nom.round_id))
 
 
 @bp.post("/nomination/<int:nid>/outcome")

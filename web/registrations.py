@@ -98,6 +98,8 @@ def show(rid: int, errors: dict | None = None):
 def edit(rid: int):
     actor = current_actor()
     view = registrations.get(g.catalog, actor, rid)
+    if not view.may_edit:  # someone else's record, or a verified one: nothing to correct here
+        return redirect(url_for("registrations.show", rid=rid))
     reg = view.reg
     errors: dict = {}
     values: dict = {
