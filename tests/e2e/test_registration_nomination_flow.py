@@ -204,6 +204,10 @@ def test_nomination_round_from_opening_to_xlsx(site, people, shots) -> None:
     visitor.screenshot(path=str(shots / "nomination-round-public-zh.png"), full_page=True)
     visitor.goto(url + "/dataset/weld-defects")
     assert "市级入选" in visitor.inner_text(".meta")
+    en = people("en-US")
+    en.goto(url + "/lang/en?next=" + round_url.replace(url, ""))
+    assert "Selected by the city" in en.inner_text("#nominations")
+    en.screenshot(path=str(shots / "nomination-round-public-en.png"), full_page=True)
 
 
 def test_voucher_statement_prints(site, people, shots) -> None:
@@ -214,6 +218,10 @@ def test_voucher_statement_prints(site, people, shots) -> None:
     assert "训练肺结节检测模型" in member.inner_text("#statement")
     assert member.inner_text("#statement-count") == "1"
     member.screenshot(path=str(shots / "voucher-statement-zh.png"), full_page=True)
+    member.goto(url + f"/lang/en?next=/vouchers/{info['org_a']}")
+    assert "Matchmaking statement" in member.inner_text("h1")
+    member.screenshot(path=str(shots / "voucher-statement-en.png"), full_page=True)
+    member.goto(url + f"/lang/zh?next=/vouchers/{info['org_a']}")
     member.emulate_media(media="print")
     assert not member.is_visible("#statement-period-form")
     member.screenshot(path=str(shots / "voucher-statement-print-zh.png"), full_page=True)
