@@ -157,6 +157,13 @@ class Dataset(Base):
     sample_counts: Mapped[dict] = mapped_column(JSON, default=dict)
     metrics: Mapped[list] = mapped_column(JSON, default=list)
     citation: Mapped[str | None] = mapped_column(Text)
+    # issue 18 (Croissant, benchmark integrity): record sets with their fields, per file
+    # ([{"name", "description", "file", "fields": [{"name", "data_type", "description"}]}]),
+    # Responsible-AI properties ({"dataCollection": ..., ...}) and the names of the datasets
+    # this one was derived from
+    record_sets: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    rai: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    derived_from: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # curation and review
     review_by: Mapped[str] = mapped_column(String(20), default="publisher")
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -213,6 +220,8 @@ class Distribution(Base):
     content_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
     license: Mapped[str | None] = mapped_column(String(100))
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # which split of an AI dataset the file holds (train, validation, test, ...; issue 18)
+    split: Mapped[str | None] = mapped_column(String(20))
     # "<sha256>/<file name>" of a file uploaded into the instance folder (files/)
     stored_file: Mapped[str | None] = mapped_column(String(300), index=True)
     link_status: Mapped[int | None] = mapped_column(Integer)
@@ -713,3 +722,75 @@ class NominationScore(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- Benchmark integrity (issue 18, item 2) -------------------------------------------------
+
+
+class BenchmarkVersion(Base):
+    """A benchmark's pinned version: the version string and the manifest of its files'
+    hashes, frozen when the benchmark is first published (never changed after), and the
+    dataset of the version it follows, so the old page can point at the new one."""
+
+    __tablename__ = "benchmark_versions"
+
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[str | None] = mapped_column(String(50))
+    # [{"title", "split", "sha256", "byte_size"}] of the files at publication
+    manifest: Mapped[list] = mapped_column(JSON, default=list)
+    previous_id: Mapped[str | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="SET NULL"), index=True
+    )
+    pinned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    pinned_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BenchmarkResult(Base):
+    """One entry of a benchmark's "evaluated on" register: a model or system's score on a
+    metric, submitted by a signed-in user and verified (or rejected) by a curator."""
+
+    __tablename__ = "benchmark_results"
+    __table_args__ = (Index("ix_benchmark_results_dataset_state", "dataset_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(200))
+    organization: Mapped[str | None] = mapped_column(String(300))
+    metric: Mapped[str] = mapped_column(String(100))
+    score: Mapped[float] = mapped_column(Float)
+    evaluated_on: Mapped[date | None] = mapped_column(Date)
+    benchmark_version: Mapped[str | None] = mapped_column(String(50))
+    link: Mapped[str | None] = mapped_column(String(2000))
+    note: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="submitted")  # | verified | rejected
+    submitted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verified_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ContaminationFinding(Base):
+    """Evidence that a training set overlaps a benchmark's test data: a shared file hash, a
+    declared derivation or near-identical text. Recomputed for a dataset when it changes
+    (``services/contamination.py``), so pages read it instead of comparing on each view."""
+
+    __tablename__ = "contamination_findings"
+    __table_args__ = (UniqueConstraint("training_id", "benchmark_id", "kind", "evidence_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    training_id: Mapped[str] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
+    benchmark_id: Mapped[str] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # file_hash | text | declared
+    # the shared sha256, or "title" for text; one finding per piece of evidence
+    evidence_key: Mapped[str] = mapped_column(String(64))
+    # {"training_file", "benchmark_file", "split"} or {"similarity", "training_text", ...}
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    found_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -3,8 +3,11 @@
 Keys are read after dropping their prefix (``sc:name`` and ``name`` alike), so the
 compacted forms of the three versions map the same way. A dataset's identity is its
 ``@id`` when that is an IRI, else its ``url`` and ``name``. File objects become
-distributions (relative ``contentUrl`` resolved against the metadata file); file sets,
-record sets, Responsible-AI (``rai:``) and provenance (``prov:``) properties are kept in
+distributions (relative ``contentUrl`` resolved against the metadata file) with their
+sha256 and size; record sets with their fields and the Responsible-AI properties Croissant
+names become the dataset's ``record_sets`` and ``rai`` (read by
+``schemas.formats.croissant.read_croissant``, which a publisher's uploaded file goes
+through too); file sets, other ``rai:`` and provenance (``prov:``) properties are kept in
 ``extras``; modalities come from the media types and field types.
 """
 
@@ -21,6 +24,7 @@ from harvesters.base import RecordError, RemoteRecord, Transformed, load_remote
 from harvesters.documents import Document
 from harvesters.fields import Raw, Text, TextList, Url
 from harvesters.files import FileHarvester, resolve
+from schemas.formats.croissant import read_croissant
 
 _SIZE = re.compile(r"^\s*([\d.]+)\s*([KMGTP]?i?B|bytes?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9}
@@ -153,10 +157,13 @@ class CroissantIn(Schema):
                     "checksum_algorithm": algo if checksum and _HEX.match(checksum) else None,
                 }
             )
-        record_sets, field_types = [], []
+        field_types = []
+        try:
+            described = read_croissant(d, self.location)
+        except ValueError:
+            described = {"record_sets": [], "rai": {}}
         for rs in d.get("recordSet") or []:
             if isinstance(rs, dict):
-                record_sets.append(normalize.text(rs.get("name") or rs.get("@id")))
                 for f in rs.get("field") or []:
                     if isinstance(f, dict):
                         dt = f.get("dataType")
@@ -177,7 +184,9 @@ class CroissantIn(Schema):
         for key in ("alternateName", "sameAs", "isLiveDataset", "isAccessibleForFree"):
             if d.get(key) not in (None, "", []):
                 extras[key] = d[key]
-        rai = {k[4:]: v for k, v in d.items() if k.startswith("rai:")}
+        rai = {
+            k[4:]: v for k, v in d.items() if k.startswith("rai:") and k[4:] not in described["rai"]
+        }
         prov = {k[5:]: v for k, v in d.items() if k.startswith("prov:")}
         if rai:
             extras["rai"] = rai
@@ -185,8 +194,6 @@ class CroissantIn(Schema):
             extras["provenance"] = prov
         if file_sets:
             extras["file_sets"] = file_sets
-        if record_sets:
-            extras["record_sets"] = [r for r in record_sets if r]
         if _names(d.get("creator")):
             extras["creators"] = _names(d.get("creator"))
         if licenses and lic != licenses[0]:
@@ -215,6 +222,8 @@ class CroissantIn(Schema):
                 dict.fromkeys(f for f in (vocabmap.data_format(x) for x in formats) if f)
             ),
             "distributions": dists,
+            "record_sets": described["record_sets"],
+            "rai": described["rai"],
             "extras": extras,
             "_publisher": d.get("publisher"),
         }

@@ -15,7 +15,7 @@ from marshmallow import (
 )
 from marshmallow.utils import missing
 
-from schemas import vocab
+from schemas import ai_metadata, vocab
 from schemas.distribution import DistributionSchema
 from schemas.validators import in_vocab, validate_name
 
@@ -61,6 +61,9 @@ EDITABLE_FIELDS = [
     "sample_counts",
     "metrics",
     "citation",
+    "record_sets",
+    "rai",
+    "derived_from",
     "review_by",
     "featured",
     "extras",
@@ -125,6 +128,9 @@ class DatasetSchema(Schema):
     sample_counts = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
     metrics = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
     citation = fields.String(allow_none=True)
+    record_sets = ai_metadata.record_sets_field()
+    rai = ai_metadata.rai_field()
+    derived_from = ai_metadata.derived_from_field()
     review_by = fields.String(
         load_default="publisher", validate=validate.OneOf(["publisher", "bureau"])
     )

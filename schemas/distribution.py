@@ -15,6 +15,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from schemas import vocab
+
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 SHA256_MESSAGE = "A SHA-256 hash is 64 hexadecimal characters (0-9, a-f)."
 
@@ -49,6 +51,9 @@ class DistributionSchema(Schema):
         allow_none=True, validate=validate.Regexp(SHA256_RE, error=SHA256_MESSAGE)
     )
     license = fields.String(allow_none=True, validate=validate.Length(max=100))
+    # which split of an AI dataset the file holds; a benchmark's "test" files are what
+    # training sets are checked against (issue 18)
+    split = fields.String(allow_none=True, validate=validate.OneOf(list(vocab.SPLITS)))
     restricted = fields.Boolean(load_default=False)
 
     @pre_load

@@ -85,6 +85,17 @@ _EXACT = {
     "Choose one of your organization's published datasets.": "请选择本机构已发布的数据集。",
     "This dataset is already nominated in this round.": "该数据集已在本轮申报。",
     "Scores are numbers from 0 to 100.": "评分须为 0 到 100 之间的数字。",
+    # issue 18: benchmark integrity and Croissant fields
+    "Two fields have the same name.": "有两个字段同名。",
+    "Two record sets have the same name.": "有两个记录集同名。",
+    "A dataset cannot be derived from itself.": "数据集不能声明来源于自身。",
+    "A published benchmark's version and files are pinned: publish a new version instead.": "已发布基准测试集的版本号与文件已固定，如需修改请发布新版本。",
+    "Only benchmark datasets have versions to pin.": "只有基准测试数据集才有可固定的版本。",
+    "Give the new version a version string different from the current one.": "请为新版本填写与当前版本不同的版本号。",
+    "Not a Croissant file: no JSON-LD object of type Dataset.": "不是 Croissant 文件：没有类型为 Dataset 的 JSON-LD 对象。",
+    "Not a valid JSON file.": "不是有效的 JSON 文件。",
+    "The score is not a number.": "得分不是数字。",
+    "Results are entered on published benchmarks only.": "只能为已发布的基准测试集登记评测结果。",
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), "须为以下之一：{0}。"),
@@ -114,6 +125,8 @@ _PATTERNS = [
         ),
         "有 {0} 个条目的开放属性与其数据集不一致或尚待确定（{1}），请先处理。",
     ),
+    (re.compile(r"^Unknown Responsible-AI properties: (.*)\.$"), "未知的负责任 AI 属性：{0}。"),
+    (re.compile(r"^No dataset named '(.*)'\.$"), "没有名为“{0}”的数据集。"),
 ]
 _VOCAB_ZH = {
     "themes": "主题",

@@ -362,6 +362,52 @@ def regions() -> Vocab:
     return _regions
 
 
+# issue 18: which split of an AI dataset a file holds, the data types of a Croissant field
+# (the Croissant name beside each), the Responsible-AI properties a publisher may give and
+# the states of a benchmark's "evaluated on" entries
+SPLITS: Vocab = {
+    "train": ("训练集", "Train"),
+    "validation": ("验证集", "Validation"),
+    "test": ("测试集", "Test"),
+    "full": ("完整数据", "Full data"),
+}
+
+FIELD_TYPES: Vocab = {
+    "text": ("文本", "Text"),
+    "integer": ("整数", "Integer"),
+    "float": ("小数", "Float"),
+    "boolean": ("布尔值", "Boolean"),
+    "date": ("日期", "Date"),
+    "datetime": ("日期时间", "Date and time"),
+    "url": ("网址", "URL"),
+    "image": ("图像", "Image"),
+    "audio": ("音频", "Audio"),
+    "video": ("视频", "Video"),
+    "bounding_box": ("矩形框", "Bounding box"),
+    "label": ("标签", "Label"),
+}
+
+RAI_PROPERTIES: Vocab = {
+    "dataCollection": ("数据采集方式", "Data collection"),
+    "dataCollectionType": ("采集类型", "Data collection type"),
+    "dataPreprocessingProtocol": ("预处理流程", "Preprocessing protocol"),
+    "dataAnnotationProtocol": ("标注规范", "Annotation protocol"),
+    "dataAnnotationPlatform": ("标注平台", "Annotation platform"),
+    "annotatorDemographics": ("标注人员构成", "Annotator demographics"),
+    "dataBiases": ("已知偏差", "Known biases"),
+    "dataLimitations": ("局限性", "Limitations"),
+    "personalSensitiveInformation": ("个人敏感信息", "Personal and sensitive information"),
+    "dataUseCases": ("适用场景", "Intended use cases"),
+    "dataSocialImpact": ("社会影响", "Social impact"),
+    "dataReleaseMaintenancePlan": ("发布与维护计划", "Release and maintenance plan"),
+}
+
+RESULT_STATES: Vocab = {
+    "submitted": ("待核实", "Not yet verified"),
+    "verified": ("已核实", "Verified"),
+    "rejected": ("未采纳", "Rejected"),
+}
+
 VOCABS: dict[str, Vocab] = {
     "kind": KINDS,
     "status": STATUSES,
@@ -388,6 +434,10 @@ VOCABS: dict[str, Vocab] = {
     "registration": REGISTRATION_FACET,
     "programme_level": PROGRAMME_LEVELS,
     "nomination_outcome": NOMINATION_OUTCOMES,
+    "split": SPLITS,
+    "field_type": FIELD_TYPES,
+    "rai": RAI_PROPERTIES,
+    "result_state": RESULT_STATES,
 }
 
 

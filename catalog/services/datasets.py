@@ -22,7 +22,15 @@ from catalog.models import (
     utcnow,
 )
 from catalog.quality import score_dataset
-from catalog.services import audit, authz, field_authority, indexing, uploads
+from catalog.services import (
+    audit,
+    authz,
+    benchmarks,
+    contamination,
+    field_authority,
+    indexing,
+    uploads,
+)
 from catalog.services.authz import Actor
 from catalog.services.records import by_name_or_id, row_to_dict
 
@@ -172,6 +180,11 @@ def _save_version(session: Session, ds: Dataset, actor: Actor) -> None:
 def _finish(session: Session, ds: Dataset, actor: Actor) -> None:
     session.flush()  # so that keys set through relationships (organization) are scored
     ds.quality_score = score_dataset(ds).total
+    # issue 18: a benchmark is pinned when first published; contamination evidence is
+    # recomputed for the changed dataset
+    contamination.check_derived_from(session, ds)
+    benchmarks.after_change(session, ds, actor)
+    contamination.refresh(session, ds)
     _save_version(session, ds, actor)
     indexing.queue(session, ds.id)
 
@@ -282,7 +295,9 @@ def update_dataset(
             raise ValidationFailed({"name": ["A dataset with this name already exists."]})
         if "modified" not in values:
             values["modified"] = utcnow()
+        pinned = benchmarks.files_state(ds)
         _apply(ds, values)
+        benchmarks.check_edit(s, ds, pinned)
         ds.updated_by = actor.id
         # a person's edit wins over harvests of this field until it is released
         owner = user_owner(actor)
