@@ -17,6 +17,7 @@ not part of ``OrganizationSchema``: ``partner_status`` (None for departments, ``
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter, namedtuple
 from datetime import date, datetime, time, timedelta
@@ -854,22 +855,82 @@ def _ai_record(rng: random.Random, org: dict, row: AiRow) -> dict:
         "annotation_type": row.annotation, "annotation_method": row.method if annotated else None,
         "annotation_accuracy": accuracy, "sample_counts": counts, "metrics": metrics,
         "citation": citation, "featured": False,
-        "distributions": _ai_distributions(landing, row.name, version, size, access),
+        "distributions": (dists := _ai_distributions(landing, row.name, version, size, access)),
+        "record_sets": _record_sets(row, dists), "rai": _rai(row, tasks, access),
     }  # fmt: skip
+
+
+def _hashed(dist: dict) -> dict:
+    """Demo files do not exist: their content hash is a stand-in, the sha256 of the link, so
+    that the Croissant export lists them as a real catalog's hashed files would be."""
+    return dist | {"sha256": hashlib.sha256(dist["download_url"].encode()).hexdigest()}
 
 
 def _ai_distributions(base: str, name: str, version: str, size: int, access: str) -> list[dict]:
     if access == "not_open":
         return []
-    docs = _dist("数据说明文档", "Datasheet", "PDF", f"{base}/datasheet.pdf", 850_000)
+    docs = _hashed(_dist("数据说明文档", "Datasheet", "PDF", f"{base}/datasheet.pdf", 850_000))
     if access == "unconditional":
         full = _dist("完整数据包", "Full archive", "ZIP", f"{base}/{name}-v{version}.zip", size)
-        return [full, docs]
+        return [_hashed(full) | {"split": "full"}, docs]
     url = f"{base}/{name}-sample.zip"
-    sample = _dist("样例数据", "Sample", "ZIP", url, max(size // 100, 100_000))
+    sample = _hashed(_dist("样例数据", "Sample", "ZIP", url, max(size // 100, 100_000)))
     full = _dist("完整数据（需申请）", "Full data (on approval)", "ZIP", f"{base}/apply", size,
                  link="access_url", restricted=True)  # fmt: skip
-    return [sample, full, docs]
+    return [sample, full | {"split": "full"}, docs]
+
+
+# the fields of a demo dataset's records: one per modality, then those of its annotation
+_MODALITY_FIELD = {
+    "image": ("image", "image", "The image file"),
+    "video": ("clip", "video", "The video clip"),
+    "audio": ("audio", "audio", "The recording"),
+    "text": ("text", "text", "The text"),
+    "point_cloud": ("frame", "url", "Path of the point-cloud frame"),
+    "time_series": ("value", "float", "The measured value"),
+    "tabular": ("features", "text", "The record's feature values"),
+    "multimodal": ("image", "image", "The image of the pair"),
+    "geospatial": ("geometry", "text", "The geometry (WKT)"),
+}
+_ANNOTATION_FIELDS = {
+    "bounding_box": [("boxes", "bounding_box", "Boxes of the objects"), ("label", "label", "Class of each box")],
+    "polygon": [("polygons", "text", "Polygons of the objects"), ("label", "label", "Class of each polygon")],
+    "segmentation_mask": [("mask", "image", "Segmentation mask")],
+    "keypoint": [("keypoints", "text", "Keypoint coordinates")],
+    "class_label": [("label", "label", "The class")],
+    "entity_span": [("entities", "text", "Entity spans with their types")],
+    "transcription": [("transcript", "text", "The transcription")],
+    "parallel_text": [("target", "text", "The translation")],
+    "qa_pair": [("question", "text", "The question"), ("answer", "text", "The checked answer")],
+    "cuboid_3d": [("boxes_3d", "text", "3D boxes of the objects"), ("label", "label", "Class of each box")],
+}  # fmt: skip
+
+
+def _record_sets(row: AiRow, dists: list[dict]) -> list[dict]:
+    files = [d for d in dists if d.get("download_url") and d["format"] == "ZIP"]
+    if not files:
+        return []
+    first = _MODALITY_FIELD[row.modalities.split(",")[0]]
+    fields = [
+        {"name": "sample_id", "data_type": "text", "description": "Identifier of the sample"},
+        {"name": "split", "data_type": "text", "description": "train, validation or test"},
+    ]
+    for name, kind, text in [first, *_ANNOTATION_FIELDS.get(row.annotation, [])]:
+        if name not in {f["name"] for f in fields}:
+            fields.append({"name": name, "data_type": kind, "description": text})
+    return [{"name": "samples", "description": "One record per sample",
+             "file": files[0]["download_url"], "fields": fields}]  # fmt: skip
+
+
+def _rai(row: AiRow, tasks: list[str], access: str) -> dict:
+    rai = {"dataCollection": row.note_en + ".",
+           "dataUseCases": f"Intended for {', '.join(_lc(vocab.TASKS[t][1]) for t in tasks)}."}  # fmt: skip
+    if access != "unconditional":
+        rai["personalSensitiveInformation"] = (
+            "Personal information is removed or masked; the full data is used only under the"
+            " conditions of access."
+        )
+    return rai
 
 
 def demo_records(seed: int = 7) -> tuple[list[dict], list[dict]]:

@@ -76,6 +76,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.account import bp as account_bp
     from web.api import bp as api_bp
     from web.auth import bp as auth_bp
+    from web.benchmarks import bp as benchmarks_bp
     from web.ckan_api import bp as ckan_api_bp
     from web.curation import bp as curation_bp
     from web.dashboard import bp as dashboard_bp
@@ -119,6 +120,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         registrations_bp,
         nominations_bp,
         vouchers_bp,
+        benchmarks_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)

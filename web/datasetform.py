@@ -65,6 +65,7 @@ DIST_TEXT = (
     "checksum",
     "checksum_algorithm",
     "sha256",
+    "split",
     "stored",
 )
 _SPLIT = re.compile(r"[,，、;；\n]+")

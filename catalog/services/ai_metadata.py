@@ -9,6 +9,8 @@ both go through ``schemas.formats.croissant.read_croissant``.
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlparse
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -46,6 +48,28 @@ def parse_file(raw: bytes) -> dict:
     return doc
 
 
+def _name(url: str) -> str:
+    return PurePosixPath(unquote(urlparse(url).path)).name
+
+
+def _our_links(ds: Dataset, theirs: list[str]) -> dict[str, str]:
+    """Their file link -> our distribution's download link: the same link, or else the
+    only one of ours with the same file name (a publisher's file often names its files
+    relative to itself, or on another host)."""
+    links = [d.download_url or d.access_url for d in ds.distributions]
+    ours = [link for link in links if link]
+    by_name: dict[str, list[str]] = {}
+    for link in ours:
+        by_name.setdefault(_name(link), []).append(link)
+    out = {}
+    for url in theirs:
+        if url in ours:
+            out[url] = url
+        elif len(by_name.get(_name(url), [])) == 1:
+            out[url] = by_name[_name(url)][0]
+    return out
+
+
 def apply_croissant(
     cat: Catalog, actor: Actor, ref: str, doc: object, base: str | None = None
 ) -> tuple[Dataset, Filled]:
@@ -56,6 +80,10 @@ def apply_croissant(
     except ValueError as exc:
         raise ValidationFailed({"croissant": [str(exc)]}) from None
     ds = datasets.get_dataset(cat, actor, ref)
+    ours = _our_links(ds, [f["url"] for f in read["files"]])
+    for rs in read["record_sets"]:
+        if rs.get("file"):
+            rs["file"] = ours.get(rs["file"], rs["file"])
     filled = Filled()
     patch: dict = {}
     if read["record_sets"]:
@@ -65,7 +93,7 @@ def apply_croissant(
     if read["rai"]:
         patch["rai"] = {**(ds.rai or {}), **read["rai"]}
         filled.rai = sorted(read["rai"])
-    by_url = {f["url"]: f for f in read["files"]}
+    by_url = {ours.get(f["url"], f["url"]): f for f in read["files"]}
     names = set(DistributionSchema().fields) - {"id"}
     rows, stored, touched = [], {}, False
     for i, d in enumerate(ds.distributions):

@@ -6,7 +6,7 @@ whenever it changes (``refresh``, called as every change closes; ``catalog bench
 check`` recomputes all), so a page reads rows instead of comparing texts on each view:
 
 * ``file_hash``: a file of the training set has the sha256 of a benchmark file of the
-  ``test`` split (a benchmark file whose split is not given counts as test data: what a
+  ``test`` or ``full`` split (a benchmark file whose split is not given counts as test data: what a
   benchmark publishes is there to be evaluated on);
 * ``declared``: the training set says it was derived from the benchmark;
 * ``text``: their titles and descriptions are near-identical: the Jaccard similarity of
@@ -101,7 +101,7 @@ def refresh(session: Session, ds: Dataset) -> int:
 
 
 def _is_test(split: str | None) -> bool:
-    return split in (None, "test")
+    return split in (None, "test", "full")
 
 
 def _hash_findings(session: Session, ds: Dataset) -> list[ContaminationFinding]:

@@ -15,8 +15,10 @@ What we say and what we leave out, and why:
 * **Record sets where the publisher described them.** A record set is written from the
   publisher's ``record_sets`` (name, description, fields with a data type and description,
   and the file they are read from: a field's ``source`` is that FileObject and the column
-  of its name). Nothing is guessed from a preview: a record set the publisher did not
-  describe is not emitted. Splits and counts also go into the description.
+  of its name). Croissant requires a source on every field, so a record set whose file is
+  not one of the document's FileObjects (no file chosen, a restricted file, a file without
+  a hash) is left out; the dataset page still lists its fields. Nothing is guessed from a
+  preview: a record set the publisher did not describe is not emitted. Splits and counts also go into the description.
 * **Responsible AI.** The publisher's ``rai`` properties are written as ``rai:<name>``;
   without a ``dataAnnotationProtocol`` of theirs, the annotation fields make one.
 
@@ -118,7 +120,7 @@ def _annotation(r: dict) -> str | None:
 
 
 # our field types -> Croissant data types, and back (schema.org's names, any prefix)
-DATA_TYPES = {
+DATA_TYPES: dict[str, str | list[str]] = {
     "text": "sc:Text",
     "integer": "sc:Integer",
     "float": "sc:Float",
@@ -130,9 +132,11 @@ DATA_TYPES = {
     "audio": "sc:AudioObject",
     "video": "sc:VideoObject",
     "bounding_box": "cr:BoundingBox",
-    "label": "cr:Label",
+    "label": ["sc:Text", "cr:Label"],  # a semantic type, on a base type
 }
-_TYPE_OF = {v.split(":")[1].lower(): k for k, v in DATA_TYPES.items()} | {"number": "float"}
+_TYPE_OF = {
+    (v if isinstance(v, str) else v[-1]).split(":")[1].lower(): k for k, v in DATA_TYPES.items()
+} | {"number": "float"}
 _ID_UNSAFE = re.compile(r"[^0-9A-Za-z_.\-]+")
 
 
@@ -148,6 +152,8 @@ def _record_sets(r: dict, file_ids: dict[str, str]) -> list[dict]:
     for rs in r.get("record_sets") or []:
         rs_id = _node_id(rs["name"])
         file_id = file_ids.get(rs.get("file") or "")
+        if not file_id:
+            continue  # a field must say where its values are read from (Croissant 1.0)
         node_fields = []
         for f in rs.get("fields") or []:
             node: dict = {
@@ -157,8 +163,7 @@ def _record_sets(r: dict, file_ids: dict[str, str]) -> list[dict]:
                 "description": f.get("description") or None,
                 "dataType": DATA_TYPES.get(f.get("data_type") or "text", "sc:Text"),
             }
-            if file_id:
-                node["source"] = {"fileObject": {"@id": file_id}, "extract": {"column": f["name"]}}
+            node["source"] = {"fileObject": {"@id": file_id}, "extract": {"column": f["name"]}}
             node_fields.append({k: v for k, v in node.items() if v is not None})
         if not node_fields:
             continue
@@ -289,13 +294,16 @@ def _text(value: object, limit: int) -> str | None:
 
 
 def _data_type(value: object) -> str:
+    """Ours of a field's Croissant data type(s): a semantic type (a label, a bounding box)
+    wins over the base type beside it."""
+    known = []
     for t in _as_list(value):
         if isinstance(t, dict):
             t = t.get("@id")
         key = str(t or "").rsplit("/", 1)[-1].split(":")[-1].lower()
         if key in _TYPE_OF:
-            return _TYPE_OF[key]
-    return "text"
+            known.append(_TYPE_OF[key])
+    return next((k for k in known if k != "text"), "text")
 
 
 def _source_file(field: dict) -> str | None:
@@ -367,6 +375,9 @@ def read_croissant(doc: object, base: str | None = None) -> dict:
         for f in _as_list(rs.get("field"))[:200]:
             fname = _text(f.get("name") or f.get("@id"), 100) if isinstance(f, dict) else None
             if not fname or fname in seen:
+                continue
+            fname = fname.removeprefix(f"{name}/") or fname  # 1.0 names fields "<set>/<field>"
+            if fname in seen:
                 continue
             seen.add(fname)
             assert isinstance(f, dict)
