@@ -9,10 +9,10 @@ both go through ``schemas.formats.croissant.read_croissant``.
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath
-from urllib.parse import unquote, urlparse
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlparse
 
 from catalog.errors import ValidationFailed
 from catalog.models import Dataset
