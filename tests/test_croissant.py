@@ -102,3 +102,55 @@ def test_mlcroissant_command_line_validates_the_file(site, tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Done" in proc.stdout + proc.stderr or "valid" in (proc.stdout + proc.stderr).lower()
+
+
+# -- issue 18, item 3: every demo AI dataset passes mlcroissant's validation -----------------
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from catalog.loader import load_demo
+
+    with serve(tmp_path_factory.mktemp("croissant-demo"), load_demo) as (url, cat):
+        yield url, cat
+
+
+def test_every_demo_ai_dataset_validates_with_mlcroissant(demo, tmp_path):
+    """The Croissant export of each published training and benchmark dataset of the demo
+    catalog, as served, through mlcroissant's validation (the Python API runs the checks
+    `mlcroissant validate` runs; it raises on any error). One of them also through the
+    command line."""
+    from sqlalchemy import select
+
+    from catalog.models import Dataset
+
+    url, cat = demo
+    with cat.session() as s:
+        names = (
+            s.execute(
+                select(Dataset.name)
+                .where(Dataset.kind.in_(["training", "benchmark"]), Dataset.status == "published")
+                .order_by(Dataset.name)
+            )
+            .scalars()
+            .all()
+        )
+    assert len(names) >= 60
+    with_fields = with_rai = 0
+    for name in names:
+        doc = croissant(url, name)
+        _valid(doc)
+        for fo in doc["distribution"]:
+            assert len(fo["sha256"]) == 64 and fo["contentSize"].endswith(" B"), name
+        with_fields += bool(doc.get("recordSet"))
+        with_rai += "rai:dataCollection" in doc
+    assert with_fields >= 50 and with_rai == len(names)
+    doc = croissant(url, "transmission-foreign-object-bench")
+    (rs,) = doc["recordSet"]
+    assert [f["dataType"] for f in rs["field"]][-2:] == ["cr:BoundingBox", ["sc:Text", "cr:Label"]]
+    path = tmp_path / "bench.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    cli = Path(sys.executable).with_name("mlcroissant")
+    proc = subprocess.run(
+        [str(cli), "validate", "--jsonld", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "error" not in (proc.stdout + proc.stderr).lower().replace("0 error", "")

@@ -63,6 +63,19 @@ FULL_DATASET = {
     "sample_counts": {"train": 2_400_000, "validation": 300_000, "test": 300_000},
     "metrics": ["MAE", "RMSE"],
     "citation": "@dataset{bd_traffic_2024, title={保定交通流量}, year={2024}}",
+    "record_sets": [
+        {
+            "name": "flows",
+            "description": "每 5 分钟一条",
+            "file": "https://data.baoding.gov.cn/files/flow-2024.zip",
+            "fields": [
+                {"name": "detector", "data_type": "text", "description": "检测器编号"},
+                {"name": "flow", "data_type": "integer", "description": None},
+            ],
+        }
+    ],
+    "rai": {"dataCollection": "地磁线圈自动采集", "dataBiases": "夜间样本较少"},
+    "derived_from": [],  # names of other datasets: tests/test_benchmarks_service.py
     "review_by": "bureau",
     "featured": True,
     "extras": {"采集设备": "地磁线圈", "nested": {"a": [1, 2, 3]}, "flag": False},
@@ -80,6 +93,7 @@ FULL_DATASET = {
             "checksum_algorithm": "sha256",
             "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             "license": "CC-BY-4.0",
+            "split": "full",
             "restricted": True,
         },
         {

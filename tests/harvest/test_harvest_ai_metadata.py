@@ -39,6 +39,19 @@ def test_croissant_folders_of_each_version(cat, server, harvest, fixtures):
             .where(DatasetSource.dataset_id == titanic.id)
         ).scalar_one()
         assert links == 2
+        # record sets, fields and their files come through (issue 18)
+        assert [r["name"] for r in titanic.record_sets] == [
+            "genders",
+            "embarkation_ports",
+            "passengers",
+        ]
+        passengers = titanic.record_sets[2]
+        assert passengers["file"].endswith("/titanic/data/titanic.csv")
+        assert {"name": "survived", "data_type": "integer"}.items() <= next(
+            f for f in passengers["fields"] if f["name"] == "survived"
+        ).items()
+        dices = s.execute(select(Dataset).where(Dataset.title == "DICES-350_dataset")).scalar_one()
+        assert {"annotatorDemographics", "dataBiases"} <= set(dices.rai)
         coco = s.execute(select(Dataset).where(Dataset.title == "COCO")).scalar_one()
         assert "image" in coco.modalities
         assert coco.conforms_to == ["http://mlcommons.org/croissant/1.0"]
