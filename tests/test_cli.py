@@ -464,3 +464,44 @@ def test_real_process(tmp_path: Path) -> None:
     p = call("import", str(tmp_path / "bad.jsonl"))
     assert p.returncode == 1
     assert "line 1" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_benchmarks_check_pins_and_recomputes_findings(instance) -> None:
+    """Rows written without the per-change hook (a harvest's bulk insert) are caught up."""
+    from sqlalchemy import delete
+
+    from catalog.models import BenchmarkVersion, ContaminationFinding
+
+    path = instance("bench")
+    run("init")
+    cat = open_catalog(instance_path=path)
+    try:
+        organizations.create_organization(cat, SYSTEM, ORGS[0])
+        org = ORGS[0]["name"]
+        sha = "e" * 64
+        file = {"title": "测试集", "download_url": "https://example.cn/t.zip", "sha256": sha}
+        datasets.create_dataset(
+            cat,
+            SYSTEM,
+            {"name": "b1", "title": "基准", "organization": org, "kind": "benchmark",
+             "version": "1", "distributions": [{**file, "split": "test"}]},
+            status="published",
+        )  # fmt: skip
+        datasets.create_dataset(
+            cat,
+            SYSTEM,
+            {"name": "t1", "title": "训练", "organization": org, "kind": "training",
+             "distributions": [file]},
+        )  # fmt: skip
+        with cat.session() as s:
+            s.execute(delete(BenchmarkVersion))
+            s.execute(delete(ContaminationFinding))
+    finally:
+        cat.dispose()
+    out = run("benchmarks", "check").output
+    assert out.startswith("1 benchmarks pinned, 1 contamination findings")
+    cat = open_catalog(instance_path=path)
+    try:
+        assert _count(cat, BenchmarkVersion) == 1 and _count(cat, ContaminationFinding) == 1
+    finally:
+        cat.dispose()

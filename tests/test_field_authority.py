@@ -47,6 +47,9 @@ def changed_value(name: str, current: object) -> object:
         "extras": {"备注": "改过"},
         "distributions": [{"title": "新表", "download_url": "https://example.cn/new.csv"}],
         "annotation_accuracy": 0.5,
+        "record_sets": [{"name": "rows", "fields": [{"name": "line", "data_type": "text"}]}],
+        "rai": {"dataBiases": "改过"},
+        "derived_from": ["origin-set"],  # made by the fixture ``w``
     }
     if name in special:
         return special[name]
@@ -87,6 +90,9 @@ def w(sqlite_cat):
         users.add_member(cat, SYSTEM, org, people["admin"].id, role="admin")
     actors: dict[str, Actor] = {k: actor(cat, u) for k, u in people.items()}
     actors["anonymous"] = ANONYMOUS
+    datasets.create_dataset(
+        cat, SYSTEM, {"name": "origin-set", "title": "来源", "organization": "org-b"}
+    )
     return cat, actors
 
 
