@@ -163,6 +163,12 @@ def load_small_catalog(cat) -> dict:
                 "kind": kind,
                 "keywords": ["保定"],
                 "distributions": dists,
+                # a record set read from the restricted file: its link must not leak either
+                "record_sets": [
+                    {"name": "scans", "file": SECRET_URL, "fields": [{"name": "nodule_box"}]}
+                ]
+                if name == "lung-ct"
+                else [],
             },
             status="published",
         )

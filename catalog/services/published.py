@@ -61,6 +61,12 @@ def dataset_record(
             row["stored_file"] = None
         out.append(row)
     data["distributions"] = out
+    # a record set names its file by link: only a link the actor is shown may stay
+    shown = {row.get(k) for row in out for k in ("download_url", "access_url")} - {None}
+    data["record_sets"] = [
+        rs if rs.get("file") in shown or not rs.get("file") else {**rs, "file": None}
+        for rs in data.get("record_sets") or []
+    ]
     for key in _INTERNAL:
         data.pop(key, None)
     data["organization"] = organization_record(ds.organization, actor)
