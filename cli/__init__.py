@@ -606,8 +606,8 @@ def benchmarks_group() -> None:
 @benchmarks_group.command("check")
 def benchmarks_check() -> None:
     """Pin published benchmarks not pinned yet and recompute every contamination finding
-    (after a harvest wrote records in bulk, or to start over); each change already does it
-    for the dataset changed."""
+    (to start over, e.g. after a change of the thresholds); each change and each harvest
+    batch already does it for the datasets it wrote."""
     import time
 
     from catalog.services import benchmarks, contamination

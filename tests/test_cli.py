@@ -467,7 +467,7 @@ def test_real_process(tmp_path: Path) -> None:
 
 
 def test_benchmarks_check_pins_and_recomputes_findings(instance) -> None:
-    """Rows written without the per-change hook (a harvest's bulk insert) are caught up."""
+    """Rows written without the hooks (by hand, or findings of an older rule) are caught up."""
     from sqlalchemy import delete
 
     from catalog.models import BenchmarkVersion, ContaminationFinding

@@ -239,3 +239,22 @@ def pin_all(cat: Catalog, actor: Actor) -> int:
             after_change(s, ds, actor)
             count += 1
     return count
+
+
+AI_KINDS = ("training", "benchmark")
+
+
+def after_bulk_write(session: Session, dataset_ids: list[str]) -> None:
+    """What ``datasets._finish`` does for AI datasets, for rows a harvest batch inserted
+    or closed together: pin published benchmarks, recompute contamination findings."""
+    from catalog.services import contamination
+    from catalog.services.authz import SYSTEM
+
+    if not dataset_ids:
+        return
+    session.flush()
+    for dataset_id in dict.fromkeys(dataset_ids):
+        ds = session.get(Dataset, dataset_id)
+        if ds is not None:
+            after_change(session, ds, SYSTEM)
+            contamination.refresh(session, ds)

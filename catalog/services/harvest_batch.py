@@ -26,7 +26,7 @@ from catalog.models import (
     new_id,
 )
 from catalog.quality import score_dataset
-from catalog.services import authz, datasets
+from catalog.services import authz, benchmarks, datasets
 from catalog.services.authz import SYSTEM
 from catalog.services.batching import chunks
 from catalog.services.harvest import Changed, SourceSpec, add_log
@@ -127,7 +127,8 @@ class BatchWriter:
                 outcomes.append("new")
         self._create(creating)
         s.flush()
-        self._versions(list(self.pending.values()))
+        closed = list(self.pending.values())
+        self._versions(closed)
         rows = [
             {"dataset_id": did, "source_id": spec.id, "kind": kind, "key": key}
             for did, keys in self.keys.items()
@@ -145,6 +146,11 @@ class BatchWriter:
         ):
             if values:
                 s.execute(insert(table), values)
+        # issue 18: AI datasets written here are pinned and checked as every change is
+        ai_ids = [r["id"] for r in self.new_rows if r.get("kind") in benchmarks.AI_KINDS]
+        benchmarks.after_bulk_write(
+            s, ai_ids + [d.id for d in closed if d.kind in benchmarks.AI_KINDS]
+        )
         return outcomes
 
     def _datasets(self, ids: list[str]) -> dict[str, Dataset]:

@@ -181,3 +181,31 @@ def test_a_local_folder_of_croissant_files(cat, harvest, fixtures):
     with cat.session() as s:
         ids = set(s.execute(select(DatasetSource.source_record_id)).scalars())
     assert "titanic/metadata.json" in ids  # identity: the file's path in the folder
+
+
+def test_a_harvested_training_set_sharing_a_test_file_is_flagged(cat, server, harvest):
+    """Harvest batches insert rows in bulk: the contamination check runs for them too."""
+    from catalog.models import ContaminationFinding
+    from catalog.services import datasets
+
+    organizations.create_organization(
+        cat, SYSTEM, {"name": "bench-lab", "title": "评测实验室", "org_type": "enterprise"}
+    )
+    titanic_csv = "c617db2c7470716250f6f001be51304c76bcc8815527ab8bae734bdca0735737"
+    datasets.create_dataset(
+        cat,
+        SYSTEM,
+        {"name": "titanic-test", "title": "泰坦尼克测试集", "organization": "bench-lab",
+         "kind": "benchmark", "version": "1",
+         "distributions": [{"title": "test", "download_url": "https://bench.example/t.csv",
+                            "sha256": titanic_csv, "split": "test"}]},
+        status="published",
+    )  # fmt: skip
+    out = harvest("croissant", server.url("files/croissant/1.0/"), name="cr-1.0")
+    assert out.counts.errors == 1  # huggingface-squad has no name, as above
+    with cat.session() as s:
+        rows = s.execute(select(ContaminationFinding, Dataset).join(
+            Dataset, Dataset.id == ContaminationFinding.training_id)).all()  # fmt: skip
+    assert [(f.kind, f.evidence["sha256"], d.landing_page) for f, d in rows] == [
+        ("file_hash", titanic_csv, "https://www.openml.org/d/40945")
+    ]
