@@ -142,12 +142,14 @@ def test_a_new_version_is_a_new_record_linked_to_the_old_one(cat, people):
     alice, bob, cur = people
     old = _bench(cat, alice)
     datasets.publish_dataset(cat, cur, old.name)
+    datasets.update_dataset(cat, cur, old.name, {"featured": True})  # the bureau's mark
     with pytest.raises(ValidationFailed):
         benchmarks.new_version(cat, alice, old.name, "1.0")
     with pytest.raises(PermissionDenied):
         benchmarks.new_version(cat, bob, old.name, "2.0")
     new = benchmarks.new_version(cat, alice, old.name, "2.0")
     assert new.name == "fundus-bench-v2-0" and new.status == "draft" and new.version == "2.0"
+    assert new.featured is False and new.metrics == ["mAP@0.5", "MAE"]
     assert [d.sha256 for d in new.distributions] == [H_TEST, H_VAL, None]
     assert [d.split for d in new.distributions] == ["test", "validation", None]
     old_ds = datasets.get_dataset(cat, ANONYMOUS, old.name)

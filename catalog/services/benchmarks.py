@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from catalog.errors import NotFound, ValidationFailed
 from catalog.models import BenchmarkVersion, Dataset, Distribution, utcnow
-from catalog.services import audit, authz
+from catalog.services import audit, authz, field_authority
 from catalog.services.authz import Actor
 from catalog.services.records import by_name_or_id
 from schemas.distribution import DistributionSchema
@@ -183,7 +183,9 @@ def new_version(cat: Catalog, actor: Actor, ref: str, version: str) -> Dataset:
                 }
             )
         data = datasets.snapshot(old)
+    # the bureau's own marks (featured, review by) are not the publisher's to copy
     keep = set(datasets.EDITABLE_FIELDS) - {"name", "identifier", "organization", "distributions"}
+    keep -= field_authority.BUREAU_FIELDS
     record = {k: v for k, v in data.items() if k in keep and v is not None}
     record["version"] = version
     record["organization"] = old.organization.name if old.organization else None
