@@ -251,6 +251,10 @@ def test_a_new_version_links_back_and_forth(site):
     assert 'id="newer-version"' in old and "/dataset/titanic-bench-v2-0" in old
     new = _as(url, None).get_page("/dataset/titanic-bench-v2-0").text
     assert "上一版本" in new and '/dataset/titanic-bench"' in new
+    form = editor.get_page("/dataset/titanic-bench/edit").text
+    assert (
+        '<option value="test" selected>测试集</option>' in form and 'id="ai-metadata-link"' in form
+    )
     refused = editor.submit(
         "/dataset/titanic-bench/edit",
         {"title": "x", "version": "9.9"},

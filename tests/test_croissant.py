@@ -143,6 +143,13 @@ def test_every_demo_ai_dataset_validates_with_mlcroissant(demo, tmp_path):
         with_fields += bool(doc.get("recordSet"))
         with_rai += "rai:dataCollection" in doc
     assert with_fields >= 50 and with_rai == len(names)
+    from catalog.models import BenchmarkVersion, ContaminationFinding
+
+    with cat.session() as s:  # templated demo texts are not taken for copies of each other
+        assert s.execute(select(ContaminationFinding)).first() is None
+        pinned = s.execute(select(BenchmarkVersion)).scalars().all()
+    assert len(pinned) >= 20 and all(p.pinned_at for p in pinned)
+    assert sum(bool(p.manifest) for p in pinned) >= 15  # not-open ones list no files
     doc = croissant(url, "transmission-foreign-object-bench")
     (rs,) = doc["recordSet"]
     assert [f["dataType"] for f in rs["field"]][-2:] == ["cr:BoundingBox", ["sc:Text", "cr:Label"]]
