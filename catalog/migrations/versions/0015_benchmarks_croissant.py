@@ -3,7 +3,7 @@ rai, derived_from; distributions.split; benchmark_versions, benchmark_results,
 contamination_findings
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0019
 Create Date: 2026-12-06 07:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
