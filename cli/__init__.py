@@ -384,6 +384,63 @@ def harvest_run(
     _run_claimed(cat, job, src.name)
 
 
+@harvest.command("preview")
+@click.argument("name", required=False)
+@click.option("--kind", default=None, help="With --url: preview a source not registered yet.")
+@click.option("--url", default=None, help="URL, folder or file of the source.")
+@click.option("--config", default=None, help="JSON object, or @file.json, of options.")
+@click.option("--trusted/--review", default=False, help="As the source would be registered.")
+@click.option("--rows", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--scan",
+    default=None,
+    type=click.IntRange(1),
+    help="Records read to find refused and held ones [spreadsheets 10,000, others --rows].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the preview as JSON.")
+def harvest_preview(
+    name: str | None,
+    kind: str | None,
+    url: str | None,
+    config: str | None,
+    trusted: bool,
+    rows: int,
+    scan: int | None,
+    as_json: bool,
+) -> None:
+    """What a run would store, hold or refuse, writing nothing: the header row found, where
+    each column goes, the first rows as they would be stored, every row refused or held."""
+    from catalog.services import harvest_preview as previews
+    from catalog.services.authz import SYSTEM
+
+    if bool(name) == bool(kind and url) or bool(kind) != bool(url):
+        raise click.UsageError("give a source NAME, or --kind and --url")
+    cat = _cat()  # reads only: no migration, nothing written
+    try:
+        if name:
+            result = previews.preview_source(cat, SYSTEM, name, limit=rows, scan=scan)
+        else:
+            result = previews.preview(
+                cat,
+                SYSTEM,
+                kind=kind or "",
+                url=url or "",
+                config=_config_option(config),
+                trusted=trusted,
+                limit=rows,
+                scan=scan,
+            )
+    except CatalogError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(previews.as_dict(result), ensure_ascii=False, indent=2, default=str))
+    else:
+        for line in previews.as_text(result):
+            click.echo(line)
+    if result.error:
+        sys.exit(1)
+
+
 @harvest.command("linkcheck")
 @click.argument("name", required=False)
 @click.option("--allow-private", is_flag=True, help="Also check private/loopback addresses.")

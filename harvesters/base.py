@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from marshmallow import Schema, ValidationError
 
 from catalog.services.harvest import Counts, PublisherRef, SourceSpec
+from catalog.services.harvest_preview import Preview, SheetLayout
 from harvesters.config import SourceConfigSchema
 from harvesters.fields import collecting_warnings
 from harvesters.http import HttpClient
@@ -83,6 +84,8 @@ class HarvestContext:
     full: bool = False
     log: Callable[[str], None] = lambda line: None
     problems: list[tuple[str | None, str, str]] = field(default_factory=list)
+    # how each file of a sheet source was read (header row, columns), for the preview
+    layouts: list[SheetLayout] = field(default_factory=list)
 
     def report(self, remote_id: str | None, stage: str, reason: str) -> None:
         """A problem found while gathering (``stage`` ``warning`` does not count as an
@@ -133,6 +136,14 @@ class Harvester(ABC):
     @abstractmethod
     def transform(self, payload: Any, record: RemoteRecord) -> Transformed:
         """Map one remote record to catalog input; raise :class:`RecordError` if unusable."""
+
+    @classmethod
+    def preview(cls, cat: Any, spec: SourceSpec, *, limit: int, scan: int) -> Preview:
+        """What a run of ``spec`` would store, hold or refuse, storing nothing (the
+        catalog's preview service calls this through the kind's entry point)."""
+        from harvesters.preview import preview_run
+
+        return preview_run(cls, cat, spec, limit=limit, scan=scan)
 
 
 def load_remote(schema: Schema, payload: Any) -> tuple[dict, list[str]]:

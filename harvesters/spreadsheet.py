@@ -22,6 +22,7 @@ from marshmallow import fields, validate
 
 from catalog.services.domain_themes import SEPARATOR, UNMAPPED_KEY
 from catalog.services.harvest import PublisherRef
+from catalog.services.harvest_preview import SheetLayout
 from catalog.services.harvest_store import REVIEW_KEY
 from harvesters import normalize, vocabmap
 from harvesters.base import Harvester, RecordError, RemoteRecord, SourceError, Transformed
@@ -177,6 +178,15 @@ class SpreadsheetHarvester(Harvester):
         ]
         self.ctx.log(f"{doc.location}: header on row {h + 1}, {len(body)} rows")
         region = self._region(doc, rows[:h])
+        self.ctx.layouts.append(
+            SheetLayout(
+                doc.location,
+                h + 1,
+                [(label, mapped.get(i)) for i, label in enumerate(headers)],
+                len(body),
+                region,
+            )
+        )
         self._say_openness(doc, mapped, headers, len(body))
         keyed = identities(headers, mapped, body)
         used: dict[str, int] = {}

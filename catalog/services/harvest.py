@@ -34,6 +34,7 @@ from catalog.models import (
     utcnow,
 )
 from catalog.services import audit, authz
+from catalog.services import harvest_rights as rights
 from catalog.services.authz import SYSTEM, Actor
 from catalog.services.records import by_name_or_id, row_to_dict
 
@@ -195,8 +196,10 @@ def register_source(
     trusted: bool = False,
     schedule: str | None = None,
 ) -> HarvestSource:
-    """Add a harvest source. Only curators do this: a source publishes into the catalog."""
-    authz.require_curator(actor)
+    """Add a harvest source: curators, or an admin of ``organization`` for it (untrusted,
+    public URLs only; see :mod:`catalog.services.harvest_rights`)."""
+    authz.require(actor.is_curator or bool(organization), "only curators add sources")
+    rights.require_may_trust(actor, trusted)
     problems: dict[str, list[str]] = {}
     kinds = available_kinds()
     if kind not in kinds:
@@ -217,6 +220,8 @@ def register_source(
         if organization:
             org = find_organization(s, organization)
             org_id = org.id
+        rights.require_manage(actor, org_id)
+        rights.require_fetchable(actor, url)
         src = HarvestSource(
             name=name,
             kind=kind,
@@ -233,8 +238,8 @@ def register_source(
 
 
 def update_source(cat: Catalog, actor: Actor, ref: str | int, **changes: object) -> HarvestSource:
-    """Change a source's URL, owner, configuration, trust, schedule or active flag."""
-    authz.require_curator(actor)
+    """Change a source's URL, owner, configuration, trust, schedule or active flag (an
+    organization's admin: not its trust, and only to another organization they admin)."""
     allowed = {"url", "organization", "config", "trusted", "schedule", "active"}
     unknown = set(changes) - allowed
     if unknown:
@@ -243,8 +248,15 @@ def update_source(cat: Catalog, actor: Actor, ref: str | int, **changes: object)
         parse_schedule(changes["schedule"])  # type: ignore[arg-type]
     with cat.session() as s:
         src = _source(s, ref)
+        rights.require_manage(actor, src.organization_id)
+        if "trusted" in changes and bool(changes["trusted"]) != bool(src.trusted):
+            rights.require_may_trust(actor, True)
+        if "url" in changes:
+            rights.require_fetchable(actor, str(changes["url"] or ""))
         for key, value in changes.items():
             if key == "organization":
+                if not actor.is_curator:
+                    rights.require_manage(actor, find_organization(s, value).id if value else None)
                 src.organization_id = find_organization(s, value).id if value else None  # type: ignore[arg-type]
             else:
                 setattr(src, key, value)
@@ -383,12 +395,14 @@ def enqueue_job(
 ) -> HarvestJob:
     """Queue a run of a source (or a catalog-wide link check with ``source=None``).
 
-    A source has at most one queued job: asking again returns the one already waiting."""
-    authz.require_curator(actor)
+    A source has at most one queued job: asking again returns the one already waiting.
+    Curators queue any job; an organization's admins runs and link checks of its sources."""
     if job_type not in JOB_TYPES:
         raise ValidationFailed({"job_type": [f"One of {', '.join(JOB_TYPES)}."]})
     with cat.session() as s:
-        source_id = _source(s, source).id if source is not None else None
+        src = _source(s, source) if source is not None else None
+        rights.require_manage(actor, src.organization_id if src else None)
+        source_id = src.id if src else None
         if source is None and job_type == "harvest":
             raise ValidationFailed({"source": ["A harvest needs a source."]})
         waiting = s.execute(
@@ -603,11 +617,12 @@ def requeue_job(cat: Catalog, job_id: int, reason: str) -> None:
 def cancel_job(cat: Catalog, actor: Actor, job_id: int) -> HarvestJob:
     """Cancel a queued job, or ask a running one to stop (its worker sees it at the next
     heartbeat; what it already committed stays, a rerun carries on from there)."""
-    authz.require_curator(actor)
     with cat.session() as s:
         job = s.get(HarvestJob, job_id)
         if job is None:
             raise NotFound(f"job {job_id} not found")
+        src = s.get(HarvestSource, job.source_id) if job.source_id else None
+        rights.require_manage(actor, src.organization_id if src else None)
         if job.state in FINISHED_STATES:
             raise Conflict(f"job {job_id} is already {job.state}")
         job.state = "cancelled"
