@@ -51,7 +51,7 @@ system-deps:
 run: install
 	$(BIN)/catalog init
 	$(BIN)/catalog demo
-	$(BIN)/catalog serve --host $(HOST) --port $(PORT)
+	$(BIN)/catalog serve --worker --host $(HOST) --port $(PORT)
 
 # The tests start what they need themselves: a throwaway PostgreSQL cluster, the app on
 # real sockets, headless Chromium. Lint (ruff and mypy, which is at zero errors) runs first

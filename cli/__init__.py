@@ -70,14 +70,30 @@ def demo(seed: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug/--no-debug", default=False)
-def serve(host: str, port: int, debug: bool) -> None:
-    """Serve the web application (a threaded WSGI server; use gunicorn in production)."""
+@click.option(
+    "--worker/--no-worker",
+    "with_worker",
+    default=False,
+    help="Also run harvest jobs queued from the pages, in a thread of this process.",
+)
+def serve(host: str, port: int, debug: bool, with_worker: bool) -> None:
+    """Serve the web application (a threaded WSGI server; use gunicorn in production, with
+    `catalog worker` beside it for harvest jobs)."""
+    import threading
+
     from werkzeug.debug import DebuggedApplication
     from werkzeug.serving import make_server
 
     from web import create_app
 
     app = create_app()
+    worker, thread = None, None
+    if with_worker:
+        from harvesters.jobs import Worker
+
+        worker = Worker(app.extensions["catalog"], poll=2.0)
+        thread = threading.Thread(target=worker.run, name="harvest-worker", daemon=True)
+        thread.start()
     app.debug = debug
     # make_server, not app.run: run_simple prints Werkzeug's development-server banner
     wsgi = DebuggedApplication(app, evalex=True) if debug else app
@@ -89,6 +105,9 @@ def serve(host: str, port: int, debug: bool) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        if worker is not None and thread is not None:
+            worker.stop()  # the job in hand goes back to the queue at its next record
+            thread.join(30)
         server.server_close()
 
 

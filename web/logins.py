@@ -56,12 +56,17 @@ class SessionUser(UserMixin):
     def is_partner(self) -> bool:
         return bool(self.actor.org_roles)
 
+    @property
+    def is_partner_admin(self) -> bool:
+        return "admin" in self.actor.org_roles.values()
+
 
 class AnonymousVisitor(AnonymousUserMixin):
     actor = ANONYMOUS
     role = "anonymous"
     is_curator = False
     is_partner = False
+    is_partner_admin = False
 
 
 login_manager.anonymous_user = AnonymousVisitor

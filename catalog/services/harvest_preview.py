@@ -70,6 +70,12 @@ class PreviewRecord:
     fields: dict[str, Any] = field(default_factory=dict)
     publisher: str | None = None
 
+    @property
+    def row(self) -> str:
+        """The sheet row (``list.xlsx row 7`` -> ``7``), else the record's locator."""
+        head, sep, tail = self.locator.rpartition(" row ")
+        return tail if sep and tail.isdigit() else self.locator
+
 
 @dataclass
 class Preview:
@@ -147,6 +153,21 @@ def preview_source(
     require_manage(actor, org_id)
     require_fetchable(actor, spec.url)
     return _run(cat, spec, limit, scan)
+
+
+def validate_config(kind: str, config: dict) -> None:
+    """A source's options checked against its kind's schema before they are saved, so a
+    typo is an error on the form instead of a failed run."""
+    errors = _kind_class(kind).config_schema().validate(config)
+    if errors:
+        raise ValidationFailed(
+            {
+                "config": [
+                    f"{key}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                    for key, v in errors.items()
+                ]
+            }
+        )
 
 
 def _run(cat: Catalog, spec: SourceSpec, limit: int, scan: int | None) -> Preview:
