@@ -47,7 +47,7 @@ def _harvest_target(target: str | None) -> str:
 
 def _status_labels() -> dict[str, str]:
     return {
-        "publish": _("published"),
+        "publish": _("published at once"),
         "review": _("waits for review"),
         "held": _("held for review"),
         "refused": _("refused"),
