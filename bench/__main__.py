@@ -19,6 +19,12 @@ def _harvest(argv: list[str]) -> int:
     return harvest.main(argv)
 
 
+def _harvest_sheets(argv: list[str]) -> int:
+    from bench import harvest_sheets
+
+    return harvest_sheets.main(argv)
+
+
 def _bigrams(argv: list[str]) -> int:
     from bench import bigrams
 
@@ -40,6 +46,7 @@ def _relevance(argv: list[str]) -> int:
 BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "search": _search,
     "harvest": _harvest,
+    "harvest_sheets": _harvest_sheets,
     "bigrams": _bigrams,
     "relevance": _relevance,
     "exports": _exports,
