@@ -30,6 +30,7 @@ from harvesters.config import SourceConfigSchema
 from harvesters.documents import Document, list_documents, read_document
 from harvesters.http import FetchError
 from harvesters.openlist_columns import GROUPS, header_key, map_headers
+from harvesters.workbook import SheetRead, WorkbookError, read_sheet
 from schemas import vocab
 
 PATTERNS = ("*.csv", "*.CSV", "*.xlsx", "*.XLSX", "*.xlsm")
@@ -79,13 +80,42 @@ class SpreadsheetConfig(SourceConfigSchema):
 
 
 def decode_csv(data: bytes, encoding: str | None = None) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK and GB2312)."""
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK and GB2312); a
+    UTF-16 file with its byte-order mark (Excel's "Unicode text") is read as such. A file
+    none of them reads is refused naming the row and column of the first unreadable byte."""
+    if not encoding and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    first: UnicodeDecodeError | None = None
     for enc in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
         try:
-            return data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
+            text = data.decode(enc)
+        except LookupError:
+            raise SourceError(f"unknown encoding {enc!r} (set encoding on the source)") from None
+        except UnicodeDecodeError as exc:
+            first = first or exc
             continue
-    raise SourceError(f"not readable as {encoding or 'UTF-8 or GBK/GB18030'} text")
+        if "\x00" in text:
+            row = text.count("\n", 0, text.index("\x00")) + 1
+            raise SourceError(
+                f"row {row}: NUL characters: the file looks like UTF-16 without its byte-order "
+                "mark; save the sheet as CSV UTF-8 or as XLSX"
+            )
+        return text
+    where = _byte_place(data, first.start) if first else ""
+    raise SourceError(
+        f"{where}not readable as {encoding or 'UTF-8 or GBK/GB18030'} text; save the sheet as "
+        "CSV UTF-8 or as XLSX, or set the source's encoding"
+    )
+
+
+def _byte_place(data: bytes, offset: int) -> str:
+    """``row 3, column 2 (byte 0xE9): `` for the byte at ``offset`` of a CSV file."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    prefix = data[line_start:offset]
+    delimiter = max(b",\t;|", key=lambda d: data[line_start : line_start + 4096].count(d))
+    row = data.count(b"\n", 0, offset) + 1
+    column = prefix.count(bytes([delimiter])) + 1
+    return f"row {row}, column {column} (byte 0x{data[offset]:02X}): "
 
 
 def csv_rows(text: str) -> list[list[str]]:
@@ -97,20 +127,13 @@ def csv_rows(text: str) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
 
-def xlsx_rows(data: bytes, sheet: str | None) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
+def xlsx_sheet(data: bytes, sheet: str | None) -> SheetRead:
+    """The sheet's rows (the first visible sheet unless the source names one), merged cells
+    filled down; what the clerk should know about hidden sheets, merges and formulas."""
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise SourceError(f"not a readable XLSX workbook ({exc})") from None
-    try:
-        if sheet and sheet not in wb.sheetnames:
-            raise SourceError(f"no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})")
-        ws = wb[sheet] if sheet else wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+        return read_sheet(data, sheet)
+    except WorkbookError as exc:
+        raise SourceError(str(exc)) from None
 
 
 def find_header(rows: list[list[Any]], overrides: dict) -> int:
@@ -122,8 +145,16 @@ def find_header(rows: list[list[Any]], overrides: dict) -> int:
         if n > best_n:
             best, best_n = i, n
     if best < 0:
+        filled = next((r for r in rows[:10] if any(cell(c) is not None for c in r)), None)
+        seen = (
+            f"; row {rows.index(filled) + 1} reads: "
+            + " | ".join(str(c) for c in filled if cell(c) is not None)[:200]
+            if filled
+            else ""
+        )
         raise SourceError(
-            "no header row with at least two known column names (资源名称, 数源部门, ...)"
+            "no header row with at least two known column names (资源名称, 数源部门, ...) "
+            f"among the first ten rows{seen}"
         )
     return best
 
@@ -155,12 +186,16 @@ class SpreadsheetHarvester(Harvester):
 
     def _rows(self, doc: Document) -> Iterator[RemoteRecord]:
         overrides = self.config.get("columns") or {}
-        if _kind(doc) == "xlsx":
-            rows = xlsx_rows(doc.data, self.config.get("sheet"))
-        else:
-            rows = csv_rows(decode_csv(doc.data, self.config.get("encoding")))
-        h = find_header(rows, overrides)
+        try:
+            read, rows, h = self._read(doc, overrides)
+        except SourceError as exc:  # named by the file it is about
+            text = str(exc)
+            raise SourceError(
+                text if text.startswith(doc.location) else f"{doc.location}: {text}"
+            ) from None
         headers = _unique_headers(rows[h])
+        for message in read.messages(headers, h + 1) if read else []:
+            self.ctx.report(None, "warning", f"{doc.location}: {message}")
         mapped = map_headers(headers, overrides)
         if "title" not in mapped.values():
             raise SourceError(f"{doc.location}: no column for the title (资源名称, 目录名称, ...)")
@@ -215,6 +250,29 @@ class SpreadsheetHarvester(Harvester):
             }
             yield RemoteRecord(rid, payload, locator=f"{doc.location} row {n}")
         self.ctx.log(f"{doc.location}: identity: {_identity_line(mapped, headers, used)}")
+
+    def _read(
+        self, doc: Document, overrides: dict
+    ) -> tuple[SheetRead | None, list[list[Any]], int]:
+        """The file's rows (an XLSX sheet's merged cells filled down) and the index of its
+        header row."""
+        read = None
+        if _kind(doc) == "xlsx":
+            read = xlsx_sheet(doc.data, self.config.get("sheet"))
+            rows = read.rows
+            if read.hidden:
+                message = (
+                    f"{doc.location}: hidden sheets skipped: {', '.join(read.hidden)} "
+                    f"(reading {read.name}; set sheet on the source to read another)"
+                )
+                self.ctx.log(message)
+                self.ctx.report(None, "warning", message)
+        else:
+            rows = csv_rows(decode_csv(doc.data, self.config.get("encoding")))
+        if not any(any(cell(c) is not None for c in row) for row in rows):
+            what = f"sheet {read.name!r}" if read else "file"
+            raise SourceError(f"the {what} is empty (no rows)")
+        return read, rows, find_header(rows, overrides)
 
     def _region(self, doc: Document, above: list[list[Any]]) -> str | None:
         """Where the departments of this sheet are: the source's ``region``, else a place
