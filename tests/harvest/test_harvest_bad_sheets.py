@@ -124,3 +124,18 @@ def test_csv_encodings_utf16_read_the_unreadable_named_by_row_and_column(cat, se
     assert out.state == "failed" and "no header row" in why
     assert "row 1 reads: 戈方" in why  # what was read shows that the encoding is wrong
     assert dataset_count(cat) == 1  # only the UTF-16 sheet's row
+
+
+def test_other_kinds_preview_their_first_records(cat, server, fixtures):
+    """data.json and CKAN: the first records transformed, nothing stored."""
+    fda = server.url("files/datajson/us-agencies/fda.json")
+    p = harvest_preview.preview(cat, SYSTEM, kind="datajson", url=fda, limit=5)
+    assert p.error is None and p.layouts == []
+    assert len(p.sample) == 5 and p.examined == 5 and not p.complete
+    assert all(r.status == "review" and r.fields.get("title") for r in p.sample)
+    assert all(r.publisher for r in p.sample)
+    ckan = harvest_preview.preview(cat, SYSTEM, kind="ckan", url=server.url("ckan"), limit=3)
+    assert ckan.error is None and len(ckan.sample) == 3
+    missing = harvest_preview.preview(cat, SYSTEM, kind="datajson", url=server.url("links/gone"))
+    assert missing.error and "404" in missing.error
+    assert dataset_count(cat) == 0
