@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from catalog.errors import NotFound
 from catalog.models import (
     AuditEvent,
     Dataset,
     DatasetSource,
+    Distribution,
     HarvestError,
     HarvestJob,
     HarvestSource,
@@ -193,9 +194,40 @@ def job(cat: Catalog, actor: Actor, job_id: int, max_errors: int = ERRORS_SHOWN)
             .limit(max_errors)
         ).scalars():
             (view.warnings if e.stage == "warning" else view.errors).append(e)
+        if not actor.is_curator:
+            _mask_restricted_links(s, actor, view.errors)
         if found.count_withdrawn and found.started_at is not None:
             view.withdrawals = _withdrawals(s, found)
         return view
+
+
+RESTRICTED_LINK = "(restricted link)"
+
+
+def _mask_restricted_links(s, actor: Actor, errors: list[HarvestError]) -> None:
+    """A broken link of a link check names its URL: a restricted distribution's URL is
+    shown to nobody but its dataset's editors (as on every other surface)."""
+    urls = {e.remote_id for e in errors if e.stage == "link" and e.remote_id}
+    if not urls:
+        return
+    hidden = set()
+    for dist, org_id in s.execute(
+        select(Distribution, Dataset.organization_id)
+        .join(Dataset, Dataset.id == Distribution.dataset_id)
+        .where(
+            Distribution.restricted.is_(True),
+            or_(Distribution.download_url.in_(urls), Distribution.access_url.in_(urls)),
+        )
+    ):
+        if not actor.member_of(org_id):
+            hidden |= {dist.download_url, dist.access_url}
+    hidden.discard(None)
+    for e in errors:
+        if e.remote_id in hidden:
+            s.expunge(e)  # shown masked, never written back
+            for url in hidden:
+                e.reason = e.reason.replace(url, RESTRICTED_LINK)
+            e.remote_id = RESTRICTED_LINK
 
 
 def _withdrawals(s, job: HarvestJob) -> list[tuple[str, str, str]]:
