@@ -14,7 +14,7 @@ decided here, once, for the command line and the pages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ SAMPLE_ROWS = 20
 # previewed in its first 10,000; the page says so)
 SCAN_ROWS = 10_000
 MAX_PROBLEMS = 1000
+PREVIEW_SECONDS = 60.0  # the longest a preview waits for its source
 STATUSES = ("publish", "review", "held", "refused")
 
 
@@ -172,6 +173,12 @@ def validate_config(kind: str, config: dict) -> None:
 
 def _run(cat: Catalog, spec: SourceSpec, limit: int, scan: int | None) -> Preview:
     cls = _kind_class(spec.kind)
+    # a preview answers a page: a slow source gets a minute, not a run's ten
+    config = dict(spec.config)
+    config["total_timeout"] = min(
+        float(config.get("total_timeout") or PREVIEW_SECONDS), PREVIEW_SECONDS
+    )
+    spec = replace(spec, config=config)
     default_scan = SCAN_ROWS if spec.kind == "spreadsheet" else limit
     result = cls.preview(cat, spec, limit=max(1, limit), scan=max(limit, scan or default_scan))
     if not isinstance(result, Preview):  # a kind's own preview must answer in these terms
