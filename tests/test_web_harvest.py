@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.models import Dataset, HarvestJob
-from catalog.services import harvest
+from catalog.services import datasets, harvest
 from catalog.services.authz import SYSTEM
 from harvesters.jobs import Worker
 from tests.livesite import serve
-from tests.portal import PASSWORD, load_portal
+from tests.portal import PASSWORD, actor, load_portal
 from tests.test_harvest_preview import write_sheet
 from tests.webclient import WebClient
 
@@ -85,6 +85,22 @@ def test_a_curator_adds_previews_runs_and_reads_a_sheet_source(site):
     assert "same 资源代码 as row 3" in job.text
     listing = curator.get_page("/harvest?lang=en")
     assert "bd-list" in listing.text and "rival-list" in listing.text
+
+    # a person's edit holds a field; the source page hands it back to the harvest
+    with cat.session() as s:
+        name = s.execute(select(Dataset.name).where(Dataset.resource_code == "BD-6")).scalar_one()
+    datasets.update_dataset(cat, actor(cat, made["people"]["curator"]), name, {"title": "空气"})
+    page = curator.get_page("/harvest/bd-list?lang=en")
+    assert "Release to the harvest" in page.text and "空气" in page.text
+    released = curator.submit(
+        "/harvest/bd-list/release",
+        {"dataset": name, "field": "title"},
+        form_page="/harvest/bd-list",
+    )
+    assert released.status_code == 200 and "follows the harvest again" in released.text
+    with cat.session() as s:
+        ds = s.execute(select(Dataset).where(Dataset.name == name)).scalar_one()
+        assert not ds.field_provenance["title"].startswith("user:")
 
 
 def test_partner_admins_manage_only_their_organizations_sources(site):
