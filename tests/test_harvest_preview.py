@@ -143,6 +143,18 @@ def test_untrusted_sources_rows_wait_for_review_and_the_cli_prints_the_preview(
     assert not (tmp_path / "cli" / "catalog.db").exists()
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_csv_sheet_previews_as_the_workbook_does(cat, tmp_path, encoding):
+    lines = ["保定市公共数据开放清单（2024年版）", ",".join(HEADER)]
+    lines += [",".join(f'"{c}"' for c in row) for row in ROWS]
+    sheet = tmp_path / "list.csv"
+    sheet.write_bytes("\r\n".join(lines).encode(encoding))
+    p = harvest_preview.preview(cat, SYSTEM, kind="spreadsheet", url=str(sheet), trusted=True)
+    assert p.error is None and p.layouts[0].header_row == 2
+    assert p.counts == {"publish": 2, "review": 0, "held": 2, "refused": 1}
+    assert p.sample[0].fields["data_formats"] == ["XLS", "API"]
+
+
 def test_an_unreadable_source_is_an_error_not_a_crash(cat, tmp_path):
     bad = tmp_path / "list.xlsx"
     bad.write_bytes(b"PK\x03\x04 not really a workbook")
