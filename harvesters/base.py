@@ -86,6 +86,8 @@ class HarvestContext:
     problems: list[tuple[str | None, str, str]] = field(default_factory=list)
     # how each file of a sheet source was read (header row, columns), for the preview
     layouts: list[SheetLayout] = field(default_factory=list)
+    # a preview reads only this many rows of a sheet (a run reads them all)
+    row_limit: int | None = None
 
     def report(self, remote_id: str | None, stage: str, reason: str) -> None:
         """A problem found while gathering (``stage`` ``warning`` does not count as an

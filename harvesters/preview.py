@@ -46,6 +46,7 @@ def preview_run(
         return result
     http = HttpClient(config)
     ctx = HarvestContext(spec=spec, config=config, http=http, full=True, log=result.log.append)
+    ctx.row_limit = scan + 10  # the header is among the first ten rows
     reading = _Reading(cls(ctx), spec, config, result)
     try:
         for rec in reading.harvester.gather():
@@ -60,6 +61,8 @@ def preview_run(
         http.close()
     _notes(ctx, result)
     result.layouts = list(ctx.layouts)
+    if any(lay.truncated for lay in result.layouts):
+        result.complete = False
     return result
 
 

@@ -127,11 +127,11 @@ def csv_rows(text: str) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
 
-def xlsx_sheet(data: bytes, sheet: str | None) -> SheetRead:
+def xlsx_sheet(data: bytes, sheet: str | None, limit: int | None = None) -> SheetRead:
     """The sheet's rows (the first visible sheet unless the source names one), merged cells
     filled down; what the clerk should know about hidden sheets, merges and formulas."""
     try:
-        return read_sheet(data, sheet)
+        return read_sheet(data, sheet, limit)
     except WorkbookError as exc:
         raise SourceError(str(exc)) from None
 
@@ -220,6 +220,7 @@ class SpreadsheetHarvester(Harvester):
                 [(label, mapped.get(i)) for i, label in enumerate(headers)],
                 len(body),
                 region,
+                truncated=self.ctx.row_limit is not None and len(rows) >= self.ctx.row_limit,
             )
         )
         self._say_openness(doc, mapped, headers, len(body))
@@ -258,7 +259,7 @@ class SpreadsheetHarvester(Harvester):
         header row."""
         read = None
         if _kind(doc) == "xlsx":
-            read = xlsx_sheet(doc.data, self.config.get("sheet"))
+            read = xlsx_sheet(doc.data, self.config.get("sheet"), self.ctx.row_limit)
             rows = read.rows
             if read.hidden:
                 message = (
@@ -269,6 +270,8 @@ class SpreadsheetHarvester(Harvester):
                 self.ctx.report(None, "warning", message)
         else:
             rows = csv_rows(decode_csv(doc.data, self.config.get("encoding")))
+            if self.ctx.row_limit is not None:
+                rows = rows[: self.ctx.row_limit]
         if not any(any(cell(c) is not None for c in row) for row in rows):
             what = f"sheet {read.name!r}" if read else "file"
             raise SourceError(f"the {what} is empty (no rows)")

@@ -20,6 +20,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from openpyxl.utils.cell import get_column_letter, range_boundaries
@@ -70,8 +71,9 @@ class SheetRead:
         return out
 
 
-def read_sheet(data: bytes, sheet: str | None) -> SheetRead:
-    """The rows of ``sheet`` (or of the first visible sheet), merges filled down."""
+def read_sheet(data: bytes, sheet: str | None, limit: int | None = None) -> SheetRead:
+    """The rows of ``sheet`` (or of the first visible sheet), merges filled down; only the
+    first ``limit`` rows when given (a preview)."""
     from openpyxl import load_workbook
 
     try:
@@ -88,7 +90,7 @@ def read_sheet(data: bytes, sheet: str | None) -> SheetRead:
             visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
             ws = visible[0] if visible else wb.worksheets[0]
             hidden = [w.title for w in wb.worksheets if w.sheet_state != "visible"]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        rows = [list(r) for r in islice(ws.iter_rows(values_only=True), limit)]
         path = getattr(ws, "_worksheet_path", None)
     finally:
         wb.close()
@@ -97,7 +99,7 @@ def read_sheet(data: bytes, sheet: str | None) -> SheetRead:
         merges, has_formulas = _scan(data, path)
         read.merged = _fill_down(rows, merges)
         if has_formulas:
-            read.formulas = _unsaved_formulas(data, ws.title, rows)
+            read.formulas = _unsaved_formulas(data, ws.title, rows, limit)
     return read
 
 
@@ -140,14 +142,16 @@ def _fill_down(rows: list[list[Any]], merges: list[str]) -> list[tuple[int, int,
     return filled
 
 
-def _unsaved_formulas(data: bytes, name: str, rows: list[list[Any]]) -> list[tuple[int, int, str]]:
+def _unsaved_formulas(
+    data: bytes, name: str, rows: list[list[Any]], limit: int | None
+) -> list[tuple[int, int, str]]:
     """Cells whose formula has no saved value: a second read keeps the formulas."""
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     found = []
     try:
-        for r, raw in enumerate(wb[name].iter_rows(values_only=True), start=1):
+        for r, raw in enumerate(islice(wb[name].iter_rows(values_only=True), limit), start=1):
             values = rows[r - 1] if r <= len(rows) else []
             for c, cell in enumerate(raw, start=1):
                 unsaved = c > len(values) or values[c - 1] is None

@@ -155,6 +155,20 @@ def test_a_csv_sheet_previews_as_the_workbook_does(cat, tmp_path, encoding):
     assert p.sample[0].fields["data_formats"] == ["XLS", "API"]
 
 
+def test_a_long_sheet_is_previewed_from_its_first_rows(cat, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    for i in range(200):
+        ws.append([str(i), f"BD-{i}", f"资源{i}", "统计局", "无条件开放", "CSV", "", ""])
+    wb.save(tmp_path / "long.xlsx")
+    p = harvest_preview.preview(
+        cat, SYSTEM, kind="spreadsheet", url=str(tmp_path / "long.xlsx"), scan=50
+    )
+    assert p.examined == 50 and not p.complete
+    assert p.layouts[0].truncated and p.layouts[0].rows < 200
+
+
 def test_an_unreadable_source_is_an_error_not_a_crash(cat, tmp_path):
     bad = tmp_path / "list.xlsx"
     bad.write_bytes(b"PK\x03\x04 not really a workbook")

@@ -52,6 +52,7 @@ class SheetLayout:
     rows: int
     region: str | None = None
     sheet: str | None = None
+    truncated: bool = False  # a preview read only the first rows
 
     @property
     def unmapped(self) -> list[str]:
