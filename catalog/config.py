@@ -42,7 +42,13 @@ UPLOAD_EXTENSIONS = (
     "pcd",
     "shp",
 )
-_INT_SETTINGS = ("smtp_port", "upload_max_bytes", "page_size", "export_cache_mb")
+_INT_SETTINGS = (
+    "smtp_port",
+    "upload_max_bytes",
+    "page_size",
+    "export_cache_mb",
+    "index_drain_seconds",
+)
 _BOOL_SETTINGS = ("smtp_starttls", "session_cookie_secure")
 
 
@@ -78,6 +84,10 @@ class Settings:
     upload_extensions: tuple[str, ...] = UPLOAD_EXTENSIONS
     # rendered /catalog.ttl|jsonld|rdf pages kept in <instance>/cache/exports/ (0: none)
     export_cache_mb: int = 256
+    # a web process applies queued index changes (the outbox) at start and every so many
+    # seconds, so a change whose drain failed (busy writer, crash) is not left waiting for
+    # the next write; 0: only after writes
+    index_drain_seconds: int = 30
     extra: dict = field(default_factory=dict)
 
     @property
@@ -118,6 +128,7 @@ def load_settings(**overrides: object) -> Settings:
         "mail_from": os.environ.get("CATALOG_MAIL_FROM"),
         "upload_max_bytes": os.environ.get("CATALOG_UPLOAD_MAX_BYTES"),
         "export_cache_mb": os.environ.get("CATALOG_EXPORT_CACHE_MB"),
+        "index_drain_seconds": os.environ.get("CATALOG_INDEX_DRAIN_SECONDS"),
     }
     values: dict = {k: v for k, v in file_values.items() if k in Settings.__dataclass_fields__}
     values.update({k: v for k, v in env.items() if v})

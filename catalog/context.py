@@ -33,6 +33,8 @@ class Catalog:
         self.search = make_backend(settings.search_url, settings.index_path, settings.synonyms_file)
         self._drain_lock = threading.Lock()
         self._deferred = threading.local()
+        self._drainer: tuple[threading.Thread, threading.Event] | None = None
+        self._drainer_lock = threading.Lock()
 
     @contextmanager
     def session(self):
@@ -100,7 +102,37 @@ class Catalog:
             self._deferred.on = False
             self.sync_index()
 
+    def start_index_drainer(self, every: float) -> bool:
+        """Apply queued index changes now and then every ``every`` seconds, in a daemon
+        thread of this process (once; ``every`` <= 0: never). Without it a change whose
+        drain failed after its commit (the writer busy in another process, a crash before
+        the drain) would wait in the outbox until the next write; returns whether it runs."""
+        if every <= 0:
+            return False
+        with self._drainer_lock:
+            if self._drainer is not None:
+                return True
+            stop = threading.Event()
+
+            def run() -> None:
+                while not stop.is_set():
+                    try:
+                        self.sync_index()
+                    except Exception:  # noqa: BLE001 -- the next round tries again
+                        log.warning("draining the index outbox failed", exc_info=True)
+                    stop.wait(every)
+
+            thread = threading.Thread(target=run, name="index-outbox-drain", daemon=True)
+            self._drainer = (thread, stop)
+            thread.start()
+            return True
+
     def dispose(self) -> None:
+        if self._drainer is not None:
+            thread, stop = self._drainer
+            stop.set()
+            thread.join(10)
+            self._drainer = None
         self.search.close()
         self.engine.dispose()
 

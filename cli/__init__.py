@@ -130,9 +130,14 @@ def search_rebuild() -> None:
 
 @search.command("status")
 def search_status() -> None:
-    """Show the search backend's health and document count."""
-    cat = _cat()
-    click.echo(json.dumps(cat.search.health(), ensure_ascii=False))
+    """Show the search backend's health, the published datasets the index lacks and the
+    changes queued for it; exits 1 unless the state is ok (so a monitor can run it)."""
+    from catalog.services.indexing import index_status
+
+    status = index_status(_cat())
+    click.echo(json.dumps(status, ensure_ascii=False))
+    if status["state"] != "ok":
+        sys.exit(1)
 
 
 @main.group()

@@ -336,9 +336,47 @@ def test_search_rebuild_repairs_a_deleted_index(instance) -> None:
     run("init")
     fill(a)
     shutil.rmtree(a / "search-index")
-    assert json.loads(run("search", "status").stdout)["ok"] is False
+    down = run("search", "status", ok=False)
+    assert down.exit_code == 1
+    assert json.loads(down.stdout)["ok"] is False
+    assert json.loads(down.stdout)["state"] == "unavailable"
     assert "indexed 3 datasets" in run("search", "rebuild").stdout
     assert json.loads(run("search", "status").stdout)["documents"] == 3
+
+
+def test_search_status_reports_an_index_that_lags_the_store(instance) -> None:
+    """After a crash the index can miss published datasets while it answers: the status
+    says so (and exits 1) instead of ok, with the queued changes counted."""
+    import shutil
+
+    from catalog.context import open_catalog
+    from catalog.models import IndexOutbox
+
+    a = instance("a")
+    run("init")
+    ids = fill(a)
+    shutil.rmtree(a / "search-index")
+    run("init")  # an empty index: it answers, but holds none of the 3 datasets
+    lagging = run("search", "status", ok=False)
+    assert lagging.exit_code == 1
+    body = json.loads(lagging.stdout)
+    assert body["ok"] is True and body["documents"] == 0
+    assert (body["state"], body["published"], body["missing"], body["queued"]) == (
+        "lagging",
+        3,
+        3,
+        0,
+    )
+    cat = open_catalog()
+    try:
+        with cat.session() as s:
+            s.add_all([IndexOutbox(dataset_id=i) for i in list(ids.values())[:2]])
+    finally:
+        cat.dispose()
+    assert json.loads(run("search", "status", ok=False).stdout)["queued"] == 2
+    run("search", "rebuild")
+    healthy = json.loads(run("search", "status").stdout)
+    assert (healthy["state"], healthy["missing"], healthy["queued"]) == ("ok", 0, 0)
 
 
 def test_users_create_with_password(instance) -> None:

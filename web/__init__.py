@@ -61,6 +61,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     @app.before_request
     def _remember_language() -> None:
         g.catalog = cat
+        # started by the first request, in the serving process (a server that forks its
+        # workers after loading the app would not keep a thread started here before)
+        if cat._drainer is None:
+            cat.start_index_drainer(settings.index_drain_seconds)
         lang = request.args.get("lang")
         if lang in settings.locales:
             session["lang"] = lang

@@ -17,13 +17,13 @@ import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import tantivy
 
+from catalog.search import integrity, spelling
 from catalog.search import pinyin as py
 from catalog.search import query_plan as qp
-from catalog.search import spelling
 from catalog.search import text as ta
 from catalog.search.base import (
     FACETS,
@@ -59,6 +59,7 @@ _MAX_SUGGEST_SCAN = 50
 
 
 _POOL: ThreadPoolExecutor | None = None
+T = TypeVar("T")
 
 
 def _words(terms: list[str]) -> list[str | tuple[int, str]]:
@@ -165,6 +166,7 @@ class EmbeddedBackend:
         self._error: str | None = None
         self._counts = CountCache()
         self._seen_generation: tuple[int, int] | None = None
+        self._verified: integrity.Verified | None = None
         if create and not self._looks_like_index(self.path):
             self._create_empty(self.path)
 
@@ -195,7 +197,11 @@ class EmbeddedBackend:
         index.register_tokenizer("zh", self._analyzer)
 
     def _open(self) -> tantivy.Index:
-        """The current index, reopened when a rebuild in any process swapped the folder."""
+        """The current index, reopened when a rebuild in any process swapped the folder.
+
+        Its files are checked before tantivy maps them, and again (by their stamps) on every
+        call, so a damaged index is reported as unavailable instead of crashing the
+        process (integrity.py says why)."""
         with self._lock:
             try:
                 inode = os.stat(self.path).st_ino
@@ -204,26 +210,49 @@ class EmbeddedBackend:
                 raise SearchUnavailable(
                     f"search index missing at {self.path}; run `catalog search rebuild`"
                 ) from None
-            if self._index is None or inode != self._inode:
+            if self._index is not None and inode == self._inode:
                 try:
-                    if not self._looks_like_index(self.path):
-                        raise ValueError("no meta.json")
-                    if self._analysis_version(self.path) != ANALYSIS_VERSION:
-                        raise ValueError(
-                            "it was built by another version of the catalog's text analysis"
-                        )
-                    index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
-                    self._register(index)
-                    index.config_reader(reload_policy="commit", num_warmers=0)
-                except (ValueError, OSError) as exc:
-                    self._index = None
-                    self._error = str(exc)
-                    raise SearchUnavailable(
-                        f"search index at {self.path} cannot be opened ({exc}); "
-                        "run `catalog search rebuild`"
-                    ) from exc
-                self._index, self._inode, self._error = index, inode, None
+                    self._verified = integrity.verify(self.path, self._verified)
+                except (integrity.IndexDamaged, OSError) as exc:
+                    raise self._unavailable(exc) from exc
+                return self._index
+            try:
+                if not self._looks_like_index(self.path):
+                    raise ValueError("no meta.json")
+                if self._analysis_version(self.path) != ANALYSIS_VERSION:
+                    raise ValueError(
+                        "it was built by another version of the catalog's text analysis"
+                    )
+                verified = integrity.verify(self.path)
+                index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+                self._register(index)
+                index.config_reader(reload_policy="commit", num_warmers=0)
+            except (ValueError, OSError) as exc:
+                raise self._unavailable(exc) from exc
+            self._index, self._inode, self._error = index, inode, None
+            self._verified = verified
             return self._index
+
+    def _unavailable(self, exc: object) -> SearchUnavailable:
+        """Forget the open index (its maps go with it) and say why it cannot answer."""
+        self._index, self._verified = None, None
+        self._error = str(exc)
+        return SearchUnavailable(
+            f"search index at {self.path} cannot be opened ({exc}); run `catalog search rebuild`"
+        )
+
+    def _reading(self, read: Callable[[], T]) -> T:
+        """Run a read of the engine; a panic of the engine (a damaged file that passed the
+        checks) is an unavailable index, not an exception that takes the worker down."""
+        try:
+            return read()
+        except SearchUnavailable:
+            raise
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":
+                raise
+            with self._lock:
+                raise self._unavailable(f"the search engine failed: {exc}") from None
 
     def _writer(self, index: tantivy.Index, heap: int = 50_000_000, threads: int = 1):
         try:
@@ -326,7 +355,7 @@ class EmbeddedBackend:
 
     # -- reading --------------------------------------------------------------------------
     def count(self) -> int:
-        return self._open().searcher().num_docs
+        return self._reading(lambda: self._open().searcher().num_docs)
 
     def health(self) -> dict:
         try:
@@ -491,6 +520,9 @@ class EmbeddedBackend:
 
     def search(self, query: SearchQuery) -> SearchResult:
         query.validate()
+        return self._reading(lambda: self._search(query))
+
+    def _search(self, query: SearchQuery) -> SearchResult:
         index = self._open()
         plan = self.plan(query)
         generation = self._generation()
@@ -621,6 +653,9 @@ class EmbeddedBackend:
 
         The benchmark compares the service layer against this to show what our layer costs.
         """
+        return self._reading(lambda: self._raw_search(query))
+
+    def _raw_search(self, query: SearchQuery) -> int:
         index = self._open()
         q, _terms, _has_text = self.build_query(query)
         searcher = index.searcher()
@@ -635,6 +670,9 @@ class EmbeddedBackend:
         prefix = ta.fold(prefix).strip()[: ta.MAX_QUERY_CHARS]
         if not prefix:
             return []
+        return self._reading(lambda: self._suggest(prefix, limit))
+
+    def _suggest(self, prefix: str, limit: int) -> list[str]:
         searcher = self._open().searcher()
         # the filter counts live documents only: deleted (withdrawn) titles are not offered
         terms = searcher.terms_with_prefix(

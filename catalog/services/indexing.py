@@ -146,3 +146,32 @@ def count_indexable(cat: Catalog) -> int:
         return s.execute(
             select(func.count()).select_from(Dataset).where(Dataset.status.in_(INDEXED_STATUSES))
         ).scalar_one()
+
+
+def index_status(cat: Catalog) -> dict:
+    """The backend's health beside the store: how many published datasets the index lacks
+    and how many changes wait in the outbox. ``state`` is ``ok`` only when the index answers,
+    holds every published dataset and nothing waits; ``lagging`` when it answers but is
+    behind (after a crash, or while a busy writer keeps changes queued); ``unavailable``
+    when it cannot answer. A count can only show what is missing, not a stale document."""
+    from sqlalchemy import func
+
+    health = cat.search.health()
+    published = count_indexable(cat)
+    with cat.read_session() as s:
+        queued = s.execute(select(func.count(func.distinct(IndexOutbox.dataset_id)))).scalar_one()
+    indexed = health.get("documents")
+    missing = max(0, published - indexed) if isinstance(indexed, int) else published
+    if not health.get("ok"):
+        state = "unavailable"
+    elif missing or queued:
+        state = "lagging"
+    else:
+        state = "ok"
+    return {
+        **health,
+        "state": state,
+        "published": published,
+        "missing": missing,
+        "queued": queued,
+    }
