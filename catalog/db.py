@@ -12,6 +12,16 @@ class Base(DeclarativeBase):
 
 # how long a SQLite writer waits for another one to finish before "database is locked"
 SQLITE_BUSY_SECONDS = 30.0
+# the largest integer both databases store (a signed 64-bit column); a number past it in a
+# request is an id that cannot exist (404), not a value to send to the driver (a 500)
+MAX_INT = 2**63 - 1
+
+
+def storable(n: int) -> bool:
+    """Whether ``n`` fits an integer column (an id or number a request may name)."""
+    return -MAX_INT - 1 <= n <= MAX_INT
+
+
 # execution option naming how a SQLite transaction begins (``IMMEDIATE`` unless said)
 SQLITE_BEGIN = "sqlite_begin"
 

@@ -15,6 +15,8 @@ from typing import Any, cast
 
 from flask import Blueprint, g, jsonify, render_template, request, url_for
 
+from catalog.db import MAX_INT
+from catalog.errors import NotFound
 from catalog.search import BadQuery
 from catalog.search.base import MAX_PAGE_SIZE
 from catalog.services import (
@@ -30,8 +32,8 @@ from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
 from schemas import vocab
 from schemas.messages import localize_errors
+from web.api_json import api_json, with_offsets
 from web.apiauth import api_actor, require_token
-from web.conditional import conditional_json
 from web.downloads import signer
 from web.errors import api_language, error_response
 from web.searchargs import query_from_args
@@ -41,7 +43,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _int_arg(name: str, default: int, lo: int = 1, hi: int | None = None) -> int:
+def _int_arg(name: str, default: int, lo: int = 1, hi: int = MAX_INT) -> int:
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
@@ -50,14 +52,15 @@ def _int_arg(name: str, default: int, lo: int = 1, hi: int | None = None) -> int
     except ValueError:
         raise BadQuery(f"'{name}' must be a whole number") from None
     if value < lo or (hi is not None and value > hi):
-        raise BadQuery(
-            f"'{name}' must be between {lo} and {hi}" if hi else f"'{name}' must be >= {lo}"
-        )
+        raise BadQuery(f"'{name}' must be between {lo} and {hi}")
     return value
 
 
 def _paging() -> tuple[int, int]:
-    return _int_arg("page", 1), _int_arg("page_size", 20, 1, MAX_PAGE_SIZE)
+    """Page and page size; the page is bounded so that its offset fits the database."""
+    return _int_arg("page", 1, 1, MAX_INT // MAX_PAGE_SIZE), _int_arg(
+        "page_size", 20, 1, MAX_PAGE_SIZE
+    )
 
 
 def _page_links(endpoint: str, page: int, page_size: int, total: int, **view_args: Any) -> dict:
@@ -128,7 +131,7 @@ def _org_out(org, count: int, actor) -> dict:
 def search_datasets():
     query = query_from_args(request.args, g.catalog.settings.page_size)
     res = search_analytics.run(g.catalog, query, "api")
-    return conditional_json(
+    return api_json(
         {
             "total": res.total,
             "page": res.page,
@@ -162,7 +165,7 @@ def create_dataset():
             g.catalog, actor, key.strip(), "POST /datasets", idempotency.body_hash(body)
         )
         if replay is not None:  # a retry: the first answer again, nothing created
-            resp = jsonify(replay.response)
+            resp = jsonify(with_offsets(replay.response))
             resp.status_code = replay.status_code
             if replay.location:
                 resp.headers["Location"] = replay.location
@@ -175,7 +178,7 @@ def create_dataset():
         if key is not None:
             idempotency.release(g.catalog, actor, key.strip())
         raise
-    resp = jsonify(_dataset_out(actor, ds))
+    resp = jsonify(with_offsets(_dataset_out(actor, ds)))
     resp.status_code = 201
     resp.headers["Location"] = url_for("api.show_dataset", ref=ds.name)
     if key is not None:  # stored as sent (dates already strings)
@@ -189,7 +192,7 @@ def create_dataset():
 def show_dataset(ref: str):
     actor = api_actor()
     ds = dataset_service.get_dataset(g.catalog, actor, ref)
-    return conditional_json(_dataset_out(actor, ds), ds.updated_at)
+    return api_json(_dataset_out(actor, ds), ds.updated_at)
 
 
 @bp.patch("/datasets/<ref>")
@@ -199,7 +202,7 @@ def update_dataset(ref: str):
     dataset_service.get_dataset(g.catalog, actor, ref)  # others' drafts look missing: 404
     ds = dataset_service.update_dataset(g.catalog, actor, ref, body)
     ds = dataset_service.get_dataset(g.catalog, actor, ds.id)
-    return jsonify(_dataset_out(actor, ds))
+    return jsonify(with_offsets(_dataset_out(actor, ds)))
 
 
 @bp.post("/datasets/<ref>/status")
@@ -221,7 +224,7 @@ def change_status(ref: str):
     dataset_service.get_dataset(g.catalog, actor, ref)
     ds = dataset_service.change_status(g.catalog, actor, ref, body["status"], body.get("note"))
     ds = dataset_service.get_dataset(g.catalog, actor, ds.id)
-    return jsonify(_dataset_out(actor, ds))
+    return jsonify(with_offsets(_dataset_out(actor, ds)))
 
 
 # -- title suggestions (the search box) ----------------------------------------------------
@@ -239,7 +242,7 @@ def suggest():
         raise BadQuery(f"'q' must be at most {SUGGEST_MAX_CHARS} characters")
     limit = _int_arg("limit", 8, 1, SUGGEST_MAX_LIMIT)
     titles = g.catalog.search.suggest(text, limit) if text.strip() else []
-    return conditional_json(
+    return api_json(
         {"query": text, "suggestions": [{"title": t} for t in titles]}, _index_changed_at()
     )
 
@@ -252,7 +255,7 @@ def list_organizations():
     rows = org_service.organizations_for(g.catalog, actor)
     chunk = rows[(page - 1) * page_size : page * page_size]
     results = [_org_out(o, n, actor) for o, n in chunk]
-    return conditional_json(
+    return api_json(
         _paged("api.list_organizations", len(rows), results, page, page_size),
         published.last_change(g.catalog),
     )
@@ -262,7 +265,7 @@ def list_organizations():
 def show_organization(ref: str):
     actor = api_actor()
     org, n = org_service.organization_for(g.catalog, actor, ref)
-    return conditional_json(_org_out(org, n, actor), org.updated_at)
+    return api_json(_org_out(org, n, actor), org.updated_at)
 
 
 # -- the open list -------------------------------------------------------------------------
@@ -277,43 +280,50 @@ def _version_arg(value: str | None, name: str) -> int | str:
 
 @bp.get("/openlist/versions")
 def openlist_versions():
-    return conditional_json({"results": openlist.versions(g.catalog)})
+    return api_json({"results": openlist.versions(g.catalog)})
+
+
+def _version_path(version: str) -> int | str:
+    """A version named in the path: anything but a number or ``latest`` names nothing."""
+    if version != "latest" and not (version.isascii() and version.isdigit()):
+        raise NotFound(f"open list version {version!r} not found")
+    return _version_arg(version, "version")
 
 
 @bp.get("/openlist/versions/<version>")
 def openlist_version(version: str):
-    number = _version_arg(version, "version")
+    number = _version_path(version)
     v, _entries = openlist.version_entries(g.catalog, api_actor(), number)
-    return conditional_json(v)
+    return api_json(v)
 
 
 @bp.get("/openlist/versions/<version>/entries")
 def openlist_entries(version: str):
-    number = _version_arg(version, "version")
+    number = _version_path(version)
     page, page_size = _paging()
     v, entries = openlist.version_entries(g.catalog, api_actor(), number)
     chunk = entries[(page - 1) * page_size : page * page_size]
     body = _paged("api.openlist_entries", len(entries), chunk, page, page_size, version=version)
     body["version"] = v
-    return conditional_json(body)
+    return api_json(body)
 
 
 @bp.get("/openlist/diff")
 def openlist_diff():
     old = _version_arg(request.args.get("from"), "from")
     new = _version_arg(request.args.get("to"), "to")
-    return conditional_json(openlist.diff(g.catalog, api_actor(), old, new))
+    return api_json(openlist.diff(g.catalog, api_actor(), old, new))
 
 
 # -- harvest sources and jobs (curators) ---------------------------------------------------
 @bp.get("/harvest/sources")
 def harvest_sources():
-    return conditional_json({"results": harvest.source_records(g.catalog, require_token())})
+    return api_json({"results": harvest.source_records(g.catalog, require_token())})
 
 
 @bp.get("/harvest/sources/<ref>")
 def harvest_source(ref: str):
-    return conditional_json(harvest.source_record(g.catalog, require_token(), ref))
+    return api_json(harvest.source_record(g.catalog, require_token(), ref))
 
 
 @bp.get("/harvest/jobs")
@@ -322,12 +332,12 @@ def harvest_jobs():
     page, page_size = _paging()
     source = _int_arg("source", 0, 0) or None
     total, jobs = harvest.job_records(g.catalog, actor, source, (page - 1) * page_size, page_size)
-    return conditional_json(_paged("api.harvest_jobs", total, jobs, page, page_size))
+    return api_json(_paged("api.harvest_jobs", total, jobs, page, page_size))
 
 
 @bp.get("/harvest/jobs/<int:job_id>")
 def harvest_job(job_id: int):
-    return conditional_json(harvest.job_record(g.catalog, require_token(), job_id))
+    return api_json(harvest.job_record(g.catalog, require_token(), job_id))
 
 
 # -- access requests (the caller's own) ----------------------------------------------------
@@ -336,19 +346,19 @@ def my_access_requests():
     actor = require_token()
     page, page_size = _paging()
     total, rows = access.my_access_requests(g.catalog, actor, (page - 1) * page_size, page_size)
-    return conditional_json(_paged("api.my_access_requests", total, rows, page, page_size))
+    return api_json(_paged("api.my_access_requests", total, rows, page, page_size))
 
 
 @bp.get("/access-requests/<int:request_id>")
 def my_access_request(request_id: int):
-    return conditional_json(access.my_access_request(g.catalog, require_token(), request_id))
+    return api_json(access.my_access_request(g.catalog, require_token(), request_id))
 
 
 # -- reference -----------------------------------------------------------------------------
 @bp.get("/vocabularies")
 def vocabularies():
     tables = dict(vocab.VOCABS) | {"region": vocab.regions()}
-    return conditional_json(
+    return api_json(
         {
             "vocabularies": {
                 name: [{"code": c, "zh": zh, "en": en} for c, (zh, en) in table.items()]
@@ -364,7 +374,7 @@ def openapi_json():
 
     s = g.catalog.settings
     server = (s.extra.get("base_url") or request.url_root).rstrip("/") + bp.url_prefix
-    return conditional_json(openapi_document(s.site_name_en, server))
+    return api_json(openapi_document(s.site_name_en, server))
 
 
 @bp.get("/docs")

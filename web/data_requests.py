@@ -9,6 +9,7 @@ from flask import flash as flash_message
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from catalog.db import MAX_INT
 from catalog.errors import Conflict, ValidationFailed
 from catalog.services import data_requests as service
 from catalog.services import organizations as org_service
@@ -27,7 +28,7 @@ def _link(rid: int) -> str:
 
 def _page_arg() -> int:
     try:
-        return max(1, int(request.args.get("page") or 1))
+        return min(max(1, int(request.args.get("page") or 1)), MAX_INT // 1000)
     except ValueError:
         return 1
 

@@ -9,8 +9,8 @@ from flask import Blueprint, g, request
 
 from catalog.services import data_requests as service
 from web.api import _paged, _paging
+from web.api_json import api_json
 from web.apiauth import api_actor
-from web.conditional import conditional_json
 
 bp = Blueprint("data_requests_api", __name__, url_prefix="/api/v1/data-requests")
 
@@ -28,12 +28,10 @@ def list_data_requests():
         limit=page_size,
     )
     results = [service.record(v) for v in rows]
-    return conditional_json(
-        _paged("data_requests_api.list_data_requests", total, results, page, page_size)
-    )
+    return api_json(_paged("data_requests_api.list_data_requests", total, results, page, page_size))
 
 
 @bp.get("/<int:request_id>")
 def show_data_request(request_id: int):
     view = service.get_request(g.catalog, api_actor(), request_id)
-    return conditional_json(service.record(view), view.req.updated_at)
+    return api_json(service.record(view), view.req.updated_at)

@@ -65,7 +65,7 @@ def version(number: int):
 
 @bp.get("/openlist/v/<version>.<any(csv, xlsx, json):fmt>")
 def export(version: str, fmt: str):
-    if version != "latest" and not version.isdigit():
+    if version != "latest" and not (version.isascii() and version.isdigit()):
         abort(404)
     out = openlist.export(g.catalog, version, fmt)
     resp = Response(out.body, mimetype=out.mimetype)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
+from catalog.db import MAX_INT
+
 if TYPE_CHECKING:
     from flask import Flask, Response
 
@@ -24,7 +26,7 @@ CONTENT_SECURITY_POLICY = (
 )
 HSTS = "max-age=31536000; includeSubDomains"
 # the largest id the databases store (a signed 64-bit integer)
-MAX_ID = 2**63 - 1
+MAX_ID = MAX_INT
 # the deepest nesting of arrays and objects a request body may have; a dataset record needs 4
 MAX_JSON_DEPTH = 32
 # a JSON string (skipped: brackets inside it do not nest) or a bracket
@@ -73,7 +75,10 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """``<int:…>`` that does not match past a 64-bit id, so the route answers 404."""
+    """``<int:…>`` that does not match past a 64-bit id, nor digits other than 0-9 (``１２``
+    would be read as 12), so the route answers 404."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, *args, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("max", MAX_ID)

@@ -24,6 +24,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from catalog.db import storable
 from catalog.errors import CatalogError, Conflict, NotFound, ValidationFailed
 from catalog.models import (
     DatasetSource,
@@ -281,7 +282,7 @@ def find_organization(session: Session, ref: object) -> Organization:
 
 def _source(session: Session, ref: str | int) -> HarvestSource:
     cond = HarvestSource.name == str(ref)
-    if isinstance(ref, int) or str(ref).isdigit():
+    if (isinstance(ref, int) or str(ref).isascii() and str(ref).isdigit()) and storable(int(ref)):
         cond = or_(cond, HarvestSource.id == int(ref))
     src = session.execute(select(HarvestSource).where(cond)).scalar_one_or_none()
     if src is None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from marshmallow import ValidationError
 from sqlalchemy import func, or_, select
 
+from catalog.db import storable
 from catalog.errors import NotFound, ValidationFailed
 from catalog.models import Dataset, OpenListEntry, OpenListVersion, utcnow
 from catalog.services import audit, authz, openness
@@ -306,6 +307,8 @@ def _version(s, number: int | str) -> OpenListVersion:
             n = int(number)
         except (TypeError, ValueError):
             raise NotFound(f"open list version {number!r} not found") from None
+        if not storable(n):
+            raise NotFound(f"open list version {number} not found")
         q = select(OpenListVersion).where(OpenListVersion.number == n)
     v = s.execute(q).scalar_one_or_none()
     if v is None:

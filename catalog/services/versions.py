@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from catalog.db import storable
 from catalog.errors import NotFound
 from catalog.models import DatasetVersion, User
 from catalog.services import authz
@@ -77,6 +78,8 @@ def list_versions(cat: Catalog, actor: Actor, ref: str) -> list[VersionInfo]:
 
 
 def _version_data(s, dataset_id: str, number: int) -> dict:
+    if not storable(number):
+        raise NotFound(f"version {number} not found")
     row = s.execute(
         select(DatasetVersion).where(
             DatasetVersion.dataset_id == dataset_id, DatasetVersion.number == number
