@@ -794,3 +794,17 @@ class ContaminationFinding(Base):
     # {"training_file", "benchmark_file", "split"} or {"similarity", "training_text", ...}
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     found_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# -- issue 14: rate limits shared by every process -------------------------------------------
+class RateLimitHit(Base):
+    """One counted attempt (a failed sign-in, a registration, a reset e-mail) of a client
+    address, kept in the database so that every worker process counts the same attempts."""
+
+    __tablename__ = "rate_limit_hits"
+    __table_args__ = (Index("ix_rate_limit_hits_bucket_key_at", "bucket", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bucket: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +39,36 @@ def serve(instance: Path, load=None, **settings: object):
         server.shutdown()
         thread.join(5)
         cat.dispose()
+
+
+@contextmanager
+def serve_process(instance: Path, **env: str):
+    """``catalog serve`` in a subprocess on a free port; yields (url, process).
+
+    For tests that must see a crash (the process dies, the test sees it) or that need
+    several processes on one catalog; ``env`` adds CATALOG_* variables."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CATALOG_")}
+    environ.update(CATALOG_INSTANCE=str(instance), **env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cli import main; main()", "serve", "--port", "0"],
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.search(r"http://\S+", line)
+        assert match, f"the server did not start: {line}{proc.stdout.read()}"
+        yield match.group(), proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 SECRET_URL = "https://restricted.example/secret-lung-ct.zip"

@@ -262,3 +262,39 @@ def test_sign_in_and_registration_are_rate_limited(tmp_path) -> None:
         assert r.status_code == 429 and "Too many attempts" in r.text
         assert web.submit("/password/forgot", {"email": "u@ai.example.com"}).status_code == 200
         assert web.submit("/password/forgot", {"email": "u@ai.example.com"}).status_code == 429
+
+
+def test_rate_limits_hold_across_worker_processes(tmp_path) -> None:
+    """Before: each process counted on its own, so two workers allowed twice the attempts.
+    Two servers in their own processes on one catalog share one count (in the database)."""
+    import json
+
+    from catalog.context import open_catalog
+    from tests.livesite import serve_process
+
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"extra": {"rate_limits": {"login": [4, 300]}}}), encoding="utf-8"
+    )
+    cat = open_catalog(instance_path=tmp_path)
+    try:
+        cat.migrate()
+        cat.create_index_if_missing()
+        make_user(cat, "u@ai.example.com")
+    finally:
+        cat.dispose()
+    with serve_process(tmp_path) as (url_a, _a), serve_process(tmp_path) as (url_b, _b):
+        a, b = WebClient(url_a), WebClient(url_b)
+        wrong = {"email": "u@ai.example.com", "password": "nope"}
+        assert a.submit("/login", wrong).status_code == 401
+        assert b.submit("/login", wrong).status_code == 401
+        assert a.submit("/login", wrong).status_code == 401
+        assert b.submit("/login", wrong).status_code == 401
+        # 4 failures in all: either process now refuses, even the right password
+        for client in (a, b):
+            right = {"email": "u@ai.example.com", "password": PASSWORD}
+            r = client.submit("/login", right)
+            assert r.status_code == 429 and "尝试次数过多" in r.text
+        # and a restart does not forget them
+    with serve_process(tmp_path) as (url_c, _c):
+        r = WebClient(url_c).submit("/login", {"email": "u@ai.example.com", "password": PASSWORD})
+        assert r.status_code == 429

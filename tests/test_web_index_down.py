@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
-import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +15,7 @@ from catalog.models import IndexOutbox
 from catalog.services import datasets
 from catalog.services.authz import SYSTEM
 from catalog.services.indexing import rebuild_index
-from tests.livesite import load_small_catalog, serve
+from tests.livesite import load_small_catalog, serve, serve_process
 
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
@@ -73,33 +69,6 @@ def test_healthz_reports_database_and_search(tmp_path):
 
 
 # -- a server in its own process: a crash of the engine would kill it, and that shows -------
-@contextmanager
-def served_process(instance: Path, **env: str):
-    """``catalog serve`` in a subprocess on a free port; yields (url, process)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CATALOG_")}
-    environ.update(CATALOG_INSTANCE=str(instance), **env)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli import main; main()", "serve", "--port", "0"],
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        match = re.search(r"http://\S+", line)
-        assert match, f"the server did not start: {line}{proc.stdout.read()}"
-        yield match.group(), proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-
 def _prepare(instance: Path, load=load_small_catalog) -> None:
     cat = open_catalog(instance_path=instance)
     try:
@@ -115,7 +84,7 @@ def test_a_segment_file_cut_short_under_a_running_server_does_not_kill_it(tmp_pa
     Rust panic) on the next search. Now the files are checked before each read."""
     instance = tmp_path / "site"
     _prepare(instance)
-    with served_process(instance) as (url, proc):
+    with serve_process(instance) as (url, proc):
         first = requests.get(f"{url}/search", params={"q": "交通"}, timeout=10)
         assert first.status_code == 200 and "检索服务暂时不可用" not in first.text
         assert requests.get(f"{url}/healthz", timeout=10).json()["search"]["state"] == "ok"
@@ -156,7 +125,7 @@ def test_a_flipped_byte_is_found_by_the_checksum_at_open(tmp_path):
     data = bytearray(store.read_bytes())
     data[len(data) // 3] ^= 0xFF
     store.write_bytes(bytes(data))
-    with served_process(instance) as (url, proc):
+    with serve_process(instance) as (url, proc):
         page = requests.get(f"{url}/search", params={"q": "交通"}, timeout=10)
         assert page.status_code == 200 and "检索服务暂时不可用" in page.text
         health = requests.get(f"{url}/healthz", timeout=10).json()["search"]
@@ -186,7 +155,7 @@ def test_the_outbox_drains_at_start_and_on_a_timer(tmp_path):
     instance = tmp_path / "site"
     _prepare(instance)
     _queue_without_draining(instance, "停车场泊位实时数据")
-    with served_process(instance, CATALOG_INDEX_DRAIN_SECONDS="1") as (url, proc):
+    with serve_process(instance, CATALOG_INDEX_DRAIN_SECONDS="1") as (url, proc):
         # the first request starts the drainer, whose first round runs at once
         requests.get(f"{url}/healthz", timeout=10)
         assert _eventually(lambda: _found(url, "停车场泊位") == 1)

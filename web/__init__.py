@@ -72,7 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
-    app.extensions["rate_limiter"] = RateLimiter(settings.extra.get("rate_limits"))
+    app.extensions["rate_limiter"] = RateLimiter(cat, settings.extra.get("rate_limits"))
     register_filters(app)
     register_static_assets(app)
 
