@@ -28,4 +28,4 @@ class OrganizationSchema(Schema):
     contact_phone = fields.String(allow_none=True, validate=validate.Length(max=50))
     region = fields.String(allow_none=True, validate=in_vocab("regions"))
     fields_of_data = fields.List(fields.String(validate=in_vocab("themes")), load_default=list)
-    partner_status = fields.String(dump_only=True)
+    partner_status = fields.String(dump_only=True, allow_none=True)

@@ -210,7 +210,8 @@ def change_status(ref: str):
     actor = require_token()
     body = _body()
     errors = {}
-    if body.get("status") not in vocab.STATUSES:
+    status = body.get("status")
+    if not isinstance(status, str) or status not in vocab.STATUSES:
         errors["status"] = [f"Must be one of: {', '.join(vocab.STATUSES)}."]
     if body.get("note") is not None and not isinstance(body.get("note"), str):
         errors["note"] = ["Not a valid string."]

@@ -10,7 +10,7 @@ its times (naive UTC), which its clients expect.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Response
@@ -25,6 +25,10 @@ def with_offsets(value: Any) -> Any:
     """``value`` with each naive ISO date-time string marked as UTC (dates stay dates)."""
     if isinstance(value, str):
         return value + "+00:00" if _NAIVE.fullmatch(value) else value
+    if isinstance(value, datetime):  # Flask would write it as an HTTP date, without zone
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, dict):
         return {k: with_offsets(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -171,6 +171,10 @@ class StatusChange(Schema):
 
 class OrganizationOut(OrganizationSchema):
     dataset_count = fields.Integer(metadata={"description": "Published datasets"})
+    partner_note = fields.String(
+        allow_none=True,
+        metadata={"description": "Curators only: the bureau's note on the partner application"},
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -273,6 +277,11 @@ class HarvestJobOut(Schema):
     started_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
     heartbeat_at = fields.DateTime(allow_none=True)
+    watermark = fields.String(
+        allow_none=True,
+        metadata={"description": "The newest remote modification this source's runs saw"},
+    )
+    options = fields.Dict(metadata={"description": "Options of the run, e.g. full"})
     log = fields.String(metadata={"description": "Single-job view only"})
     errors = fields.List(
         fields.Nested(HarvestErrorOut), metadata={"description": "Single-job view only"}

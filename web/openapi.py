@@ -457,6 +457,8 @@ def openapi_document(title: str, server: str) -> dict:
             spec.components.schema(name, schema=schema)
     paths: dict[str, dict] = {}
     for method, path, tag, summary, summary_zh, params, body, responses, auth in OPERATIONS:
+        # any request may carry a parameter out of range or a body that does not decode
+        responses = {**responses, "400": responses.get("400", ERR["400"])}
         op: dict = {
             "tags": [tag],
             "summary": summary,
