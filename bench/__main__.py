@@ -43,6 +43,12 @@ def _relevance(argv: list[str]) -> int:
     return relevance.main(argv)
 
 
+def _load(argv: list[str]) -> int:
+    from bench import load
+
+    return load.main(argv)
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "search": _search,
     "harvest": _harvest,
@@ -50,6 +56,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "bigrams": _bigrams,
     "relevance": _relevance,
     "exports": _exports,
+    "load": _load,
 }
 
 
