@@ -167,6 +167,8 @@ class EmbeddedBackend:
         self._counts = CountCache()
         self._seen_generation: tuple[int, int] | None = None
         self._verified: integrity.Verified | None = None
+        # how long a rebuild waits for a writer in another process to commit before its swap
+        self.swap_wait = 120.0
         if create and not self._looks_like_index(self.path):
             self._create_empty(self.path)
 
@@ -263,58 +265,102 @@ class EmbeddedBackend:
             raise
 
     # -- writing --------------------------------------------------------------------------
-    def index(self, docs: Iterable[dict]) -> int:
+    def _write(self, write: Callable[[tantivy.IndexWriter], int]) -> int:
+        """Run ``write`` with a writer of the live index, commit, and reload.
+
+        A rebuild in another process may swap the folder (and delete the old one) between
+        our open and our write: tantivy then fails to find a segment file. That write is not
+        lost (the outbox keeps its rows): the index is reopened on the next call and the
+        caller hears :class:`SearchUnavailable`, which leaves the changes queued."""
         with self._lock:
             index = self._open()
-            writer = self._writer(index)
-            n = 0
             try:
-                for doc in docs:
-                    writer.delete_documents_by_term("id", doc["id"])
-                    writer.add_document(to_index_doc(doc))
-                    n += 1
-                writer.commit()
-            except BaseException:
-                writer.rollback()
-                raise
-            finally:
-                writer.wait_merging_threads()
-            index.reload()
+                writer = self._writer(index)
+                if self._swapped():
+                    # the folder was swapped after our open: this writer would commit the old
+                    # index's segment list into the new folder (a meta.json naming files that
+                    # are not there). A rebuild holds the live writer across its swap, so once
+                    # we hold it and the folder is still ours, no swap can come before commit.
+                    writer.rollback()
+                    self._index = None
+                    raise SearchUnavailable(
+                        f"search index at {self.path} was rebuilt meanwhile; "
+                        "the changes stay queued"
+                    )
+                try:
+                    n = write(writer)
+                    writer.commit()
+                except BaseException:
+                    writer.rollback()
+                    raise
+                finally:
+                    writer.wait_merging_threads()
+                index.reload()
+                return n
+            except ValueError as exc:
+                self._index = None
+                raise SearchUnavailable(
+                    f"search index at {self.path} changed while it was written ({exc}); "
+                    "the changes stay queued"
+                ) from exc
+
+    def _swapped(self) -> bool:
+        try:
+            return os.stat(self.path).st_ino != self._inode
+        except FileNotFoundError:
+            return True
+
+    def _hold_live_writer(self, wait: float):
+        """The live index's writer, taken before a rebuild swaps the folder, so that no
+        process is between opening a writer and committing while the folder changes (see
+        :meth:`_write`). None when there is no readable live index to protect."""
+        try:
+            live = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+        except (ValueError, OSError):
+            return None
+        self._register(live)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return self._writer(live, heap=15_000_000)
+            except WriterBusy:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def index(self, docs: Iterable[dict]) -> int:
+        def write(writer: tantivy.IndexWriter) -> int:
+            n = 0
+            for doc in docs:
+                writer.delete_documents_by_term("id", doc["id"])
+                writer.add_document(to_index_doc(doc))
+                n += 1
             return n
 
+        return self._write(write)
+
     def delete(self, ids: Iterable[str]) -> int:
-        with self._lock:
-            index = self._open()
-            writer = self._writer(index)
+        def write(writer: tantivy.IndexWriter) -> int:
             n = 0
-            try:
-                for id_ in ids:
-                    writer.delete_documents_by_term("id", id_)
-                    n += 1
-                writer.commit()
-            finally:
-                writer.wait_merging_threads()
-            index.reload()
+            for id_ in ids:
+                writer.delete_documents_by_term("id", id_)
+                n += 1
             return n
+
+        return self._write(write)
 
     def apply(self, upserts: Iterable[dict], deletes: Iterable[str]) -> None:
         """Upserts and deletes in one commit, as the outbox drains them."""
-        with self._lock:
-            index = self._open()
-            writer = self._writer(index)
-            try:
-                for id_ in deletes:
-                    writer.delete_documents_by_term("id", id_)
-                for doc in upserts:
-                    writer.delete_documents_by_term("id", doc["id"])
-                    writer.add_document(to_index_doc(doc))
-                writer.commit()
-            except BaseException:
-                writer.rollback()
-                raise
-            finally:
-                writer.wait_merging_threads()
-            index.reload()
+
+        def write(writer: tantivy.IndexWriter) -> int:
+            for id_ in deletes:
+                writer.delete_documents_by_term("id", id_)
+            for doc in upserts:
+                writer.delete_documents_by_term("id", doc["id"])
+                writer.add_document(to_index_doc(doc))
+            return 0
+
+        self._write(write)
 
     def rebuild(self, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
         """Fill a fresh folder, then swap it in place of the live one."""
@@ -341,9 +387,19 @@ class EmbeddedBackend:
             progress(n % 1000)
         del writer, index
         with self._lock:
+            try:
+                live_writer = self._hold_live_writer(self.swap_wait)
+            except WriterBusy:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
             old = self.path.with_name(f"{self.path.name}.old-{os.getpid()}-{int(time.time())}")
-            if self.path.exists():
-                os.rename(self.path, old)
+            try:
+                if self.path.exists():
+                    os.rename(self.path, old)
+            finally:
+                # let go of the old folder's writer while no folder is at the path: a writer
+                # dropped after the second rename could touch the new folder's files
+                del live_writer
             os.rename(staging, self.path)
             shutil.rmtree(old, ignore_errors=True)
             self._index = None

@@ -5,12 +5,15 @@ such a source ends failed with the reason, never running for ever or reporting 0
 The sources are real sockets: a ``ThreadingHTTPServer`` on 127.0.0.1 whose handler writes
 the body a few bytes at a time with pauses (``drip``), announces 2 GB and sends little
 (``huge``), sends headers and then nothing (``silent``), streams without a length past the
-cap (``endless``), or sends a small gzip body that inflates to 16 MB (``bomb``)."""
+cap (``endless``), sends a small gzip body that inflates to 16 MB (``bomb``), redirects in a
+loop (``loop``), sends random bytes or an HTML page as JSON (``junk``) or hangs up before the
+length it announced (``short``)."""
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -87,6 +90,31 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         for _ in range(1024):
             self._write(b" " * 65536)
+
+    def _loop(self, q: dict, every: float) -> None:
+        """Redirects to itself for ever (``/loop``) or round a ring of two (``/loop?ring=1``)."""
+        hop = int(q.get("hop", 0)) + 1
+        target = f"/loop?ring=1&hop={hop % 2}" if q.get("ring") else "/loop"
+        self.server.sent[self.path] = self.server.sent.get(self.path, 0) + 1  # type: ignore[attr-defined]
+        self.send_response(302)
+        self.send_header("Location", target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _junk(self, q: dict, every: float) -> None:
+        """Says JSON, sends random bytes (``kind=bytes``) or an HTML error page (``html``)."""
+        if q.get("kind") == "html":
+            body = b"<!doctype html><html><body><h1>502 Bad Gateway</h1></body></html>"
+        else:
+            body = random.Random(7).randbytes(int(q.get("size", 200_000)))
+        self._start({"Content-Type": "application/json", "Content-Length": str(len(body))})
+        self._write(body)
+
+    def _short(self, q: dict, every: float) -> None:
+        """Announces 5,000 bytes, sends 300 of a JSON document and hangs up."""
+        self._start({"Content-Type": "application/json", "Content-Length": "5000"})
+        self._write(b'{"dataset": [' + b" " * 287)
+        self.close_connection = True
 
     def _bomb(self, q: dict, every: float) -> None:
         body = gzip.compress(b" " * (16 * MB))
@@ -213,3 +241,41 @@ def test_a_harvest_of_a_source_announcing_2_gb_fails_with_the_reason(cat, harves
     assert "source sent more than 10 MB" in why and "announced 2,147,483,648 bytes" in why
     job_errors = [e for e in errors_of(cat, out.job_id) if e[0] != "warning"]
     assert len(job_errors) == 1
+
+
+@pytest.mark.parametrize("ring", ["", "?ring=1"])
+def test_a_redirect_loop_ends_after_a_bounded_number_of_hops(source, ring):
+    http = _client()
+    reason, took = _fails(http.get_bytes, _url(source, f"loop{ring}"))
+    assert "redirect" in reason.lower(), reason
+    assert took < 5
+    assert sum(source.sent.values()) <= 31  # requests' default: 30 redirects at most
+
+
+def test_a_source_that_hangs_up_before_its_announced_length_fails(source):
+    reason, took = _fails(_client().get_bytes, _url(source, "short"))
+    assert took < 5
+    assert "5000" in reason or "incomplete" in reason.lower() or "ended" in reason.lower(), reason
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("loop", "redirect"),
+        ("loop?ring=1", "redirect"),
+        ("junk", "not a JSON document"),
+        ("junk?kind=html", "not a JSON document"),
+        ("short", ""),
+    ],
+)
+def test_a_harvest_of_a_lying_or_looping_source_fails_with_the_reason(
+    cat, harvest, source, path, reason
+):
+    url = _url(source, path)
+    started = time.monotonic()
+    out = harvest("datajson", url)
+    assert time.monotonic() - started < 15
+    assert (out.state, out.counts.errors) == ("failed", 1)
+    [(stage, rid, why)] = [e for e in errors_of(cat, out.job_id) if e[0] != "warning"]
+    assert (stage, rid) == ("gather", None)
+    assert url in why and reason.lower() in why.lower(), why
