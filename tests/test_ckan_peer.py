@@ -8,7 +8,9 @@ without either the peer tests are skipped, and a peer that does not start FAILS 
 its output. ``CKAN_PEER_PORT`` picks the port (5005).
 
 * one conformance suite of CKAN API behaviours, run on both servers (``server`` is
-  parametrised ``peer`` / ``ours``), so the suite itself is proven on CKAN;
+  parametrised ``peer`` / ``ours``), so the suite itself is proven on CKAN; it includes
+  writes (POST only, refused without a valid key, create / patch / resource_create /
+  delete and CKAN's error envelopes, ``writer``);
 * keyset paging with the real ``ckanapi`` client while records change: no misses, and an
   id read twice only because it was edited in between;
 * harvesting the peer while its records are edited, then after edits, additions and
@@ -104,9 +106,17 @@ def peer() -> Iterator[Peer]:
 
 
 @pytest.fixture(scope="module")
-def ours(tmp_path_factory) -> Iterator[tuple[str, Catalog]]:
-    with serve(tmp_path_factory.mktemp("ckan-ours"), load_api_catalog) as (url, cat):
-        yield url, cat
+def ours_with_keys(tmp_path_factory) -> Iterator[tuple[str, Catalog, dict]]:
+    info: dict = {}
+    with serve(
+        tmp_path_factory.mktemp("ckan-ours"), lambda cat: info.update(load_api_catalog(cat))
+    ) as (url, cat):
+        yield url, cat, info
+
+
+@pytest.fixture(scope="module")
+def ours(ours_with_keys) -> tuple[str, Catalog]:
+    return ours_with_keys[0], ours_with_keys[1]
 
 
 @pytest.fixture(params=["peer", "ours"])
@@ -169,6 +179,80 @@ def test_an_invalid_key_reads_as_anonymous(server):
         assert stranger.action.package_list() == anon.action.package_list()
         res = stranger.action.package_search(rows=1)
         assert res["count"] == anon.action.package_search(rows=1)["count"]
+
+
+@pytest.fixture(params=["peer", "ours"])
+def writer(request) -> tuple[str, str, str]:
+    """(url, key of someone who may publish, an organization) on each server."""
+    if request.param == "peer":
+        peer = request.getfixturevalue("peer")
+        return peer.url, peer.token, "gsa"
+    url, _cat, info = request.getfixturevalue("ours_with_keys")
+    return url, info["curator"], "medai"
+
+
+def test_writes_are_post_only_and_need_a_valid_key(server):
+    r = requests.get(server + "/api/3/action/package_create", timeout=30)
+    assert r.status_code == 400 and "Please use POST method" in r.text
+    for headers in ({}, {"Authorization": "not-a-valid-key"}):
+        r = requests.post(
+            server + "/api/3/action/package_create",
+            json={"name": f"dpc-anon-{uuid.uuid4().hex[:8]}", "title": "x"},
+            headers=headers,
+            timeout=30,
+        )
+        assert r.status_code == 403, r.text
+        body = r.json()
+        assert body["success"] is False and body["error"]["__type"] == "Authorization Error"
+        assert body["error"]["message"].startswith("Access denied")
+
+
+def test_create_patch_and_delete_in_ckans_envelopes(writer):
+    url, token, org = writer
+    name = f"dpc-write-{uuid.uuid4().hex[:8]}"
+    key = {"Authorization": token}
+    with RemoteCKAN(url, apikey=token) as ckan:
+        made = ckan.action.package_create(
+            name=name,
+            title="Write test",
+            notes="first",
+            owner_org=org,
+            tags=[{"name": "alpha"}],
+            resources=[{"url": "https://example.org/a.csv", "name": "A", "format": "CSV"}],
+        )
+        try:
+            assert (made["name"], made["state"]) == (name, "active")
+            assert made["organization"]["name"] == org
+            patched = ckan.action.package_patch(id=made["id"], notes="patched")
+            assert (patched["notes"], patched["title"]) == ("patched", "Write test")
+            assert [t["name"] for t in patched["tags"]] == ["alpha"]
+            assert [r["url"] for r in patched["resources"]] == ["https://example.org/a.csv"]
+            res = ckan.action.resource_create(
+                package_id=made["id"], url="https://example.org/b.csv", name="B"
+            )
+            assert (res["url"], res["name"]) == ("https://example.org/b.csv", "B")
+            assert len(ckan.action.package_show(id=name)["resources"]) == 2
+            r = requests.post(
+                url + "/api/3/action/package_patch",
+                json={"id": made["id"], "tags": [{"name": "x" * 101}]},
+                headers=key,
+                timeout=30,
+            )
+            assert r.status_code == 409, r.text
+            assert r.json()["error"]["__type"] == "Validation Error" and "tags" in r.json()["error"]
+            r = requests.post(
+                url + "/api/3/action/package_patch",
+                json={"id": f"no-such-{name}", "notes": "x"},
+                headers=key,
+                timeout=30,
+            )
+            assert r.status_code == 404 and r.json()["error"]["__type"] == "Not Found Error"
+            ckan.action.package_delete(id=made["id"])
+            assert ckan.action.package_show(id=made["id"])["state"] == "deleted"
+            assert name not in ckan.action.package_list()
+        finally:
+            if org == "gsa":  # the peer: leave it as it was
+                ckan.action.dataset_purge(id=made["id"])
 
 
 # -- keyset paging while records change ------------------------------------------------------

@@ -1,4 +1,4 @@
-"""A CKAN-compatible Action API (read side) under /api/3/action/ and /api/action/.
+"""A CKAN-compatible Action API under /api/3/action/ and /api/action/ (writes: ``web.ckan_write``).
 
 So that ``ckanapi``, CKAN's harvesters and scripts written for any CKAN portal read this
 catalog unchanged: CKAN's envelope ``{"help", "success", "result"}``, its error shapes
@@ -32,6 +32,7 @@ from web.ckan_query import (
     database_window,
     read_package_search,
 )
+from web.ckan_write import POST_ONLY, WRITE_ACTIONS, WriteRefused, run_write
 from web.conditional import conditional_json
 from web.downloads import signer
 from web.links import site_links
@@ -372,8 +373,8 @@ ACTIONS: dict[str, Callable[[dict, Actor], object]] = {
 
 
 def _actor() -> Actor:
-    """The caller; every action here reads public data, and CKAN answers a read with an
-    unknown or revoked key as it answers an anonymous one (only writes need a valid key)."""
+    """The caller. CKAN answers a call with an unknown or revoked key as it answers an
+    anonymous one: reads of public data work, writes are refused as unauthorised."""
     try:
         return api_actor(ckan_style=True)
     except Unauthenticated:
@@ -384,6 +385,8 @@ def _actor() -> Actor:
 @bp.route("/api/action/<action>", methods=["GET", "POST"])  # where ckanapi calls
 @bp.route("/api/3/action/<action>", methods=["GET", "POST"])  # registered first: url_for uses it
 def action(action: str):
+    if action in WRITE_ACTIONS:
+        return _write(action)
     handler = ACTIONS.get(action)
     if handler is None:
         return failure(
@@ -404,3 +407,16 @@ def action(action: str):
             409,
             {"__type": "Search Query Error", "message": f"Search Query is invalid: {exc}"},
         )
+
+
+def _write(action: str):
+    """A write action (``web.ckan_write``): POST only, as CKAN takes them."""
+    if request.method != "POST":
+        return failure(action, 400, {"__type": "Bad Request", "message": POST_ONLY})
+    try:
+        actor = _actor()
+        return _envelope(action, run_write(action, _params(), actor))
+    except CkanError as exc:
+        return failure(action, exc.status, exc.error)
+    except (ParamError, WriteRefused) as exc:
+        return failure(action, 409, {"__type": "Validation Error", **exc.errors})

@@ -109,9 +109,13 @@ def _apply(ds: Dataset, values: dict) -> None:
         setattr(ds, key, value)
     if dists is not None:
         content = _content_of(ds.distributions)
+        ids = _ids_by_link(ds.distributions)
         ds.distributions = [Distribution(position=i, **d) for i, d in enumerate(dists)]
         for d in ds.distributions:
             _keep_content(d, content)
+            kept = ids.get(_content_key(d))
+            if kept:  # the same link keeps its id (CKAN clients address resources by id)
+                d.id = kept.pop(0)
         if ds.access_rights != "conditional":
             for d in ds.distributions:
                 d.restricted = False
@@ -122,6 +126,15 @@ _Content = tuple[str | None, int | None, dict | None, datetime | None]
 
 def _content_key(d: Distribution) -> tuple:
     return (d.access_url, d.download_url, d.stored_file)
+
+
+def _ids_by_link(dists: list[Distribution]) -> dict[tuple, list[str]]:
+    """The ids of the distributions, by their link, in order (a link may appear twice)."""
+    out: dict[tuple, list[str]] = {}
+    for d in dists:
+        if d.id:
+            out.setdefault(_content_key(d), []).append(d.id)
+    return out
 
 
 def _content_of(dists: list[Distribution]) -> dict[tuple, _Content]:

@@ -1,0 +1,148 @@
+"""The write actions of the CKAN-compatible API: package and resource create, update, patch
+and delete, as CKAN 2.10+ answers them.
+
+So that a partner's CKAN tooling (``ckanapi load datasets``, ``RemoteCKAN.action.*``) writes
+into this catalog unchanged. Each action is POST only, needs a personal API token (sent as
+CKAN clients send it: ``Authorization`` raw or ``Bearer``, or ``X-CKAN-API-Key``), turns the
+package dict into our fields with ``schemas.formats.ckan`` and calls
+``catalog.services.ckan_writes``, which says what each action means in our workflow (a
+partner's package is submitted for review, never published unreviewed). Failures come in
+CKAN's envelope: ``Validation Error`` 409 with CKAN's field names, ``Authorization Error``
+403, ``Not Found Error`` 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import g, request
+
+from catalog.errors import Conflict, PermissionDenied, ValidationFailed
+from catalog.models import Dataset
+from catalog.services import ckan_writes, published
+from catalog.services import datasets as dataset_service
+from catalog.services.authz import Actor
+from schemas.formats.ckan import ckan_error_fields, package_dict
+from web.downloads import signer
+from web.links import site_links
+
+POST_ONLY = "Bad request: JSON Error: Invalid request. Please use POST method for your request"
+
+
+class WriteRefused(Exception):
+    """A write answered with CKAN's Validation Error (409): ``errors`` by CKAN field name."""
+
+    def __init__(self, errors: dict):
+        super().__init__("validation error")
+        self.errors = errors
+
+
+def _own_pages() -> str:
+    return f"{site_links().base}/dataset/"
+
+
+def _shown(actor: Actor, ds: Dataset) -> dict:
+    ds = dataset_service.get_dataset(g.catalog, actor, ds.id)
+    return package_dict(published.dataset_record(actor, ds, signer(actor)), site_links())
+
+
+def _ref(params: dict, key: str = "id") -> str:
+    value = params.get(key)
+    if not isinstance(value, str | int) or str(value).strip() == "":
+        raise WriteRefused({key: ["Missing value"]})
+    return str(value).strip()
+
+
+def _no_uploads() -> None:
+    if request.files:
+        raise WriteRefused(
+            {"upload": ["Files cannot be uploaded through the CKAN API here: give the url."]}
+        )
+
+
+def package_create(params: dict, actor: Actor) -> dict:
+    _no_uploads()
+    return _shown(actor, ckan_writes.create_package(g.catalog, actor, params, _own_pages()))
+
+
+def package_update(params: dict, actor: Actor) -> dict:
+    ref = _ref(params)
+    ds = ckan_writes.update_package(g.catalog, actor, ref, params, _own_pages(), replace=True)
+    return _shown(actor, ds)
+
+
+def package_patch(params: dict, actor: Actor) -> dict:
+    ref = _ref(params)
+    ds = ckan_writes.update_package(g.catalog, actor, ref, params, _own_pages(), replace=False)
+    return _shown(actor, ds)
+
+
+def package_delete(params: dict, actor: Actor) -> None:
+    ckan_writes.delete_package(g.catalog, actor, _ref(params))
+    return None
+
+
+def _resource_shown(actor: Actor, ds: Dataset, position: int) -> dict | None:
+    ds = dataset_service.get_dataset(g.catalog, actor, ds.id)
+    if position >= len(ds.distributions):
+        return None
+    wanted = ds.distributions[position].id
+    pkg = package_dict(published.dataset_record(actor, ds, signer(actor)), site_links())
+    return next((r for r in pkg["resources"] if r["id"] == wanted), None)
+
+
+def resource_create(params: dict, actor: Actor) -> dict | None:
+    _no_uploads()
+    ref = _ref(params, "package_id")
+    ds, position = ckan_writes.change_resources(g.catalog, actor, ref, add=params)
+    return _resource_shown(actor, ds, position)
+
+
+def _resource_change(params: dict, actor: Actor, keep: bool) -> dict | None:
+    _no_uploads()
+    rid = _ref(params)
+    ref = ckan_writes.dataset_of_resource(g.catalog, actor, rid)
+    ds, position = ckan_writes.change_resources(g.catalog, actor, ref, replace=(rid, params, keep))
+    return _resource_shown(actor, ds, position)
+
+
+def resource_update(params: dict, actor: Actor) -> dict | None:
+    return _resource_change(params, actor, keep=False)
+
+
+def resource_patch(params: dict, actor: Actor) -> dict | None:
+    return _resource_change(params, actor, keep=True)
+
+
+def resource_delete(params: dict, actor: Actor) -> None:
+    rid = _ref(params)
+    ref = ckan_writes.dataset_of_resource(g.catalog, actor, rid)
+    ckan_writes.change_resources(g.catalog, actor, ref, remove=rid)
+    return None
+
+
+WRITE_ACTIONS: dict[str, Callable[[dict, Actor], object]] = {
+    f.__name__: f
+    for f in (
+        package_create,
+        package_update,
+        package_patch,
+        package_delete,
+        resource_create,
+        resource_update,
+        resource_patch,
+        resource_delete,
+    )
+}
+
+
+def run_write(action: str, params: dict, actor: Actor) -> object:
+    """One write action, with the service's refusals in CKAN's terms."""
+    if not actor.is_authenticated:
+        raise PermissionDenied(f"Action {action} requires an authenticated user")
+    try:
+        return WRITE_ACTIONS[action](params, actor)
+    except ValidationFailed as exc:
+        raise WriteRefused(ckan_error_fields(exc.messages)) from None
+    except Conflict as exc:
+        raise WriteRefused({"state": [str(exc)]}) from None
