@@ -49,6 +49,12 @@ def _load(argv: list[str]) -> int:
     return load.main(argv)
 
 
+def _ckan(argv: list[str]) -> int:
+    from bench import ckan
+
+    return ckan.main(argv)
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "search": _search,
     "harvest": _harvest,
@@ -57,6 +63,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "relevance": _relevance,
     "exports": _exports,
     "load": _load,
+    "ckan": _ckan,
 }
 
 

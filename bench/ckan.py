@@ -1,0 +1,264 @@
+"""CKAN harvest benchmark: harvesting a real CKAN 2.12 against ``ckanapi dump`` of it.
+
+    python -m bench ckan [--port 5006] [--root /tmp/ckan-peer-bench] [--agencies gsa,fcc]
+
+Issue 15's "done when": the harvest of the peer's 3,357 US agency records takes at most half
+the time of ``ckanapi dump datasets --all`` on the same server, measured in the same run.
+The peer is the ``ckan-peer`` tool of the shared tools folder (``$CKAN_PEER_DIR``, else
+``../shared/tools/ckan-peer`` beside the repository, as ``tests/test_ckan_peer.py`` finds
+it). It runs in a root of its own (``--root``), not the tests' ``/tmp/ckan-peer``, because it
+holds every record (the tests' peer holds 40); an installed peer environment of the tests is
+reused (linked) rather than installed again. ``load.py`` fills it (all 11 agencies; a
+loaded peer only counts them again). Then, in this order:
+
+1. ``ckanapi dump datasets --all`` with 1 process (ckanapi's default) and with 4 (as the
+   peer's ``check.py``): the baseline;
+2. a fresh catalog (SQLite, embedded index) harvests the peer through the real path of
+   ``catalog harvest run --kind ckan --trusted`` (register, queue, claim,
+   ``harvesters.pipeline.run_job``): every record new, fetched, validated, stored, indexed;
+3. the same source again: nothing changed, an incremental run.
+
+It checks that the catalog holds exactly the peer's records and resource URLs (exits 1 if
+not), prints one table and writes it to ``<out>/ckan.txt``. The peer is stopped at the end
+if this run started it (``--keep-up`` not to).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.search import Row, render
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO / "bench" / "out"
+TARGET_RATIO = 0.5  # issue 15: harvest time at most half of ckanapi dump's
+TESTS_ROOT = Path("/tmp/ckan-peer")  # where tests/test_ckan_peer.py's peer lives
+
+
+def peer_dir() -> Path:
+    return Path(os.environ.get("CKAN_PEER_DIR") or REPO.parent / "shared" / "tools" / "ckan-peer")
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _answers(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(url + "/api/3/action/status_show", timeout=3).ok
+    except requests.RequestException:
+        return False
+
+
+def start_peer(tool: Path, root: Path, port: int) -> tuple[str, str, bool]:
+    """(url, sysadmin token, whether this run started it)."""
+    url = f"http://127.0.0.1:{port}"
+    was_up = _answers(url)
+    root.mkdir(parents=True, exist_ok=True)
+    if not (root / "venv").exists() and (TESTS_ROOT / "venv" / "bin" / "ckan").exists():
+        (root / "venv").symlink_to(TESTS_ROOT / "venv")  # the same CKAN install, 2-3 min saved
+    env = {**os.environ, "CKAN_PEER_ROOT": str(root)}
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        ["bash", str(tool / "up.sh"), str(port)],
+        cwd=tool,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if proc.returncode != 0 or not _answers(url):
+        raise SystemExit(
+            f"the CKAN peer did not start:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+        )
+    m = re.search(r"CKAN_URL=(\S+)", proc.stdout)
+    _log(f"  peer up in {time.perf_counter() - t0:,.1f} s")
+    return (m.group(1) if m else url), (root / "token.txt").read_text().strip(), not was_up
+
+
+def load_peer(tool: Path, root: Path, url: str, token: str, agencies: str | None) -> None:
+    cmd = [str(root / "venv" / "bin" / "python"), "load.py", "--url", url, "--token", token]
+    if agencies:
+        cmd += ["--agencies", agencies]
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        cmd,
+        cwd=tool,
+        env={**os.environ, "CKAN_PEER_ROOT": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"load.py failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    _log(f"  peer loaded in {time.perf_counter() - t0:,.1f} s: {proc.stdout.strip()[-300:]}")
+
+
+def peer_content(url: str) -> tuple[int, set[str], int]:
+    """(records, their ids, resource URLs) the peer serves, read by keyset-free full pages."""
+    from ckanapi import RemoteCKAN
+
+    ids: set[str] = set()
+    urls = 0
+    with RemoteCKAN(url) as ckan:
+        count = ckan.action.package_search(rows=0)["count"]
+        start = 0
+        while start < count:
+            page = ckan.action.package_search(rows=1000, start=start, sort="id asc")["results"]
+            if not page:
+                break
+            ids |= {p["id"] for p in page}
+            urls += sum(1 for p in page for r in p.get("resources", []) if r.get("url"))
+            start += len(page)
+    return count, ids, urls
+
+
+def time_dump(url: str, processes: int, out: Path) -> tuple[float, int]:
+    exe = Path(sys.executable).with_name("ckanapi")
+    env = {**os.environ, "PATH": f"{exe.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    t0 = time.perf_counter()
+    proc = subprocess.run(  # ckanapi starts its workers as `ckanapi` from PATH
+        [str(exe), "dump", "datasets", "--all", "-r", url, "-O", str(out)]
+        + ["-p", str(processes), "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=3600,
+    )
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"ckanapi dump failed: {proc.stderr[-2000:]}")
+    lines = sum(1 for _ in out.open(encoding="utf-8"))
+    _log(f"  ckanapi dump -p {processes}: {lines} records in {seconds:,.1f} s")
+    return seconds, lines
+
+
+def harvest(url: str, instance: Path) -> tuple[list[tuple[str, float, str]], set[str], int]:
+    """Two runs over the peer in a fresh catalog: [(label, seconds, summary)], the remote ids
+    of the published datasets and their distributions' links."""
+    from sqlalchemy import select
+
+    from catalog.context import open_catalog
+    from catalog.models import Dataset, DatasetSource, Distribution
+    from catalog.services import harvest as svc
+    from catalog.services.authz import SYSTEM
+    from harvesters.pipeline import run_job
+
+    cat = open_catalog(instance_path=instance)
+    cat.migrate()
+    cat.create_index_if_missing()
+    runs = []
+    try:
+        src = svc.register_source(
+            cat, SYSTEM, name="ckan-peer", kind="ckan", url=url, config={}, trusted=True
+        )
+        for label in ("run 1: every record new", "run 2: nothing changed"):
+            job = svc.start_job(cat, svc.enqueue_job(cat, SYSTEM, src.id).id)
+            t0 = time.perf_counter()
+            outcome = run_job(cat, job)
+            seconds = time.perf_counter() - t0
+            _log(f"  harvest {label}: {outcome.summary} in {seconds:,.1f} s")
+            runs.append((label, seconds, f"{outcome.state}: {outcome.summary}"))
+        with cat.session() as s:
+            ids = set(
+                s.execute(
+                    select(DatasetSource.source_record_id)
+                    .join(Dataset, Dataset.id == DatasetSource.dataset_id)
+                    .where(Dataset.status == "published")
+                ).scalars()
+            )
+            links = s.execute(
+                select(Distribution.access_url, Distribution.download_url)
+                .join(Dataset, Dataset.id == Distribution.dataset_id)
+                .where(Dataset.status == "published")
+            ).all()
+    finally:
+        cat.dispose()
+    return runs, ids, sum(1 for a, d in links if a or d)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench ckan", description=__doc__.split("\n")[0])
+    ap.add_argument("--port", type=int, default=int(os.environ.get("CKAN_BENCH_PORT") or 5006))
+    ap.add_argument("--root", default=os.environ.get("CKAN_BENCH_ROOT") or "/tmp/ckan-peer-bench")
+    ap.add_argument("--agencies", default=None, help="load only these (default: all 11)")
+    ap.add_argument("--keep-up", action="store_true", help="leave the peer running")
+    ap.add_argument("--out", default=str(DEFAULT_OUT))
+    ap.add_argument("--tmp", default=None, help="where to build the catalog (default: $TMPDIR)")
+    args = ap.parse_args(argv)
+    tool = peer_dir()
+    if not (tool / "up.sh").is_file():
+        print(f"skipped: no ckan-peer tool at {tool} (set CKAN_PEER_DIR)")
+        return 0
+    root = Path(args.root)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    url, token, started = start_peer(tool, root, args.port)
+    try:
+        load_peer(tool, root, url, token, args.agencies)
+        count, peer_ids, peer_urls = peer_content(url)
+        with tempfile.TemporaryDirectory(dir=args.tmp, prefix="bench-ckan-") as tmp:
+            dumps = {p: time_dump(url, p, Path(tmp) / f"dump-{p}.jsonl") for p in (1, 4)}
+            runs, ids, links = harvest(url, Path(tmp) / "instance")
+    finally:
+        if started and not args.keep_up:
+            subprocess.run(
+                ["bash", str(tool / "down.sh")],
+                cwd=tool,
+                env={**os.environ, "CKAN_PEER_ROOT": str(root)},
+                capture_output=True,
+                timeout=300,
+            )
+    fastest = min(s for s, _n in dumps.values())
+    first = runs[0][1]
+    rows = [
+        Row("ckanapi dump datasets --all, 1 process (baseline)", dumps[1][0], "s"),
+        Row("ckanapi dump datasets --all, 4 processes (baseline)", dumps[4][0], "s"),
+        Row("harvest run 1: fetch, validate, store, index", first, "s"),
+        Row(
+            "harvest time / fastest ckanapi dump",
+            first / fastest,
+            "x",
+            target=TARGET_RATIO,
+            fmt="{:.2f}",
+        ),
+        Row("harvest run 1: records/s", count / first, "rec/s", fmt="{:,.0f}"),
+        Row("harvest run 2 (nothing changed)", runs[1][1], "s"),
+    ]
+    exact = ids == peer_ids and links == peer_urls and all(n == count for _s, n in dumps.values())
+    notes = [
+        f"peer {url}: {count} records, {peer_urls} resource URLs; the catalog holds "
+        f"{len(ids)} records, {links} distribution links: {'exact' if exact else 'DIFFERENT'}",
+        *(f"harvest {label}: {summary}" for label, _s, summary in runs),
+        "ckanapi dump reads package_list then package_show per record; the harvester reads "
+        "package_search pages of 100 whole records (keyset by metadata_modified, id) and an "
+        "id inventory",
+    ]
+    table = render(count, rows, notes)
+    print(table)
+    (out / "ckan.txt").write_text(table, encoding="utf-8")
+    (out / "ckan.json").write_text(
+        json.dumps(
+            {
+                "records": count,
+                "dump_s": {str(p): s for p, (s, _n) in dumps.items()},
+                "harvest_s": [s for _l, s, _m in runs],
+            }
+        ),  # fmt: skip
+        encoding="utf-8",
+    )
+    return 0 if exact else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
