@@ -181,6 +181,21 @@ def test_an_invalid_key_reads_as_anonymous(server):
         assert res["count"] == anon.action.package_search(rows=1)["count"]
 
 
+def test_organization_show_includes_the_newest_ten_datasets(server):
+    with RemoteCKAN(server) as ckan:
+        orgs = ckan.action.organization_list(all_fields=True, sort="package_count desc")
+        org = orgs[0]
+        assert org["package_count"] > 10  # gsa on the peer, transport-bureau here
+        shown = ckan.action.organization_show(id=org["name"], include_datasets=True)
+        newest = ckan.action.package_search(
+            fq=f'organization:"{org["name"]}"', rows=10, sort="metadata_modified desc"
+        )["results"]
+        assert [p["id"] for p in shown["packages"]] == [p["id"] for p in newest]
+        assert shown["package_count"] == org["package_count"]
+        assert all(p["resources"] is not None for p in shown["packages"])
+        assert "packages" not in ckan.action.organization_show(id=org["name"])
+
+
 @pytest.fixture(params=["peer", "ours"])
 def writer(request) -> tuple[str, str, str]:
     """(url, key of someone who may publish, an organization) on each server."""

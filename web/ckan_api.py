@@ -40,6 +40,7 @@ from web.links import site_links
 bp = Blueprint("ckan_api", __name__)
 CKAN_API_LEVEL = "2.10.0"  # the CKAN version whose Action API these answers follow
 MAX_LIST = 1000
+INCLUDED_DATASETS = 10  # organization_show / group_show include_datasets: CKAN's default rows
 
 
 class CkanError(Exception):
@@ -290,18 +291,17 @@ def organization_list(params: dict, actor: Actor) -> list:
     return [organization_dict(published.organization_record(o) or {}, n) for o, n in rows]
 
 
-def _first_page(filters: dict[str, list[str]]) -> list:
-    res = g.catalog.search.search(
-        SearchQuery(filters=filters, facets=(), sort="modified", page_size=100)
-    )
-    return published.published_by_ids(g.catalog, [h.id for h in res.hits])
+def _first_page(actor: Actor, fq: str) -> list[dict]:
+    """The datasets CKAN's ``include_datasets`` lists: its ``package_search`` with the
+    default rows (10) and order (``metadata_modified desc``), so the same ones here."""
+    return package_search({"fq": fq, "rows": INCLUDED_DATASETS}, actor)["results"]
 
 
 def organization_show(params: dict, actor: Actor) -> dict:
     org, n = organizations.organization_for(g.catalog, actor, _required(params, "id"))
     out = organization_dict(published.organization_record(org) or {}, n)
     if _bool(params, "include_datasets"):
-        out["packages"] = _packages(actor, _first_page({"publisher": [org.name]}))
+        out["packages"] = _first_page(actor, f'organization:"{org.name}"')
     return out
 
 
@@ -351,7 +351,7 @@ def group_show(params: dict, actor: Actor) -> dict:
         raise NotFound(f"group {theme!r} not found")
     out = group_dict(theme, _theme_counts().get(theme, 0))
     if _bool(params, "include_datasets"):
-        out["packages"] = _packages(actor, _first_page({"theme": [theme]}))
+        out["packages"] = _first_page(actor, f'groups:"{theme}"')
     return out
 
 

@@ -132,8 +132,16 @@ def create_package(cat: Catalog, actor: Actor, pkg: dict, own_pages: str | None)
     return ds
 
 
-def _changes(cat: Catalog, actor: Actor, ds: Dataset, existing: list[dict], pkg: dict,
-             own_pages: str | None, replace: bool) -> tuple[dict, dict[int, str]]:  # fmt: skip
+def _changes(
+    cat: Catalog,
+    actor: Actor,
+    ds: Dataset,
+    existing: list[dict],
+    pkg: dict,
+    own_pages: str | None,
+    replace: bool,
+) -> tuple[dict, dict[int, str]]:
+    """Our fields to change from a package dict (``replace``: package_update's emptying)."""
     values = package_input(pkg, own_pages)
     files: dict[int, str] = {}
     if "resources" in pkg:
