@@ -12,7 +12,9 @@ reused (linked) rather than installed again. ``load.py`` fills it (all 11 agenci
 loaded peer only counts them again). Then, in this order:
 
 1. ``ckanapi dump datasets --all`` with 1 process (ckanapi's default) and with 4 (as the
-   peer's ``check.py``): the baseline;
+   peer's ``check.py``): the baseline; then the harvester's keyset pages read alone
+   (``package_search`` of 100 whole records, nothing stored): what the peer takes to serve
+   them, the floor of a harvest;
 2. a fresh catalog (SQLite, embedded index) harvests the peer through the real path of
    ``catalog harvest run --kind ckan --trusted`` (register, queue, claim,
    ``harvesters.pipeline.run_job``): every record new, fetched, validated, stored, indexed;

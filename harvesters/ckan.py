@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
@@ -391,45 +392,61 @@ class CkanHarvester(Harvester):
         start = 0  # past the records of one stamp when a whole page holds only that stamp
         given: set[str] = set()
         first = True
-        while True:
-            clauses = list(filters)
-            if cursor is not None:
-                clauses.append(f"metadata_modified:[{cursor} TO *]")
-            params: dict[str, Any] = {
-                "q": "*:*",
-                "rows": rows,
-                "start": start,
-                "sort": "metadata_modified asc, id asc",
-                **self._fq_params(clauses),
-            }
-            if fl:
-                params["fl"] = fl
-            page = self._call("package_search", **params)
-            if not isinstance(page, dict) or not isinstance(page.get("results"), list):
-                raise _ApiError("package_search", "answer has no 'results' list")
-            results = page["results"]
-            if first:
-                self.listed = max(self.listed, int(page.get("count") or 0))
-                first = False
-            stamps = set()
-            for pkg in results:
-                rid = pkg.get("id") if isinstance(pkg, dict) else None
-                stamp = _solr_stamp(pkg.get("metadata_modified") if isinstance(pkg, dict) else None)
-                if stamp is None:  # no stamp: keyset paging cannot go on from it
-                    raise _ApiError("package_search", "a result without metadata_modified")
-                stamps.add(stamp)
-                if rid in given:
-                    continue  # read already: the boundary of the last page, asked again
-                if rid:
-                    given.add(str(rid))
-                yield pkg
-            if len(results) < rows:
-                return
-            last = max(stamps)
-            # the next page starts at the last stamp read (its records come again and are
-            # skipped above); a page of one stamp only pages on inside that stamp
-            start = start + len(results) if stamps == {cursor} else 0
-            cursor = last
+        # the next page is asked for while this one's records are stored: a run then takes
+        # about what the source takes to serve the pages (bench ckan), not that plus our work
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ckan-page") as ahead:
+            pending = ahead.submit(self._page, filters, fl, rows, cursor, start)
+            while True:
+                page = pending.result()
+                results = page["results"]
+                if first:
+                    self.listed = max(self.listed, int(page.get("count") or 0))
+                    first = False
+                stamps = set()
+                for pkg in results:
+                    stamp = _solr_stamp(
+                        pkg.get("metadata_modified") if isinstance(pkg, dict) else None
+                    )
+                    if stamp is None:  # no stamp: keyset paging cannot go on from it
+                        raise _ApiError("package_search", "a result without metadata_modified")
+                    stamps.add(stamp)
+                more = len(results) >= rows
+                if more:
+                    # the next page starts at the last stamp read (its records come again and
+                    # are skipped below); a page of one stamp only pages on inside that stamp
+                    start = start + len(results) if stamps == {cursor} else 0
+                    cursor = max(stamps)
+                    pending = ahead.submit(self._page, filters, fl, rows, cursor, start)
+                for pkg in results:
+                    rid = pkg.get("id")
+                    if rid in given:
+                        continue  # read already: the boundary of the last page, asked again
+                    if rid:
+                        given.add(str(rid))
+                    yield pkg
+                if not more:
+                    return
+
+    def _page(
+        self, filters: list[str], fl: str | None, rows: int, cursor: str | None, start: int
+    ) -> dict:
+        """One keyset page: ``rows`` packages from ``cursor`` on (``start`` inside it)."""
+        clauses = list(filters)
+        if cursor is not None:
+            clauses.append(f"metadata_modified:[{cursor} TO *]")
+        params: dict[str, Any] = {
+            "q": "*:*",
+            "rows": rows,
+            "start": start,
+            "sort": "metadata_modified asc, id asc",
+            **self._fq_params(clauses),
+        }
+        if fl:
+            params["fl"] = fl
+        page = self._call("package_search", **params)
+        if not isinstance(page, dict) or not isinstance(page.get("results"), list):
+            raise _ApiError("package_search", "answer has no 'results' list")
+        return page
 
     # -- the pipeline's steps ----------------------------------------------------------------
     def gather(self) -> Iterator[RemoteRecord]:
