@@ -252,6 +252,74 @@ LICENSES: Vocab = {
     "proprietary": ("协议授权", "By agreement"),
 }
 
+# Licence families (issue 16): may a firm train a commercial model on the data? Codes of
+# LICENSES and common SPDX ids of harvested records; anything else is "unknown".
+LICENSE_FAMILIES: Vocab = {
+    "commercial": ("允许商用", "Commercial use allowed"),
+    "non_commercial": ("仅限非商业使用", "Non-commercial only"),
+    "by_agreement": ("协议授权", "By agreement"),
+    "unknown": ("许可未知", "Licence unknown"),
+}
+_COMMERCIAL_LICENSES = {
+    "cc-by-4.0",
+    "cc0-1.0",
+    "cc-by-sa-4.0",
+    "odbl-1.0",
+    "apache-2.0",
+    "mit",
+    "gov-open-1.0",
+    "cc-by-3.0",
+    "cc-by-sa-3.0",
+    "cc-by-2.0",
+    "odc-by-1.0",
+    "pddl-1.0",
+    "bsd-3-clause",
+    "bsd-2-clause",
+    "unlicense",
+    "openrail",
+    "other-open",
+}
+
+
+def license_family(code: str | None) -> str:
+    """The family of a licence code: Creative Commons NC variants are non-commercial,
+    ``proprietary`` is by agreement, well-known open licences allow commercial use."""
+    key = (code or "").strip().lower()
+    if not key:
+        return "unknown"
+    if key in _COMMERCIAL_LICENSES:
+        return "commercial"
+    if key == "proprietary" or key.startswith("other-agreement"):
+        return "by_agreement"
+    if key.startswith("cc-by-nc") or "-nc-" in key or key.endswith("-nc"):
+        return "non_commercial"
+    return "unknown"
+
+
+# Annotation accuracy bands (cumulative: "95" holds every dataset of 95 % or better)
+ACCURACY_BANDS: Vocab = {
+    "99": ("≥ 99%", "≥ 99%"),
+    "95": ("≥ 95%", "≥ 95%"),
+    "90": ("≥ 90%", "≥ 90%"),
+}
+# Sample-count ranges (the size categories of dataset cards), smallest first
+SAMPLE_SIZES: Vocab = {
+    "lt1k": ("少于 1 千", "Under 1K"),
+    "1k-10k": ("1 千 - 1 万", "1K - 10K"),
+    "10k-100k": ("1 万 - 10 万", "10K - 100K"),
+    "100k-1m": ("10 万 - 100 万", "100K - 1M"),
+    "1m-10m": ("100 万 - 1000 万", "1M - 10M"),
+    "gt10m": ("1000 万以上", "Over 10M"),
+}
+# Splits: SPLITS below (the has-split facet files train, validation and test)
+# Update recency (cumulative: "30d" holds everything changed in the last 30 days)
+RECENCY: Vocab = {
+    "7d": ("近 7 天", "Past 7 days"),
+    "30d": ("近 30 天", "Past 30 days"),
+    "90d": ("近 90 天", "Past 90 days"),
+    "365d": ("近一年", "Past year"),
+}
+
 LANGUAGES: Vocab = {
     "zh": ("中文", "Chinese"),
     "en": ("英文", "English"),
@@ -438,6 +506,10 @@ VOCABS: dict[str, Vocab] = {
     "field_type": FIELD_TYPES,
     "rai": RAI_PROPERTIES,
     "result_state": RESULT_STATES,
+    "license_family": LICENSE_FAMILIES,
+    "accuracy": ACCURACY_BANDS,
+    "samples": SAMPLE_SIZES,
+    "updated": RECENCY,
 }
 
 

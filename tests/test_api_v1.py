@@ -413,3 +413,47 @@ def test_a_retried_create_with_an_idempotency_key_returns_the_first_answer(site)
     a = post(plain, _auth(info["medai"]))
     b = post(plain, _auth(info["medai"]))
     assert a.json()["id"] != b.json()["id"]
+
+
+# -- AI filters (issue 16) -------------------------------------------------------------------
+def test_ai_filters_facets_and_card_fields(site):
+    url, _cat, _info = site
+    body = get(url, "/api/v1/datasets?annotation_type=bounding_box").json()
+    assert [h["name"] for h in body["results"]] == ["ct-checksums"]
+    hit = body["results"][0]
+    assert hit["sample_total"] == 10_000 and hit["byte_size"] == 12_000_000_000
+    assert hit["task"] == ["object_detection", "image_segmentation"] and hit["modality"] == [
+        "image"
+    ]
+    # an AI filter brings the AI facets; the accuracy band is cumulative
+    assert dict((f["value"], f["count"]) for f in body["facets"]["accuracy"]) == {"95": 1, "90": 1}
+    assert {f["value"] for f in body["facets"]["split"]} == {"train", "validation", "test"}
+    names = {
+        h["name"]
+        for h in get(
+            url, "/api/v1/datasets?accuracy=95&split=test&license_family=commercial"
+        ).json()["results"]
+    }
+    assert names == {"ct-checksums"}
+    assert get(url, "/api/v1/datasets?coverage=2024&samples=10k-100k").json()["total"] == 1
+    assert get(url, "/api/v1/datasets?coverage=1999").json()["total"] == 0
+    # the caller picks the facets
+    only = get(url, "/api/v1/datasets?facet=split,samples").json()["facets"]
+    assert set(only) == {"split", "samples"}
+    assert get(url, "/api/v1/datasets?facet=").json()["facets"] == {}
+    plain = get(url, "/api/v1/datasets").json()["facets"]
+    assert "annotation_type" not in plain and "license_family" in plain
+
+
+def test_an_unknown_filter_is_a_400_listing_the_filters(site):
+    url, _cat, _info = site
+    r = get(url, "/api/v1/datasets?annotation_typ=bounding_box")
+    assert r.status_code == 400
+    message = r.json()["error"]["message"]
+    assert "annotation_typ'" in message
+    for name in ("annotation_type", "annotation_method", "accuracy", "samples", "split"):
+        assert name in message
+    assert "license_family" in message and "updated" in message and "coverage" in message
+    r = get(url, "/api/v1/datasets?updated=yesterday")
+    assert r.status_code == 400 and "7d" in r.json()["error"]["message"]
+    assert get(url, "/api/v1/datasets?facet=colour").status_code == 400

@@ -393,3 +393,48 @@ def test_database_answers_on_sqlite_and_postgresql(cat, params, expected):
         total, rows = database_window(s, ps)
         names = [d.name for d in rows]
     assert (total, names) == (len(expected), expected)
+
+
+# -- AI filters (issue 16) -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"fq": "annotation_type:bounding_box"}, {"ct-checksums"}),
+        ({"fq": "accuracy:95 split:test license_family:commercial"}, {"ct-checksums"}),
+        ({"fq": "samples:(lt1k OR 10k-100k)"}, {"ct-checksums"}),
+        ({"fq": "coverage:2024 kind:training"}, {"ct-checksums"}),
+        ({"fq": "annotation_method:crowdsourced"}, set()),
+        # free text answered by the index, and the database path (a tag) after the index
+        ({"q": "CT", "fq": "annotation_type:bounding_box"}, {"ct-checksums"}),
+        ({"fq": "tags:CT split:validation"}, {"ct-checksums"}),
+        ({"fq": "annotation_type:bounding_box", "sort": "name asc"}, {"ct-checksums"}),
+    ],
+)
+def test_package_search_ai_filters(ckan, params, expected):
+    res = ckan.action.package_search(rows=100, **params)
+    assert set(_names(res)) == expected, params
+    assert res["count"] == len(expected)
+
+
+def test_package_search_ai_facets_from_index_and_database(ckan):
+    fields = '["annotation_type", "accuracy", "license_family"]'
+    by_index = ckan.action.package_search(fq="kind:training", rows=0, **{"facet.field": fields})
+    by_db = ckan.action.package_search(fq="-kind:open_data", rows=0, **{"facet.field": fields})
+    assert by_index["facets"]["annotation_type"] == {"bounding_box": 1}
+    assert by_index["facets"]["accuracy"] == {"95": 1, "90": 1}
+    assert by_db["facets"]["annotation_type"] == {"bounding_box": 1}
+    assert by_db["facets"]["accuracy"] == {"95": 1, "90": 1}
+    item = by_index["search_facets"]["license_family"]["items"][0]
+    assert item["display_name"] in ("允许商用", "许可未知")
+
+
+def test_package_search_unknown_or_unsupported_ai_filter_is_a_409(site):
+    for fq, needle in [
+        ("annotation_typ:bounding_box", "annotation_type"),
+        ("-annotation_type:bounding_box", "exclusion"),
+        ("updated:week", "7d"),
+    ]:
+        r = requests.get(site[0] + "/api/3/action/package_search", params={"fq": fq}, timeout=20)
+        assert r.status_code == 409, fq
+        error = r.json()["error"]
+        assert error["__type"] == "Search Query Error" and needle in error["message"], fq

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import random
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,9 @@ from catalogtest import SEARCH_BACKENDS, build_search_catalog, copy_search_catal
 from sqlalchemy import select
 
 from catalog.models import Dataset
-from catalog.search import FACETS, SearchQuery
+from catalog.search import FACETS, BadQuery, SearchQuery
 from catalog.search import query_plan as qp
+from catalog.search.base import AI_FACETS, DEFAULT_FACETS, GENERAL_FACETS, default_facets
 from catalog.search.ranking import STRICT_BONUS
 from catalog.services import datasets, indexing, organizations, registrations, uploads
 from catalog.services.authz import SYSTEM
@@ -411,6 +412,52 @@ CORPUS = [
 BASE = datetime(2024, 1, 1, 9, 0, 0)
 for i, rec in enumerate(CORPUS):
     rec["modified"] = (BASE + timedelta(days=(i * 7) % len(CORPUS), hours=i)).isoformat()
+# AI metadata (issue 16's filters): annotation, accuracy, samples per split, coverage
+AI_METADATA = {
+    "traffic-camera-od": {
+        "annotation_type": "bounding_box",
+        "annotation_method": "manual",
+        "annotation_accuracy": 0.985,
+        "sample_counts": {"train": 40_000, "validation": 5_000, "test": 5_000},
+        "temporal_start": "2021-03-01",
+        "temporal_end": "2023-06-30",
+    },
+    "pedestrian-det": {
+        "annotation_type": "bounding_box",
+        "annotation_method": "semi_automatic",
+        "annotation_accuracy": 0.95,
+        "sample_counts": {"test": 800},
+    },
+    "warehouse-goods": {
+        "annotation_type": "bounding_box",
+        "annotation_method": "crowdsourced",
+        "annotation_accuracy": 0.9,
+        "sample_counts": {"train": 120_000, "val": 10_000},
+    },
+    "lung-ct": {
+        "annotation_type": "segmentation_mask",
+        "annotation_method": "manual",
+        "annotation_accuracy": 0.995,
+        "sample_counts": {"train": 2_000, "test": 500},
+        "temporal_start": "2022-01-01",
+        "temporal_end": "2022-12-31",
+    },
+    "chest-xray": {
+        "annotation_type": "class_label",
+        "annotation_method": "manual",
+        "annotation_accuracy": 0.88,
+        "sample_counts": {"total": 5_856},
+    },
+    "dialect-asr": {
+        "annotation_type": "transcription",
+        "annotation_method": "manual",
+        "sample_counts": {"train": 2_500_000, "dev": 20_000, "test": 20_000},
+    },
+    "weather": {"temporal_start": "2019-01-01", "temporal_end": "2021-12-31"},
+    "air-quality": {"temporal_start": "2023-01-01", "temporal_end": "2023-12-31"},
+}
+for _name, _extra in AI_METADATA.items():
+    next(r for r in CORPUS if r["name"] == _name).update(_extra)
 BY_NAME = {r["name"]: r for r in CORPUS}
 ORG_TITLE = {o["name"]: o["title"] for o in ORGS}
 
@@ -518,7 +565,7 @@ def fresh_corpus(corpus_instance, tmp_path: Path):
 def test_empty_index_answers(search_cat) -> None:
     res = search_cat.search.search(SearchQuery(text="保定"))
     assert res.total == 0 and res.hits == []
-    assert set(res.facets) == set(FACETS) and all(v == [] for v in res.facets.values())
+    assert set(res.facets) == set(DEFAULT_FACETS) and all(v == [] for v in res.facets.values())
     assert search_cat.search.suggest("保定") == []
     assert search_cat.search.health()["ok"] is True
     assert search_cat.search.count() == 0
@@ -664,7 +711,7 @@ def test_quoted_phrase_and_exclusion(corpus: Corpus) -> None:
 # -- facets and filters ---------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["", "保定", "imaging", "统计"])
 def test_facet_counts_equal_filtered_totals(corpus: Corpus, text: str) -> None:
-    res = corpus.search(text)
+    res = corpus.search(text, facets=FACETS)
     checked = 0
     for facet in FACETS:
         for value, n in res.facets[facet]:
@@ -706,6 +753,111 @@ def test_unknown_facet_value_gives_empty_result(corpus: Corpus) -> None:
 
 def test_empty_filter_values_are_ignored(corpus: Corpus) -> None:
     assert corpus.search(filters={"theme": [""]}).total == len(CORPUS)
+
+
+# -- AI facets and filters (issue 16) -------------------------------------------------------
+def _with(**conditions) -> set[str]:
+    """Corpus names whose AI metadata satisfies every condition (a predicate per field)."""
+    return {r["name"] for r in CORPUS if all(pred(r.get(f)) for f, pred in conditions.items())}
+
+
+def test_ai_facet_counts_match_the_corpus(corpus: Corpus) -> None:
+    facets = corpus.search(facets=AI_FACETS + GENERAL_FACETS).facets
+    assert dict(facets["annotation_type"]) == {
+        "bounding_box": 3,
+        "segmentation_mask": 1,
+        "class_label": 1,
+        "transcription": 1,
+    }
+    assert dict(facets["annotation_method"]) == {
+        "manual": 4,
+        "semi_automatic": 1,
+        "crowdsourced": 1,
+    }
+    # bands are cumulative: 0.995 is 99, 95 and 90; 0.88 is in none
+    assert dict(facets["accuracy"]) == {"99": 1, "95": 3, "90": 4}
+    assert dict(facets["samples"]) == {
+        "lt1k": 1,
+        "1k-10k": 2,
+        "10k-100k": 1,
+        "100k-1m": 1,
+        "1m-10m": 1,
+    }
+    # "val" and "dev" are validation splits; a "total" alone names no split
+    assert dict(facets["split"]) == {"train": 4, "validation": 3, "test": 4}
+    families = {}
+    for r in CORPUS:
+        fam = vocab.license_family(r["license"])
+        families[fam] = families.get(fam, 0) + 1
+    assert dict(facets["license_family"]) == families
+    assert families["non_commercial"] == 1 and families["by_agreement"] == 1
+    assert dict(facets["coverage"]) == {"2019": 1, "2020": 1, "2021": 2, "2022": 2, "2023": 2}
+    assert facets["updated"] == []  # the corpus was last changed in 2024
+
+
+def test_ai_filters_select_what_they_name(corpus: Corpus) -> None:
+    def found(**filters) -> set[str]:
+        return set(corpus.found(filters={k: v for k, v in filters.items()}))
+
+    boxes = _with(annotation_type=lambda v: v == "bounding_box")
+    assert found(annotation_type=["bounding_box"]) == boxes
+    assert len(boxes) == 3
+    assert found(annotation_method=["manual", "crowdsourced"]) == _with(
+        annotation_method=lambda v: v in ("manual", "crowdsourced")
+    )
+    assert found(accuracy=["95"]) == _with(
+        annotation_accuracy=lambda v: v is not None and v >= 0.95
+    )
+    assert found(samples=["lt1k", "1m-10m"]) == {"pedestrian-det", "dialect-asr"}
+    assert found(split=["validation"]) == {"traffic-camera-od", "warehouse-goods", "dialect-asr"}
+    assert found(license_family=["commercial"]) == {
+        r["name"] for r in CORPUS if vocab.license_family(r["license"]) == "commercial"
+    }
+    assert "taxi-gps" not in found(license_family=["commercial"])  # CC BY-NC
+    assert found(coverage=["2022"]) == {"traffic-camera-od", "lung-ct"}
+    # across facets AND, with text
+    assert found(annotation_type=["bounding_box"], accuracy=["95"], split=["train"]) == {
+        "traffic-camera-od"
+    }
+    assert set(corpus.found("检测", filters={"annotation_type": ["bounding_box"]})) <= boxes
+    assert set(corpus.found("检测", filters={"annotation_type": ["bounding_box"]})) & boxes
+
+
+def test_ai_facets_are_counted_when_the_search_is_about_ai(corpus: Corpus) -> None:
+    assert not set(AI_FACETS) & set(default_facets({}))
+    assert not set(AI_FACETS) & set(default_facets({"kind": ["open_data", "training"]}))
+    for filters in ({"kind": ["training"]}, {"task": ["ocr"]}, {"split": ["test"]}):
+        wanted = default_facets(filters)
+        assert set(AI_FACETS) <= set(wanted)
+        res = corpus.search(filters=filters, facets=wanted)
+        assert set(res.facets) == set(wanted)
+    res = corpus.search(
+        filters={"kind": ["training"]}, facets=default_facets({"kind": ["training"]})
+    )
+    assert dict(res.facets["annotation_type"])["bounding_box"] == 2  # one is a benchmark
+
+
+def test_hits_carry_what_a_result_card_shows(corpus: Corpus) -> None:
+    hit = corpus.search(filters={"annotation_type": ["segmentation_mask"]}).hits[0]
+    assert hit.doc["task"] == ["image_segmentation"]
+    assert hit.doc["modality"] == ["image"]
+    assert hit.doc["sample_total"] == 2_500
+    assert corpus.search(filters={"samples": ["1k-10k"]}).total == 2
+
+
+def test_updated_windows_count_and_filter_recent_changes(fresh_corpus: Corpus) -> None:
+    c = fresh_corpus
+    now = datetime.now(UTC).replace(tzinfo=None)
+    datasets.update_dataset(c.cat, SYSTEM, c.ids["schools"], {"modified": now - timedelta(days=2)})
+    datasets.update_dataset(c.cat, SYSTEM, c.ids["loans"], {"modified": now - timedelta(days=45)})
+    res = c.search(facets=("updated",))
+    assert res.facets["updated"] == [("7d", 1), ("30d", 1), ("90d", 2), ("365d", 2)]
+    assert c.found(filters={"updated": ["7d"]}) == ["schools"]
+    assert set(c.found(filters={"updated": ["90d"]})) == {"schools", "loans"}
+    assert set(c.found(filters={"updated": ["7d", "365d"]})) == {"schools", "loans"}
+    assert c.search("学校", filters={"updated": ["30d"]}).total == 1
+    with pytest.raises(BadQuery, match="7d, 30d"):
+        c.search(filters={"updated": ["week"]})
 
 
 # -- paging and sorting ---------------------------------------------------------------------

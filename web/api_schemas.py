@@ -70,6 +70,15 @@ class SearchHit(Schema):
         }
     )
     same = fields.String(metadata={"description": "Key shared by identical records"})
+    task = fields.List(fields.String(), metadata={"description": "Task categories (AI datasets)"})
+    modality = fields.List(fields.String())
+    sample_total = fields.Integer(
+        allow_none=True, metadata={"description": "All samples: the given total or the splits' sum"}
+    )
+    byte_size = fields.Integer(
+        allow_none=True, metadata={"description": "Bytes of the distributions whose size is known"}
+    )
+    data_volume = fields.String(metadata={"description": "Data volume as the publisher wrote it"})
 
 
 class SearchPage(Schema):

@@ -158,6 +158,13 @@ def _facet_display(facet: str, value: str, org_titles: dict[str, str]) -> str:
         "region": "region",
         "modality": "modality",
         "task": "task",
+        "annotation_type": "annotation_type",
+        "annotation_method": "annotation_method",
+        "accuracy": "accuracy",
+        "samples": "samples",
+        "split": "split",
+        "license_family": "license_family",
+        "updated": "updated",
     }.get(facet)
     return vocab.label(table, value, "zh") if table else value
 
@@ -171,7 +178,7 @@ def _text_hits(ps: PackageSearch) -> list[str]:
         res = g.catalog.search.search(q)
         if res.total > MAX_OFFSET:
             raise SearchQueryError(
-                f"this text matches {res.total} datasets; sorting or filtering them by "
+                f"this search matches {res.total} datasets; sorting or filtering them by "
                 f"record fields works for at most {MAX_OFFSET}: narrow q or fq, or page "
                 "without q (sort=metadata_modified asc) to read everything"
             )
@@ -206,7 +213,7 @@ def _search_by_index(ps: PackageSearch) -> tuple[int, dict, list]:
 
 
 def _search_by_database(ps: PackageSearch) -> tuple[int, dict, list]:
-    ids = _text_hits(ps) if ps.text.strip() else None
+    ids = _text_hits(ps) if ps.text.strip() or ps.index_only else None
     with g.catalog.session() as s:
         total, rows = database_window(s, ps, ids)
         if not ps.facets:

@@ -37,7 +37,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from catalog.models import Dataset, Distribution, Organization
 from catalog.search import FACETS, SearchQuery
-from catalog.search.base import MAX_OFFSET, MAX_PAGE_SIZE
+from catalog.search import facet_values as derived
+from catalog.search.base import (
+    AI_FACETS,
+    GENERAL_FACETS,
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    UPDATED_WITHIN_DAYS,
+)
 from catalog.services.registrations import registered_sql
 
 FIELD_FACETS = {
@@ -52,6 +59,9 @@ FIELD_FACETS = {
     "themes": "theme",
     **{f: f for f in FACETS},
 }
+# facets only the index answers (bands and windows computed when a dataset is indexed): a
+# text-free search with one of them asks the index for the matching ids
+INDEX_ONLY_FACETS = frozenset(AI_FACETS + GENERAL_FACETS)
 # fields only the database answers (exact values; ``tags`` is an exact keyword, as in Solr)
 RECORD_FIELDS = {"id", "name", "tags"}
 DATE_FIELDS = {"metadata_modified", "metadata_created"}
@@ -312,6 +322,9 @@ def translate(expr: str, *, free_text: bool, now: datetime | None = None) -> Tra
             )
         if facet == "format":
             values = [v.upper() for v in values]
+        if facet in INDEX_ONLY_FACETS:
+            _index_only_filter(result, facet, values, first.negate)
+            continue
         result.conditions.append(Condition(facet, values, first.negate))
         if first.negate:
             result.needs_database = True
@@ -322,6 +335,24 @@ def translate(expr: str, *, free_text: bool, now: datetime | None = None) -> Tra
         result.filters[facet] = values
     result.text = " ".join(words)
     return result
+
+
+def _index_only_filter(result: Translated, facet: str, values: list[str], negate: bool) -> None:
+    """A filter on a facet the database cannot read (an accuracy band, a sample range ...):
+    the index applies it, so only what the index can do is accepted."""
+    if negate:
+        raise SearchQueryError(
+            f"-{facet}: exclusion is not supported on {facet!r}; name the values"
+        )
+    if facet == "updated":
+        bad = [v for v in values if v not in UPDATED_WITHIN_DAYS]
+        if bad:
+            raise SearchQueryError(
+                f"updated:{bad[0]} is not a window: use one of {', '.join(UPDATED_WITHIN_DAYS)}"
+            )
+    if facet in result.filters and set(result.filters[facet]) != set(values):
+        raise SearchQueryError(f"{facet!r} may be given once (values of one clause are OR-ed)")
+    result.filters[facet] = values
 
 
 def _natural(params: dict, key: str, default: int, upper: int | None = None) -> int:
@@ -403,6 +434,11 @@ class PackageSearch:
         return ", ".join(f"{f} {d}" for f, d in self.sort_keys)
 
     @property
+    def index_only(self) -> bool:
+        """A filter only the index can apply (see ``INDEX_ONLY_FACETS``)."""
+        return any(f in INDEX_ONLY_FACETS for f in self.filters)
+
+    @property
     def by_index(self) -> bool:
         """True when the search backend alone answers: free text in relevance order, only
         facet filters, and a window inside the first 10,000 hits."""
@@ -470,6 +506,10 @@ def read_package_search(params: dict, now: datetime | None = None) -> PackageSea
         needs_database = needs_database or t.needs_database
         for facet, values in t.filters.items():
             if facet in filters and set(filters[facet]) != set(values):
+                if facet in INDEX_ONLY_FACETS:
+                    raise SearchQueryError(
+                        f"{facet!r} may be given once (values of one clause are OR-ed)"
+                    )
                 needs_database = True
                 continue
             filters[facet] = values
@@ -606,6 +646,7 @@ def database_facets(session: Session, ps: PackageSearch, ids: list[str] | None =
     the index cannot apply, its facet counts would not match the results)."""
     wanted = set(ps.facets.values())
     counts: dict[str, dict[str, int]] = {f: {} for f in wanted}
+    now = datetime.now(UTC).replace(tzinfo=None)
     stmt = database_select(ps, ids).options(selectinload(Dataset.distributions))
     for ds in session.execute(stmt.execution_options(yield_per=500)).scalars():
         values = {
@@ -621,6 +662,8 @@ def database_facets(session: Session, ps: PackageSearch, ids: list[str] | None =
                 {(d.format or "").upper() for d in ds.distributions if d.format}
                 | {f.upper() for f in ds.data_formats or []}
             ),
+            **derived.values_of(ds),
+            "updated": _recency(ds.modified or ds.updated_at, now),
         }
         for f in wanted:
             for v in set(values.get(f, [])):
@@ -629,3 +672,10 @@ def database_facets(session: Session, ps: PackageSearch, ids: list[str] | None =
         f: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[: ps.facet_limit]
         for f, c in counts.items()
     }
+
+
+def _recency(when: datetime | None, now: datetime) -> list[str]:
+    """The recency windows (7d, 30d, ...) a modification date falls in."""
+    if when is None:
+        return []
+    return [k for k, days in UPDATED_WITHIN_DAYS.items() if when >= now - timedelta(days=days)]

@@ -65,6 +65,12 @@ SEARCH_PARAMS = [
         for f in FACETS
     ],
     _q("sort", "Order of results", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
+    _q(
+        "facet",
+        "Facets to count (comma-separated or repeated; empty for none). Default: the general "
+        "facets, and the AI facets when the search is about training or benchmark data",
+        {"type": "array", "items": {"type": "string", "enum": list(FACETS)}},
+    ),
     *PAGING,
 ]
 

@@ -11,9 +11,10 @@ from catalog.search import FACETS, BadQuery, SearchQuery, SearchUnavailable
 from catalog.services import access, authz, curation, search_analytics
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
+from schemas import vocab
 from web.downloads import signer
 from web.logins import current_actor
-from web.searchargs import query_from_args
+from web.searchargs import CONTROL_ARGS, query_from_args
 
 bp = Blueprint("pages", __name__)
 
@@ -26,7 +27,16 @@ FACET_VOCAB = {
     "modality": "modality",
     "task": "task",
     "registration": "registration",
+    "annotation_type": "annotation_type",
+    "annotation_method": "annotation_method",
+    "accuracy": "accuracy",
+    "samples": "samples",
+    "split": "split",
+    "license_family": "license_family",
+    "updated": "updated",
 }
+# facets shown in their vocabulary's order (bands, sizes, windows) rather than by count
+ORDERED_FACETS = ("accuracy", "samples", "split", "updated")
 
 
 def _facet_titles() -> dict[str, str]:
@@ -44,7 +54,29 @@ FACET_TITLES = {
     "modality": _l("Modality"),
     "task": _l("Task"),
     "registration": _l("Property rights"),
+    "annotation_type": _l("Annotation type"),
+    "annotation_method": _l("Annotation method"),
+    "accuracy": _l("Annotation accuracy"),
+    "samples": _l("Samples"),
+    "split": _l("Has split"),
+    "license_family": _l("Commercial use"),
+    "updated": _l("Updated"),
+    "coverage": _l("Covers year"),
 }
+
+
+def _ordered_facets(facets: dict[str, list[tuple[str, int]]]) -> dict:
+    """Bands and windows in their own order, years newest first; others by count."""
+    out = dict(facets)
+    for f in ORDERED_FACETS:
+        if f in out:
+            order = list(vocab.VOCABS[f])
+            out[f] = sorted(out[f], key=lambda b: order.index(b[0]) if b[0] in order else 99)
+    if "coverage" in out:
+        out["coverage"] = sorted(out["coverage"], key=lambda b: b[0], reverse=True)
+    return out
+
+
 UNAVAILABLE = _l(
     "Search is temporarily unavailable. The catalog's pages still work; an operator can repair the index with `catalog search rebuild`."
 )
@@ -93,12 +125,19 @@ def search():
     try:
         query = query_from_args(request.args, cat.settings.page_size)
     except BadQuery as exc:
-        query = SearchQuery(text=request.args.get("q", ""))
         notice = _(
             "Some search options were not understood and were ignored: %(reason)s", reason=str(exc)
         )
+        known = request.args.copy()
+        for key in [k for k in known if k not in FACETS and k not in CONTROL_ARGS]:
+            known.poplist(key)
+        try:  # keep what was understood: dropping every filter would widen the search
+            query = query_from_args(known, cat.settings.page_size)
+        except BadQuery:
+            query = SearchQuery(text=request.args.get("q", ""))
     try:
         result = search_analytics.run(cat, query, "page")
+        result.facets = _ordered_facets(result.facets)
     except SearchUnavailable:
         notice = str(UNAVAILABLE)
     pages = 0

@@ -9,7 +9,8 @@ from typing import Protocol, TypeVar
 T = TypeVar("T")
 
 # Facet name -> what users see it as; the same names are the filter keys of the API.
-FACETS = (
+# Counted on every search unless the caller names its facets:
+DEFAULT_FACETS = (
     "theme",
     "publisher",
     "openness",
@@ -21,6 +22,40 @@ FACETS = (
     "task",
     "registration",  # "registered": a verified property-rights registration (issue 18)
 )
+# What AI engineers filter training data by (issue 16); counted when a search is about AI
+# datasets (see default_facets), always available as filters.
+AI_FACETS = ("annotation_type", "annotation_method", "accuracy", "samples", "split")
+# Filters every kind of dataset has: licence family (commercial use), update recency,
+# temporal coverage (calendar years).
+GENERAL_FACETS = ("license_family", "updated", "coverage")
+FACETS = DEFAULT_FACETS + AI_FACETS + GENERAL_FACETS
+# "updated" is not an indexed value but a window over the ``modified`` date: each value is
+# "changed in the last N days" (cumulative), counted by a range aggregation
+UPDATED_WITHIN_DAYS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
+RANGE_FACETS = ("updated",)
+# facets whose values are indexed keywords (a field each in every backend)
+KEYWORD_FACETS = tuple(f for f in FACETS if f not in RANGE_FACETS)
+_AI_KINDS = {"training", "benchmark"}
+
+
+def default_facets(filters: dict[str, list[str]]) -> tuple[str, ...]:
+    """The facets a search counts when the caller does not say: the general ones, and the
+    AI ones once the search is about AI datasets (a training/benchmark kind, a modality,
+    task or AI filter). Counting them on every search would cost every search five more
+    aggregations for facets most open-data searches leave empty."""
+    wanted = {f for f, values in filters.items() if any(values)}
+    kinds = {v for v in filters.get("kind", []) if v}
+    ai = (kinds and kinds <= _AI_KINDS) or bool(wanted & {"modality", "task", *AI_FACETS})
+    return DEFAULT_FACETS + (AI_FACETS if ai else ()) + GENERAL_FACETS
+
+
+def updated_since(values: list[str], now: float) -> int | None:
+    """The earliest ``modified`` timestamp an ``updated`` filter lets through (values are
+    OR-ed: the widest window wins); None when no value is given."""
+    days = [UPDATED_WITHIN_DAYS[v] for v in values if v]
+    return int(now) - max(days) * 86_400 if days else None
+
+
 SORTS = ("relevance", "modified", "issued", "quality")
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10_000
@@ -40,7 +75,7 @@ class BadQuery(ValueError):
 class SearchQuery:
     text: str = ""
     filters: dict[str, list[str]] = field(default_factory=dict)
-    facets: tuple[str, ...] = FACETS
+    facets: tuple[str, ...] = DEFAULT_FACETS
     sort: str = "relevance"
     page: int = 1
     page_size: int = 20
@@ -55,6 +90,12 @@ class SearchQuery:
         unknown = [f for f in list(self.filters) + list(self.facets) if f not in FACETS]
         if unknown:
             raise BadQuery(f"unknown facet '{unknown[0]}'; use one of {', '.join(FACETS)}")
+        bad = [v for v in self.filters.get("updated", []) if v and v not in UPDATED_WITHIN_DAYS]
+        if bad:
+            raise BadQuery(
+                f"unknown value '{bad[0]}' of 'updated'; use one of "
+                f"{', '.join(UPDATED_WITHIN_DAYS)}"
+            )
         if self.page < 1 or not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise BadQuery(f"page must be >= 1 and page_size between 1 and {MAX_PAGE_SIZE}")
         if (self.page - 1) * self.page_size >= MAX_OFFSET:

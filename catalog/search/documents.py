@@ -10,6 +10,7 @@ import hashlib
 from datetime import date, datetime
 
 from catalog.models import Dataset
+from catalog.search import facet_values
 from schemas import vocab
 
 _PAYLOAD_TEXT = 600
@@ -58,6 +59,7 @@ def dataset_document(ds: Dataset, registered: bool = False) -> dict:
         {(d.format or "").upper() for d in ds.distributions if d.format}
         | {f.upper() for f in ds.data_formats or []}
     )
+    sizes = [d.byte_size for d in ds.distributions if d.byte_size]
     return {
         "id": ds.id,
         "name": ds.name,
@@ -83,6 +85,13 @@ def dataset_document(ds: Dataset, registered: bool = False) -> dict:
         "quality": int(ds.quality_score or 0),
         "featured": bool(ds.featured),
         "registration": ["registered"] if registered else [],
+        # derived facets (annotation, accuracy band, samples, splits, licence family,
+        # coverage years): computed here once, filtered on as keywords
+        **facet_values.values_of(ds),
+        # what a result card shows of an AI dataset
+        "sample_total": facet_values.sample_total(ds.sample_counts),
+        "byte_size": sum(sizes) if sizes else None,
+        "data_volume": ds.data_volume or "",
         "same": same_key(
             ds.title or "", ds.description or "", org.title if org else (ds.source_department or "")
         ),
@@ -107,6 +116,11 @@ def payload(doc: dict) -> dict:
         "featured",
         "quality",
         "same",
+        "task",
+        "modality",
+        "sample_total",
+        "byte_size",
+        "data_volume",
     )
     out = {k: doc.get(k) for k in keep}
     out["description"] = (doc.get("description") or "")[:_PAYLOAD_TEXT]

@@ -26,15 +26,17 @@ from catalog.search import pinyin as py
 from catalog.search import query_plan as qp
 from catalog.search import text as ta
 from catalog.search.base import (
-    FACETS,
+    KEYWORD_FACETS,
     MAX_OFFSET,
     MAX_PAGE_SIZE,
+    UPDATED_WITHIN_DAYS,
     Hit,
     SearchQuery,
     SearchResult,
     SearchUnavailable,
     collapse,
     collapse_window,
+    updated_since,
 )
 from catalog.search.count_cache import CountCache
 from catalog.search.documents import payload, same_key
@@ -51,7 +53,7 @@ from catalog.search.ranking import TEXT_FIELDS as _TEXT_FIELDS
 # Bump when the schema or the analysis (segmentation, folding, fields) changes: an index
 # written by another version is reported as needing `catalog search rebuild` instead of
 # answering with tokens that no longer meet the query's.
-ANALYSIS_VERSION = 7
+ANALYSIS_VERSION = 8  # 7: registration facet (issue 18); 8: AI facets (issue 16)
 _VERSION_FILE = "catalog-analysis.json"
 
 _SORT_FIELDS = {"modified": "modified", "issued": "issued", "quality": "quality"}
@@ -86,6 +88,48 @@ class _Page(NamedTuple):
     total: int
 
 
+def _aggregations(query: SearchQuery) -> dict:
+    """A terms aggregation per keyword facet; recency as ranges of the ``modified`` date."""
+    aggs: dict = {}
+    for f in query.facets:
+        if f == "updated":
+            aggs[f] = {"range": {"field": "modified", "ranges": recency_ranges(_recency_now())}}
+        else:
+            aggs[f] = {"terms": {"field": f, "size": query.facet_size}}
+    return aggs
+
+
+def _recency_now() -> int:
+    """ "Now" for the recency windows, to the minute: kept counts (``_counts``) of a query
+    with an ``updated`` facet are keyed by it, so they are never more than a minute old."""
+    return int(time.time()) // 60 * 60
+
+
+def recency_ranges(now: float) -> list[dict]:
+    """Disjoint date ranges, newest first, one per recency window (the engine counts each
+    document once; the windows are cumulative, so the counts are summed back)."""
+    bounds = [int(now) - d * 86_400 for d in UPDATED_WITHIN_DAYS.values()]
+    ranges = [{"key": "7d", "from": float(bounds[0])}]
+    keys = list(UPDATED_WITHIN_DAYS)
+    for i in range(1, len(bounds)):
+        ranges.append({"key": keys[i], "from": float(bounds[i]), "to": float(bounds[i - 1])})
+    return ranges
+
+
+def _recency_buckets(buckets: list[dict] | dict) -> list[tuple[str, int]]:
+    """Counts of the disjoint ranges summed into the cumulative windows (7d within 30d ...),
+    the empty ones left out as the terms facets leave out values nobody has."""
+    if isinstance(buckets, dict):
+        buckets = [{"key": k, **v} for k, v in buckets.items()]
+    found = {b["key"]: int(b["doc_count"]) for b in buckets}
+    out, running = [], 0
+    for key in UPDATED_WITHIN_DAYS:
+        running += found.get(key, 0)
+        if running:
+            out.append((key, running))
+    return out
+
+
 class WriterBusy(RuntimeError):
     """Another process holds the index writer; the caller leaves its changes queued."""
 
@@ -101,7 +145,7 @@ def _schema() -> tantivy.Schema:
     # identical records share this number (documents.same_key); a fast field, so that
     # collapsing reads it for a window of hits without loading their stored documents
     sb.add_integer_field("same", fast=True, indexed=True)
-    for name in FACETS:
+    for name in KEYWORD_FACETS:
         sb.add_text_field(name, tokenizer_name="raw", fast=True)
     sb.add_text_field("sug", tokenizer_name="raw", index_option="basic")
     for name in _SORT_FIELDS.values():
@@ -144,7 +188,7 @@ def to_index_doc(doc: dict) -> tantivy.Document:
         "quality": int(doc.get("quality") or 0),
         "payload": json.dumps(payload(doc), ensure_ascii=False).encode("utf-8"),
     }
-    for name in FACETS:
+    for name in KEYWORD_FACETS:
         value = doc.get(name)
         values = value if isinstance(value, list) else ([value] if value else [])
         if values:
@@ -568,6 +612,13 @@ class EmbeddedBackend:
             values = [v for v in values if v]
             if not values:
                 continue
+            if facet == "updated":
+                since = updated_since(values, _recency_now())
+                filt = Q.range_query(
+                    self._schema, "modified", tantivy.FieldType.Integer, lower_bound=since
+                )
+                clauses.append((Occur.Must, filt))
+                continue
             terms = [Q.term_query(self._schema, facet, v) for v in values]
             clauses.append((Occur.Must, Q.boolean_query([(Occur.Should, t) for t in terms])))
         if not any(o == Occur.Must for o, _ in clauses):
@@ -628,7 +679,10 @@ class EmbeddedBackend:
             result = pending.result()
             for f in query.facets:
                 buckets = result.get(f, {}).get("buckets", [])
-                facets[f] = [(b["key"], int(b["doc_count"])) for b in buckets]
+                if f == "updated":
+                    facets[f] = _recency_buckets(buckets)
+                else:
+                    facets[f] = [(b["key"], int(b["doc_count"])) for b in buckets]
         return SearchResult(
             total=res.total,
             hits=hits,
@@ -673,7 +727,8 @@ class EmbeddedBackend:
         browse page of one filter set, then runs only the top-hits collector, which
         needs no count and lets tantivy skip blocks that cannot reach the top."""
         q, hl_terms, has_text = self.build_query(query, plan, pinyin)
-        key = (generation, repr(q), tuple(query.facets), query.facet_size)
+        minute = _recency_now() if "updated" in query.facets else None
+        key = (generation, repr(q), tuple(query.facets), query.facet_size, minute)
         known = self._counts.get(key)
         window = collapse_window(query, MAX_OFFSET + MAX_PAGE_SIZE)
         sort = query.sort
@@ -689,8 +744,7 @@ class EmbeddedBackend:
                 pending.set_result(facet_result)
             return _Page(res.hits, total), pending, hl_terms
         if query.facets:
-            aggs = {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
-            pending = _facet_pool().submit(searcher.aggregate, q, aggs)
+            pending = _facet_pool().submit(searcher.aggregate, q, _aggregations(query))
         res = searcher.search(q, limit=window, count=True, order_by_field=by)
         total = int(res.count)  # type: ignore[attr-defined]  # tantivy's stub lacks count
         if pending is None:
@@ -717,9 +771,7 @@ class EmbeddedBackend:
         searcher = index.searcher()
         res = searcher.search(q, limit=query.page_size, count=True)
         if query.facets:
-            searcher.aggregate(
-                q, {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
-            )
+            searcher.aggregate(q, _aggregations(query))
         return res.count  # type: ignore[attr-defined]  # tantivy's stub lacks count
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:

@@ -26,6 +26,7 @@ the same for everything used here). The query semantics are those of the embedde
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -33,13 +34,15 @@ from catalog.search import pinyin as py
 from catalog.search import query_plan as qp
 from catalog.search import text as ta
 from catalog.search.base import (
-    FACETS,
+    KEYWORD_FACETS,
     MAX_OFFSET,
     MAX_PAGE_SIZE,
+    UPDATED_WITHIN_DAYS,
     Hit,
     SearchQuery,
     collapse,
     collapse_window,
+    updated_since,
 )
 from catalog.search.documents import payload
 from catalog.search.hits import snippets_of
@@ -58,7 +61,7 @@ MAX_SUGGEST_SCAN = 50
 # engines refuse prefix automata past ~1000 states (bytes): longer prefixes are cut for the
 # engine and the rest is checked here (nothing but a title could be that long anyway)
 SUGGEST_ENGINE_PREFIX = 64
-MAPPING_VERSION = 6  # 6: the registration facet (issue 18)
+MAPPING_VERSION = 7  # 6: the registration facet (issue 18); 7: AI facets (issue 16)
 
 
 # -- the index template -------------------------------------------------------------------
@@ -110,7 +113,7 @@ def index_mappings(bigrams: str = "python") -> dict:
     props.update({f: {"type": "text", "analyzer": bigram_analyzer} for f in BIGRAM_FIELDS})
     props["title_py"] = {"type": "text", "analyzer": "catalog_bigrams"}
     props["same"] = {"type": "keyword"}
-    props.update({f: {"type": "keyword"} for f in FACETS})
+    props.update({f: {"type": "keyword"} for f in KEYWORD_FACETS})
     props["sug"] = {"type": "keyword", "ignore_above": 1000}
     props.update({f: {"type": "long"} for f in SORT_FIELDS})
     props["payload"] = {"type": "object", "enabled": False}
@@ -165,7 +168,7 @@ def engine_document(doc: dict, bigrams: str = "python") -> dict:
     else:
         out["title_bg"] = ta.normalize(doc["title"])
         out["body_bg"] = ta.normalize(f"{description} {kw}")
-    for name in FACETS:
+    for name in KEYWORD_FACETS:
         value = doc.get(name)
         values = value if isinstance(value, list) else ([value] if value else [])
         out[name] = [str(v) for v in values]
@@ -308,10 +311,13 @@ class QueryBuilder:
         must_not = [self._conjunction(c) for c in plan.excluded]
         if must_not:
             bool_q["must_not"] = must_not
-        filters = []
+        filters: list[dict] = []
         for facet, values in query.filters.items():
             values = [v for v in values if v]
-            if values:
+            if facet == "updated" and values:
+                since = updated_since(values, time.time())
+                filters.append({"range": {"modified": {"gte": since}}})
+            elif values:
                 filters.append({"terms": {facet: values}})
         if filters:
             bool_q["filter"] = filters
@@ -357,8 +363,24 @@ def search_body(query: SearchQuery, built: BuiltQuery, *, with_source: bool = Tr
         "_source": ["payload"] if with_source else False,
     }
     if query.facets:
-        body["aggs"] = {f: {"terms": {"field": f, "size": query.facet_size}} for f in query.facets}
+        body["aggs"] = aggregations(query, time.time())
     return body
+
+
+def aggregations(query: SearchQuery, now: float) -> dict:
+    """A terms aggregation per keyword facet; recency as one range per window of the
+    ``modified`` date (the engine allows overlapping ranges: each window counts itself)."""
+    aggs: dict = {}
+    for f in query.facets:
+        if f == "updated":
+            ranges = [
+                {"key": key, "from": int(now) - days * 86_400}
+                for key, days in UPDATED_WITHIN_DAYS.items()
+            ]
+            aggs[f] = {"range": {"field": "modified", "ranges": ranges}}
+        else:
+            aggs[f] = {"terms": {"field": f, "size": query.facet_size}}
+    return aggs
 
 
 def read_hits(response: dict, terms: list[str], query: SearchQuery) -> list[Hit]:
@@ -401,11 +423,17 @@ def read_identical_counts(response: dict) -> dict[str, int]:
 
 
 def read_facets(response: dict, facets: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts; empty recency windows are left out, as terms facets leave out values
+    nobody has, and in the windows' order (7d, 30d, ...)."""
     aggs = response.get("aggregations") or {}
-    return {
-        f: [(b["key"], int(b["doc_count"])) for b in aggs.get(f, {}).get("buckets", [])]
-        for f in facets
-    }
+    out = {}
+    for f in facets:
+        buckets = [(b["key"], int(b["doc_count"])) for b in aggs.get(f, {}).get("buckets", [])]
+        if f == "updated":
+            found = dict(buckets)
+            buckets = [(k, found[k]) for k in UPDATED_WITHIN_DAYS if found.get(k)]
+        out[f] = buckets
+    return out
 
 
 def read_total(response: dict) -> int:
