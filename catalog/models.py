@@ -808,3 +808,67 @@ class RateLimitHit(Base):
     bucket: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+# -- follow and notify (issue 16, item 3) ---------------------------------------------------
+class Follow(Base):
+    """Someone follows a dataset, an organization, a data request or a saved search.
+
+    ``target_id`` names the dataset, organization or request; a saved search has none and
+    keeps its text and filters in ``query``. ``checked_at`` is how far the notice sweep has
+    looked for news of it."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        UniqueConstraint("user_id", "target_type", "target_id", name="uq_follows_user_target"),
+        Index("ix_follows_target", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # dataset | organization | data_request | search
+    target_type: Mapped[str] = mapped_column(String(20))
+    # a saved search's target_id is its own key (a hash of the query), so one user saves
+    # the same search once
+    target_id: Mapped[str] = mapped_column(String(64))
+    query: Mapped[dict | None] = mapped_column(JSON)
+    label: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    checked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Notification(Base):
+    """One item of a user's notice list: something they follow changed. ``mailed_at`` is
+    set when a digest (or an immediate e-mail) carried it."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "object_id", "cause", name="uq_notifications_once"),
+        Index("ix_notifications_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # dataset_changed | new_dataset | search_match | request_fulfilled | request_routed
+    kind: Mapped[str] = mapped_column(String(30))
+    object_type: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[str] = mapped_column(String(64))
+    # what makes this notice distinct (the follow, a change stamp): the same news is one
+    # notice however often the sweep runs
+    cause: Mapped[str] = mapped_column(String(64), default="")
+    title: Mapped[str] = mapped_column(String(500))
+    path: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+    mailed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+class MailOptOut(Base):
+    """A user who stopped notice e-mails with the one-click link (notices stay on the site)."""
+
+    __tablename__ = "mail_opt_outs"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

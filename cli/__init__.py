@@ -702,5 +702,25 @@ def benchmarks_check() -> None:
     click.echo(f"{pinned} benchmarks pinned, {found} contamination findings ({took:.2f} s)")
 
 
+# -- follow and notify ----------------------------------------------------------------------
+@main.group("notices")
+def notices_group() -> None:
+    """Notices of what users follow (run e.g. hourly or daily from cron)."""
+
+
+@notices_group.command("send")
+def notices_send() -> None:
+    """Look for news of every follow (changed datasets, new datasets of followed
+    organizations, new matches of saved searches), then e-mail each user one digest of
+    what is pending, with a one-click unsubscribe link."""
+    from catalog.services import notifications
+
+    cat = _harvest_cat()
+    made = notifications.collect(cat)
+    base = cat.settings.extra.get("base_url") or ""
+    sent = notifications.send_digests(cat, base)
+    click.echo(f"{made} new notices, {sent} digests sent")
+
+
 if __name__ == "__main__":
     main()

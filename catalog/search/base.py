@@ -83,6 +83,9 @@ class SearchQuery:
     # a synonym list to use instead of the configured one (the curators' preview of a
     # draft list); never set from a request
     synonyms: dict[str, tuple[str, ...]] | None = None
+    # only these datasets (ids): which of a few new datasets match a saved search, or the
+    # candidates of "related datasets"; never set from a request
+    only_ids: tuple[str, ...] | None = None
 
     def validate(self) -> SearchQuery:
         if self.sort not in SORTS:

@@ -621,6 +621,8 @@ class EmbeddedBackend:
                 continue
             terms = [Q.term_query(self._schema, facet, v) for v in values]
             clauses.append((Occur.Must, Q.boolean_query([(Occur.Should, t) for t in terms])))
+        if query.only_ids is not None:
+            clauses.append((Occur.Must, Q.term_set_query(self._schema, "id", list(query.only_ids))))
         if not any(o == Occur.Must for o, _ in clauses):
             clauses.append((Occur.Must, Q.all_query()))
         return Q.boolean_query(clauses), list(plan.highlight), has_text

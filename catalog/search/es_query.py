@@ -319,6 +319,8 @@ class QueryBuilder:
                 filters.append({"range": {"modified": {"gte": since}}})
             elif values:
                 filters.append({"terms": {facet: values}})
+        if query.only_ids is not None:
+            filters.append({"terms": {"id": list(query.only_ids)}})
         if filters:
             bool_q["filter"] = filters
         return BuiltQuery({"bool": bool_q}, list(plan.highlight), plan.has_text, plan)

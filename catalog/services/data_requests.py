@@ -31,7 +31,7 @@ from catalog.models import (
     User,
     utcnow,
 )
-from catalog.services import audit, authz, mail
+from catalog.services import audit, authz, mail, notifications
 from catalog.services.authz import Actor
 from catalog.services.mail import Message
 from catalog.services.records import by_name_or_id
@@ -149,6 +149,7 @@ def list_requests(
     state: str | None = None,
     scenario: str | None = None,
     mine: bool = False,
+    themes: list[str] | None = None,
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[int, list[RequestView]]:
@@ -169,6 +170,8 @@ def list_requests(
     if mine:
         authz.require_signed_in(actor)
         cond.append(DataRequest.requester_id == actor.id)
+    if themes is not None:  # a partner's view: requests whose scenario is in its fields
+        cond.append(DataRequest.scenario.in_(themes))
     with cat.session() as s:
         total = s.execute(select(func.count(DataRequest.id)).where(*cond)).scalar_one()
         rows = (
@@ -183,6 +186,23 @@ def list_requests(
             .all()
         )
         return total, [_view(s, actor, r) for r in rows]
+
+
+def partner_themes(cat: Catalog, actor: Actor) -> list[str]:
+    """The fields of data of the verified partner organizations the actor belongs to: the
+    requests of these scenarios are routed to them."""
+    if not actor.org_roles:
+        return []
+    themes: list[str] = []
+    with cat.read_session() as s:
+        for org in s.execute(
+            select(Organization).where(
+                Organization.id.in_(list(actor.org_roles)),
+                Organization.partner_status == "verified",
+            )
+        ).scalars():
+            themes += [t for t in org.fields_of_data or [] if t not in themes]
+    return themes
 
 
 def record(view: RequestView) -> dict:
@@ -282,6 +302,8 @@ def create_request(
             s, actor, "data_request.open", "data_request", str(req.id), address=address,
             data={"to": "open", "scenario": req.scenario},
         )  # fmt: skip
+        # routed: the bureau and the partners whose fields include the scenario are told
+        notifications.route_request(s, req)
     return req
 
 
@@ -403,6 +425,15 @@ def change_state(
                 .all()
             )
             recipients = sorted({u.email for u in people if u.email})
+            # the notice list of the requester, the +1s (e-mailed below, so not digested
+            # again) and the followers (told in their next digest)
+            notifications.request_notices(
+                s,
+                req,
+                "request_fulfilled",
+                mailed=frozenset(u.id for u in people if u.email) if link else frozenset(),
+                cause=req.closed_at.strftime("%Y%m%dT%H%M%S") if req.closed_at else "",
+            )
             titles = [
                 t
                 for (t,) in s.execute(
