@@ -176,3 +176,24 @@ def test_fulfilment_mails_the_requester_and_each_plus_one_separately(w):
         body = m.get_content()
         assert "数据需求已满足" in m["Subject"] and "Data request fulfilled" in m["Subject"]
         assert "公交客流数据" in body and link(req.id) in body and "数据已上线" in body
+
+
+def test_demand_stats_count_open_requests_and_the_median_time_to_fulfil(w):
+    from datetime import timedelta
+
+    from catalog.models import DataRequest
+    from catalog.services.data_requests import demand_stats
+
+    me = actor(w.cat, w.firm)
+    ids = [dr.create_request(w.cat, me, {**NEED, "what": f"需求{i}"}).id for i in range(5)]
+    for rid in ids[:3]:
+        dr.change_state(w.cat, actor(w.cat, w.curator), rid, "fulfilled", datasets=["bus-flows"])
+    with w.cat.session() as s:
+        assert demand_stats(s).open == 2 and demand_stats(s).median_days_to_fulfil == 0.0
+        # answered after 2, 4 and 9 days: the median is 4
+        for rid, days in zip(ids[:3], (2, 4, 9), strict=True):
+            req = s.get(DataRequest, rid)
+            req.created_at = req.closed_at - timedelta(days=days)
+    with w.cat.session() as s:
+        stats = demand_stats(s)
+    assert (stats.open, stats.fulfilled, stats.median_days_to_fulfil) == (2, 3, 4.0)

@@ -142,3 +142,26 @@ def test_atom_feeds_parse_and_are_linked_from_their_pages(site):
             r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', html
         )
         assert links and links[0].startswith(feed), (page, links)
+
+
+def test_partners_see_the_requests_of_their_fields_and_the_dashboard_counts_them(site):
+    url, cat, _inbox = site
+    asker = signed_in(url, "user")
+    for what, scenario in (("无人机巡检影像", "transport"), ("门诊病历文本", "health")):
+        r = asker.submit(
+            "/data-requests/new",
+            {"what": what, "purpose": "训练模型", "scenario": scenario, "urgency": "normal",
+             "public": "1"},
+        )  # fmt: skip
+        assert r.status_code == 200
+    partner = signed_in(url, "admin")  # a verified partner in manufacturing and transport
+    listed = partner.get_page("/data-requests?for=partner").text
+    assert 'id="partner-view"' in listed and "无人机巡检影像" in listed
+    assert "门诊病历文本" not in listed
+    assert "无人机巡检影像" in partner.get_page("/account/notices").text  # routed to them
+    assert 'id="partner-requests"' not in asker.get_page("/data-requests").text
+    curator = signed_in(url, "curator")
+    dash = curator.get_page("/dashboard").text
+    m = re.search(r'id="count-open-requests"><a[^>]*>(\d+)<', dash)
+    assert m and int(m.group(1)) >= 2
+    assert 'id="median-fulfil"' in dash

@@ -42,11 +42,16 @@ def index():
     if scenario not in (None, *vocab.SCENARIOS):
         scenario = None
     page = _page_arg()
+    actor = current_actor()
+    # a partner's members see the requests routed to them: those of its fields of data
+    themes = service.partner_themes(g.catalog, actor)
+    mine = request.args.get("for") == "partner" and bool(themes)
     total, rows = service.list_requests(
         g.catalog,
-        current_actor(),
+        actor,
         state=state,
         scenario=scenario,
+        themes=themes if mine else None,
         offset=(page - 1) * PAGE_SIZE,
         limit=PAGE_SIZE,
     )
@@ -58,6 +63,8 @@ def index():
         scenario=scenario,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
+        partner_themes=themes,
+        for_partner=mine,
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from catalog.models import Dataset, HarvestJob, HarvestSource, Organization
 from catalog.search import SearchQuery, SearchUnavailable
-from catalog.services import authz, curation, partners, quality_report
+from catalog.services import authz, curation, data_requests, partners, quality_report
 from catalog.services.authz import Actor
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ class Dashboard:
     jobs_by_state: list[tuple[str, int]] = field(default_factory=list)
     recent_jobs: list[dict] = field(default_factory=list)
     quality: list[tuple[Organization, int, int]] = field(default_factory=list)
+    demand: data_requests.DemandStats = field(default_factory=data_requests.DemandStats)
 
 
 def _sorted(counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -115,6 +116,7 @@ def build(cat: Catalog, actor: Actor) -> Dashboard:
         rest = d.published - sum(c for *_x, c in d.by_publisher)
         if rest > 0 and len(facets["publisher"]) > len(d.by_publisher):
             d.by_publisher.append(("", "其他", "Others", rest))
+        d.demand = data_requests.demand_stats(s)
         d.jobs_by_state = _sorted(
             dict(s.execute(select(HarvestJob.state, func.count()).group_by(HarvestJob.state)).all())
         )

@@ -205,6 +205,42 @@ def partner_themes(cat: Catalog, actor: Actor) -> list[str]:
     return themes
 
 
+@dataclass
+class DemandStats:
+    """What the dashboard shows of data requests."""
+
+    open: int = 0  # open or matched: not answered yet
+    fulfilled: int = 0
+    declined: int = 0
+    # median time from request to fulfilment, in days (None before the first)
+    median_days_to_fulfil: float | None = None
+
+
+def demand_stats(s) -> DemandStats:
+    """Counts by state and the median time to fulfil, for the bureau's dashboard."""
+    counts = dict(
+        s.execute(select(DataRequest.state, func.count()).group_by(DataRequest.state)).all()
+    )
+    spans = sorted(
+        (closed - created).total_seconds() / 86_400
+        for created, closed in s.execute(
+            select(DataRequest.created_at, DataRequest.closed_at).where(
+                DataRequest.state == "fulfilled", DataRequest.closed_at.is_not(None)
+            )
+        ).all()
+    )
+    median = None
+    if spans:
+        mid = len(spans) // 2
+        median = spans[mid] if len(spans) % 2 else (spans[mid - 1] + spans[mid]) / 2
+    return DemandStats(
+        open=sum(counts.get(k, 0) for k in OPEN_STATES),
+        fulfilled=counts.get("fulfilled", 0),
+        declined=counts.get("declined", 0),
+        median_days_to_fulfil=None if median is None else round(median, 1),
+    )
+
+
 def record(view: RequestView) -> dict:
     """The JSON API's record of a request; ``contact`` only for the requester and curators."""
     r = view.req
