@@ -1251,3 +1251,42 @@ def test_registered_filter_follows_verification_and_cancellation(fresh_corpus: C
     registrations.decide(c.cat, SYSTEM, cancel.id, "verified")
     assert c.found(filters=registered) == []
     assert c.search().facets["registration"] == []
+
+
+# -- related datasets (issue 16, item 5) ----------------------------------------------------
+def related(corpus: Corpus, name: str, limit: int = 5) -> list[str]:
+    with corpus.cat.session() as s:
+        ds = s.get(Dataset, corpus.ids[name])
+        found = datasets.related_datasets(corpus.cat, ds, limit)
+    return [corpus.names.get(d["id"], d["id"]) for d in found]
+
+
+def test_related_datasets_share_task_and_modality_before_theme(corpus: Corpus) -> None:
+    found = related(corpus, "traffic-camera-od")
+    assert "traffic-camera-od" not in found
+    # object detection on images (other themes) before transport datasets of other tasks
+    assert set(found[:2]) == {"pedestrian-det", "warehouse-goods"}, found
+    for theme_only in ("bus-lines", "transport-stats", "ev-charging"):
+        if theme_only in found:
+            assert found.index(theme_only) > 1
+
+
+def test_related_datasets_weigh_text_similarity(corpus: Corpus) -> None:
+    # same modality and theme, and both are medical imaging: the chest X-rays come first
+    assert related(corpus, "lung-ct")[0] == "chest-xray"
+    # no task or modality: the words (水质 / 质量, 监测) and the theme decide
+    assert "water-quality" in related(corpus, "air-quality", 3)
+    assert len(related(corpus, "schools", 2)) <= 2
+
+
+def test_related_datasets_leave_out_identical_copies_and_withdrawn_ones(
+    fresh_corpus: Corpus,
+) -> None:
+    c = fresh_corpus
+    rec = {**BY_NAME["chest-xray"], "name": "chest-xray-copy"}
+    copy = datasets.create_dataset(c.cat, SYSTEM, rec, status="published")
+    c.ids["chest-xray-copy"], c.names[copy.id] = copy.id, "chest-xray-copy"
+    found = related(c, "chest-xray")
+    assert "chest-xray-copy" not in found and "chest-xray" not in found
+    datasets.withdraw_dataset(c.cat, SYSTEM, c.ids["lung-ct"], "下线")
+    assert "lung-ct" not in related(c, "chest-xray")

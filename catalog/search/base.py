@@ -185,6 +185,12 @@ class SearchBackend(Protocol):
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]: ...
 
+    def related(self, doc: dict, limit: int = 5) -> list[Hit]:
+        """Published datasets most like ``doc`` (a documents.dataset_document): shared task,
+        modality and theme (ranking.RELATED_FACETS) and the engine's more-like-this text
+        similarity; never ``doc`` itself or an identical copy of it."""
+        ...
+
     def rebuild(
         self, docs: Iterable[dict], progress: Callable[[int], None] | None = None
     ) -> int: ...

@@ -98,6 +98,23 @@ def dataset_document(ds: Dataset, registered: bool = False) -> dict:
     }
 
 
+def related_texts(doc: dict) -> dict[str, str]:
+    """The segmented title, keywords and description of a document, as both backends index
+    them, without stop words: the text a more-like-this query for related datasets is made
+    from."""
+    from catalog.search.stopwords import is_stop
+    from catalog.search.text import segment
+
+    texts = {
+        "title": f"{doc.get('title') or ''} {doc.get('title_en') or ''}",
+        "keywords": " ".join(doc.get("keywords") or []),
+        "body": f"{doc.get('description') or ''} {doc.get('description_en') or ''}",
+    }
+    # function words and the words for data itself (数据集, dataset) say nothing of a subject
+    words = {f: [w for w in segment(t) if not is_stop(w.lower())] for f, t in texts.items()}
+    return {f: " ".join(ws) for f, ws in words.items() if ws}
+
+
 def payload(doc: dict) -> dict:
     """What a search hit shows without a trip to the database."""
     keep = (

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import tantivy
 
@@ -39,13 +39,16 @@ from catalog.search.base import (
     updated_since,
 )
 from catalog.search.count_cache import CountCache
-from catalog.search.documents import payload, same_key
+from catalog.search.documents import payload, related_texts, same_key
 from catalog.search.hits import snippets_of
 from catalog.search.ranking import BIGRAM_FIELDS as _BIGRAM_FIELDS
 from catalog.search.ranking import (
     OPTIONAL_WEIGHT,
     PROXIMITY_FIELDS,
     PROXIMITY_SLOP,
+    RELATED_FACETS,
+    RELATED_MAX_TERMS,
+    RELATED_TEXT_WEIGHT,
     STRICT_BONUS,
 )
 from catalog.search.ranking import TEXT_FIELDS as _TEXT_FIELDS
@@ -775,6 +778,47 @@ class EmbeddedBackend:
         if query.facets:
             searcher.aggregate(q, _aggregations(query))
         return res.count  # type: ignore[attr-defined]  # tantivy's stub lacks count
+
+    def related(self, doc: dict, limit: int = 5) -> list[Hit]:
+        """Datasets most like ``doc``: constant scores for each shared task, modality and
+        theme, plus tantivy's more-like-this over the segmented title, keywords and body."""
+        return self._reading(lambda: self._related(doc, limit))
+
+    def _related(self, doc: dict, limit: int) -> list[Hit]:
+        Q, Occur = tantivy.Query, tantivy.Occur
+        searcher = self._open().searcher()
+        should: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for facet, weight in RELATED_FACETS.items():
+            for value in doc.get(facet) or []:
+                term = Q.term_query(self._schema, facet, str(value))
+                should.append((Occur.Should, Q.const_score_query(term, weight)))
+        texts: dict[str, Any] = dict(related_texts(doc))
+        if texts:
+            mlt = Q.more_like_this_document_fields_query(
+                self._schema,
+                texts,
+                min_doc_frequency=1,
+                min_term_frequency=1,
+                max_query_terms=RELATED_MAX_TERMS,
+            )
+            should.append((Occur.Should, Q.boost_query(mlt, RELATED_TEXT_WEIGHT)))
+        if not should:
+            return []
+        clauses = [(Occur.Must, Q.boolean_query(should)), *self._not_itself(doc)]
+        res = searcher.search(Q.boolean_query(clauses), limit=limit)
+        hits = []
+        for score, addr in res.hits:
+            found = _payload(searcher, addr)
+            hits.append(Hit(id=found["id"], score=float(score), doc=found))
+        return hits
+
+    def _not_itself(self, doc: dict) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        Q, Occur = tantivy.Query, tantivy.Occur
+        out = [(Occur.MustNot, Q.term_query(self._schema, "id", doc["id"]))]
+        if doc.get("same"):
+            same = Q.term_query(self._schema, "same", int(doc["same"], 16))
+            out.append((Occur.MustNot, same))
+        return out
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         prefix = ta.fold(prefix).strip()[: ta.MAX_QUERY_CHARS]

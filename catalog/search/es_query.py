@@ -44,13 +44,16 @@ from catalog.search.base import (
     collapse_window,
     updated_since,
 )
-from catalog.search.documents import payload
+from catalog.search.documents import payload, related_texts
 from catalog.search.hits import snippets_of
 from catalog.search.ranking import (
     BIGRAM_FIELDS,
     OPTIONAL_WEIGHT,
     PROXIMITY_FIELDS,
     PROXIMITY_SLOP,
+    RELATED_FACETS,
+    RELATED_MAX_TERMS,
+    RELATED_TEXT_WEIGHT,
     STRICT_BONUS,
     TEXT_FIELDS,
 )
@@ -441,6 +444,44 @@ def read_facets(response: dict, facets: Iterable[str]) -> dict[str, list[tuple[s
 def read_total(response: dict) -> int:
     total = response["hits"]["total"]
     return int(total["value"] if isinstance(total, dict) else total)
+
+
+# -- related datasets ------------------------------------------------------------------------
+def related_body(doc: dict, limit: int) -> dict | None:
+    """The embedded backend's related query: a constant per shared task, modality and theme
+    (``ranking.RELATED_FACETS``) and the engine's ``more_like_this`` over the segmented
+    title, keywords and body, never the document itself or an identical copy."""
+    should: list[dict] = [
+        {"constant_score": {"filter": {"term": {facet: str(v)}}, "boost": weight}}
+        for facet, weight in RELATED_FACETS.items()
+        for v in doc.get(facet) or []
+    ]
+    texts = related_texts(doc)
+    if texts:
+        should.append(
+            {
+                "more_like_this": {
+                    "fields": list(texts),
+                    "like": [{"doc": texts}],
+                    "min_term_freq": 1,
+                    "min_doc_freq": 1,
+                    "max_query_terms": RELATED_MAX_TERMS,
+                    "minimum_should_match": 1,
+                    "boost": RELATED_TEXT_WEIGHT,
+                }
+            }
+        )
+    if not should:
+        return None
+    must_not: list[dict] = [{"term": {"id": doc["id"]}}]
+    if doc.get("same"):
+        must_not.append({"term": {"same": doc["same"]}})
+    return {
+        "query": {"bool": {"should": should, "minimum_should_match": 1, "must_not": must_not}},
+        "size": limit,
+        "sort": [{"_score": "desc"}, {"id": "asc"}],
+        "_source": ["payload"],
+    }
 
 
 # -- suggestions --------------------------------------------------------------------------

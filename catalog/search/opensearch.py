@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 
 from catalog.search import es_query as eq
 from catalog.search import spelling
-from catalog.search.base import SearchQuery, SearchResult, SearchUnavailable
+from catalog.search.base import Hit, SearchQuery, SearchResult, SearchUnavailable
 from catalog.search.es_client import ClusterUrl, Engine, connect, parse_cluster_url
 from catalog.search.pinyin import split_syllables
 
@@ -460,6 +460,19 @@ class ClusterBackend:
         built = self.builder.build(query)
         resp = self.engine.client.search(index=self.alias, body=eq.search_body(query, built))
         return float(resp["took"])
+
+    def related(self, doc: dict, limit: int = 5) -> list[Hit]:
+        """Datasets most like ``doc`` (the query is es_query.related_body's)."""
+        body = eq.related_body(doc, limit)
+        if body is None:
+            return []
+        with self._guard("finding related datasets"):
+            resp = self.engine.client.search(index=self.alias, body=body)
+        return [
+            Hit(id=h["_source"]["payload"]["id"], score=float(h["_score"] or 0.0),
+                doc=h["_source"]["payload"])
+            for h in resp["hits"]["hits"]
+        ]  # fmt: skip
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         from catalog.search import text as ta

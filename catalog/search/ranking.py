@@ -39,3 +39,15 @@ OPTIONAL_WEIGHT = 0.3
 # In a relaxed search (too few records held enough of the words), a record that does hold
 # enough gets this constant on top, so every strict match ranks before every partial one.
 STRICT_BONUS = 1000.0
+
+# Related datasets ("more like this", issue 16 item 5): each shared task adds 4, each shared
+# modality 2 and each shared theme 0.5 (constants: what matters is sharing, not how rare the
+# value is), and the engine's more-like-this query adds the text similarity of title,
+# keywords and description (the source's most telling words, by tf-idf). So a dataset of the
+# same task and modality outranks one that merely shares a theme.
+RELATED_FACETS: dict[str, float] = {"task": 4.0, "modality": 2.0, "theme": 0.5}
+RELATED_MAX_TERMS = 25
+# the more-like-this score is a BM25 sum over up to RELATED_MAX_TERMS words, often 5-15 on a
+# small catalog: halved, a dataset that merely shares many words (the same street corner, the
+# same publisher's phrasing) stays below one of the same task and modality
+RELATED_TEXT_WEIGHT = 0.5

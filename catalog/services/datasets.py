@@ -605,22 +605,12 @@ def get_dataset(cat: Catalog, actor: Actor, ref: str) -> Dataset:
 
 
 def related_datasets(cat: Catalog, ds: Dataset, limit: int = 5) -> list[dict]:
-    """Published datasets sharing a theme or publisher, newest first, from the search index."""
-    from catalog.search import SearchQuery
+    """Published datasets most like this one, from the search backend: shared task and
+    modality first, then text similarity (the engine's more-like-this), a shared theme only
+    a little (issue 16, item 5: a theme alone relates too much to say anything)."""
+    from catalog.search.documents import dataset_document
 
-    filters = (
-        {"theme": list(ds.themes)}
-        if ds.themes
-        else {"publisher": [ds.organization.name]}
-        if ds.organization
-        else {}
-    )
-    if not filters:
-        return []
-    res = cat.search.search(
-        SearchQuery(filters=filters, facets=(), page_size=limit + 1, sort="modified")
-    )
-    return [h.doc for h in res.hits if h.id != ds.id][:limit]
+    return [h.doc for h in cat.search.related(dataset_document(ds), limit)]
 
 
 def featured_datasets(cat: Catalog, limit: int = 6) -> list[dict]:
