@@ -6,8 +6,10 @@ For each size: a synthetic corpus (bench.corpus) is streamed into a fresh index 
 ``EmbeddedBackend.rebuild`` (build time, docs/s, index size, memory); then a seeded mix of
 1-3 term queries with six facet counts and snippets runs through ``EmbeddedBackend.search``
 (the service path) and ``EmbeddedBackend.raw_search`` (the engine alone, the baseline), and
-a no-text browse mix (filters only, newest first) does the same. One table per size is
-printed and written to ``<out>/search-<size>.txt``.
+a no-text browse mix (filters only, newest first) does the same. Then the same queries run
+through ``search_analytics.run`` (what the page and the API call) with search analytics on
+and off, alternating, to show what recording every search costs (issue 16: at most 10 %).
+One table per size is printed and written to ``<out>/search-<size>.txt``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ TARGET_SERVICE_OVER_RAW = 3.0
 TARGET_REBUILD_S = 300.0
 # The facets a search page counts (DESIGN.md: "six facet counts").
 BENCH_FACETS = ("theme", "publisher", "openness", "kind", "format", "license")
+# Search analytics (issue 16): recording a search may cost at most this much of its time.
+TARGET_ANALYTICS_OVERHEAD_PCT = 10.0
 # Memory: the rebuild writer may hold up to its heap (400 MB, embedded.py) before flushing
 # a segment; "flat" means the peak stays under that plus a fixed slack, whatever the size.
 WRITER_HEAP_MB = 400
@@ -260,6 +264,73 @@ def run_queries(backend: EmbeddedBackend, qs: list[BenchQuery], desc: str) -> Qu
     return stats
 
 
+@dataclass
+class AnalyticsStats:
+    on: list[float]
+    off: list[float]
+    recorded: int
+
+
+def run_analytics(backend: EmbeddedBackend, qs: list[BenchQuery], db_dir: Path) -> AnalyticsStats:
+    """Each query through ``search_analytics.run`` with recording on and off (two catalogs
+    on one index, a SQLite store each), alternating which goes first; the recorder's writer
+    thread flushes to its store as in production."""
+    from catalog.context import open_catalog
+    from catalog.services import search_analytics
+
+    cats = {}
+    for flag in (True, False):
+        inst = db_dir / ("on" if flag else "off")
+        inst.mkdir(parents=True, exist_ok=True)
+        cat = open_catalog(
+            instance_path=inst,
+            database_url=f"sqlite:///{inst / 'catalog.db'}",
+            extra={"search_analytics": flag},
+        )
+        cat.migrate()
+        cat.search.close()
+        cat.search = backend  # the bench's index, shared
+        cats[flag] = cat
+    stats = AnalyticsStats([], [], 0)
+    clock = time.perf_counter
+    for i, q in enumerate(
+        tqdm(qs, desc="analytics", file=sys.stderr, mininterval=2.0, leave=False)
+    ):
+        sq = _search_query(q)
+        for flag in (True, False) if i % 2 == 0 else (False, True):
+            t0 = clock()
+            search_analytics.run(cats[flag], sq, "api")
+            (stats.on if flag else stats.off).append((clock() - t0) * 1000)
+    stats.recorded = search_analytics.recorder(cats[True]).flush()
+    for cat in cats.values():
+        cat.engine.dispose()
+    return stats
+
+
+def analytics_rows(a: AnalyticsStats) -> list[Row]:
+    p50_on, p50_off = pct(a.on, 50), pct(a.off, 50)
+    p95_on, p95_off = pct(a.on, 95), pct(a.off, 95)
+    mean_on, mean_off = statistics.fmean(a.on), statistics.fmean(a.off)
+    return [
+        Row("analytics on: p50", p50_on, "ms"),
+        Row("analytics off: p50", p50_off, "ms"),
+        Row("analytics on: p95", p95_on, "ms"),
+        Row("analytics off: p95", p95_off, "ms"),
+        Row(
+            "analytics: mean slower by",
+            100 * (mean_on - mean_off) / mean_off,
+            "%",
+            TARGET_ANALYTICS_OVERHEAD_PCT,
+        ),
+        Row(
+            "analytics: p95 slower by",
+            100 * (p95_on - p95_off) / p95_off,
+            "%",
+            TARGET_ANALYTICS_OVERHEAD_PCT,
+        ),
+    ]
+
+
 def _describe(q: BenchQuery) -> str:
     text = f"'{q.text}'" if q.text else "(no text)"
     filters = " ".join(f"{k}={','.join(v)}" for k, v in q.filters.items())
@@ -392,10 +463,11 @@ def measure(
             run_queries(backend, browse_queries(max(warmup // 4, 5), seed + 1001), "warm-up")
             s = run_queries(backend, qs, f"search {size:,}")
             br = run_queries(backend, browse, f"browse {size:,}")
+            an = run_analytics(backend, qs, Path(d) / "analytics")
         backend.close()
         load_after = os.getloadavg()[0]
 
-    rows = (build_rows(size, b) if b else []) + search_rows(s, br, qpeak.peak)
+    rows = (build_rows(size, b) if b else []) + search_rows(s, br, qpeak.peak) + analytics_rows(an)
     kinds = defaultdict(int)
     for q in qs:
         kinds[q.kind] += 1
@@ -419,6 +491,10 @@ def measure(
         f"browse: {len(br.service)} no-text queries (1-2 filters, sort by modified, six "
         "facets); raw_search does not sort by modified (it ranks by score), so the ratio "
         "includes the sorted collection. The search p95 target is applied to browse too.",
+        f"analytics: the {len(qs)} search queries through search_analytics.run (what the "
+        "page and the API call), recording on and off, alternating which goes first; "
+        f"{an.recorded} events were still buffered at the end and written then (the rest "
+        "by the recorder's thread while the queries ran).",
         f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
         f"Python {platform.python_version()}, {tantivy.__version__}; seed {seed}. "
         f"1-min load average before the build {load_before:.1f}, after it {load_built:.1f}, "
