@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -27,15 +28,18 @@ from tqdm import tqdm
 
 from bench.corpus import browse_queries, documents, queries
 from bench.search import (
+    TARGET_ANALYTICS_OVERHEAD_PCT,
     TARGET_REBUILD_S,
     TARGET_SEARCH_P95_MS,
     TARGET_SERVICE_OVER_RAW,
     TARGET_SIZE,
+    AnalyticsStats,
     BuildStats,
     PeakRss,
     QueryStats,
     build,
     pct,
+    run_analytics,
     run_queries,
 )
 from catalog.search.embedded import EmbeddedBackend
@@ -53,6 +57,7 @@ class Side:
     memory_mb: float  # peak RSS of the process that holds the index (JVM for OpenSearch)
     search: QueryStats
     browse: QueryStats
+    analytics: AnalyticsStats
 
 
 def _queries(backend: object, size: int, n: int, seed: int, warmup: int, name: str):
@@ -70,8 +75,9 @@ def measure_embedded(size: int, n: int, seed: int, warmup: int, tmp: str | None)
         backend = EmbeddedBackend(path)
         with PeakRss() as peak:
             s, br = _queries(backend, size, n, seed, warmup, "embedded")
+            an = run_analytics(backend, queries(n, seed), Path(d) / "analytics")
         backend.close()
-    return Side(b.seconds, b.docs, b.index_mb, max(b.rss_peak, peak.peak), s, br)
+    return Side(b.seconds, b.docs, b.index_mb, max(b.rss_peak, peak.peak), s, br, an)
 
 
 class _JvmPeak(PeakRss):
@@ -113,9 +119,11 @@ def measure_opensearch(size: int, n: int, seed: int, warmup: int, node: object) 
         stats = c.indices.stats(index=backend.alias, metric="store")
         index_mb = stats["_all"]["primaries"]["store"]["size_in_bytes"] / MB
         s, br = _queries(backend, size, n, seed, warmup, "opensearch")
+        with tempfile.TemporaryDirectory(prefix="bench-analytics-") as d:
+            an = run_analytics(backend, queries(n, seed), Path(d))
     backend.drop()
     backend.close()
-    return Side(seconds, docs, index_mb, peak.peak, s, br)
+    return Side(seconds, docs, index_mb, peak.peak, s, br, an)
 
 
 def _rows(size: int, e: Side, o: Side) -> list[tuple[str, str, str, str]]:
@@ -187,6 +195,24 @@ def _rows(size: int, e: Side, o: Side) -> list[tuple[str, str, str, str]]:
             f"< {TARGET_SEARCH_P95_MS:.0f} ms",
         ),
         (
+            "search with analytics on: mean slower by",
+            *both(
+                lambda s: (
+                    100 * (statistics.fmean(s.analytics.on) / statistics.fmean(s.analytics.off) - 1)
+                ),
+                lambda x: f"{x:,.1f} %",
+            ),
+            f"< {TARGET_ANALYTICS_OVERHEAD_PCT:.0f} %",
+        ),
+        (
+            "search with analytics on: p95 slower by",
+            *both(
+                lambda s: 100 * (pct(s.analytics.on, 95) / pct(s.analytics.off, 95) - 1),
+                lambda x: f"{x:,.1f} %",
+            ),
+            f"< {TARGET_ANALYTICS_OVERHEAD_PCT:.0f} %",
+        ),
+        (
             "hits per query, median",
             *both(lambda s: sorted(s.search.totals)[len(s.search.totals) // 2], lambda x: f"{x:,}"),
             "-",
@@ -241,6 +267,9 @@ def run(
                 f"OpenSearch: one node (tests/opensearch launcher, heap {heap}, OpenSearch 2.19), "
                 "1 shard, 0 replicas, on the same 2 cores as the benchmark process, which also "
                 "makes the documents (jieba segmentation in Python) while the node indexes them.",
+                "analytics: the same queries through search_analytics.run on two catalogs "
+                "sharing the backend, recording on and off, alternating (issue 16: at most "
+                "10 % slower).",
                 "embedded rebuild includes its own segmentation on one core; index size for "
                 "OpenSearch is the primary store after the rebuild (unmerged segments).",
                 f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
