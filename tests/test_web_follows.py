@@ -165,3 +165,14 @@ def test_partners_see_the_requests_of_their_fields_and_the_dashboard_counts_them
     m = re.search(r'id="count-open-requests"><a[^>]*>(\d+)<', dash)
     assert m and int(m.group(1)) >= 2
     assert 'id="median-fulfil"' in dash
+
+
+def test_follow_buttons_go_back_only_to_pages_of_this_site(site):
+    url, _cat, _inbox = site
+    web = signed_in(url, "rival")
+    for target in ("//evil.example/x", "/\\evil.example", "https://evil.example/"):
+        r = web.submit(
+            "/follow/dataset/fundus", {"next": target}, form_page="/dataset/fundus",
+            allow_redirects=False,
+        )  # fmt: skip
+        assert r.status_code == 302 and r.headers["Location"].endswith("/account/notices"), target

@@ -12,6 +12,7 @@ from flask_login import login_required
 from catalog.search import FACETS
 from catalog.services import follows as service
 from catalog.services import notifications
+from web.forms import safe_next
 from web.logins import current_actor
 
 bp = Blueprint("follows", __name__)
@@ -28,10 +29,8 @@ def _following() -> dict:
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next") or default
-    if not target.startswith("/") or target.startswith("//"):
-        target = default
-    return target
+    """The page the button was on (``next``), if it is a path of this site."""
+    return safe_next(request.form.get("next"), default)
 
 
 @bp.post("/follow/<kind>/<path:ref>")
@@ -41,7 +40,7 @@ def follow(kind: str, ref: str):
         abort(404)
     service.follow(g.catalog, current_actor(), kind, ref)
     flash_message(_("Followed: you will be told of changes."), "success")
-    return redirect(_back(url_for("follows.notices")))
+    return redirect(_back("follows.notices"))
 
 
 @bp.post("/unfollow/<int:fid>")
@@ -49,7 +48,7 @@ def follow(kind: str, ref: str):
 def unfollow(fid: int):
     service.unfollow(g.catalog, current_actor(), fid)
     flash_message(_("You no longer follow this."), "success")
-    return redirect(_back(url_for("follows.notices")))
+    return redirect(_back("follows.notices"))
 
 
 @bp.post("/search/save")
@@ -58,7 +57,7 @@ def save_search():
     filters = {f: request.form.getlist(f) for f in FACETS if request.form.getlist(f)}
     service.save_search(g.catalog, current_actor(), request.form.get("q", ""), filters)
     flash_message(_("Search saved: you will be told of new datasets matching it."), "success")
-    return redirect(_back(url_for("follows.notices")))
+    return redirect(_back("follows.notices"))
 
 
 @bp.get("/account/notices")
