@@ -149,6 +149,12 @@ def test_requests_are_routed_to_the_bureau_and_partners_of_their_theme(w):
     assert _notices(w.cat, w.curator) == [("request_routed", NEED["what"])]
     assert _notices(w.cat, w.clinic_staff) == []  # health partner: not its field
     assert _notices(w.cat, w.user) == []  # the requester is not told of their own request
+    private = dr.create_request(
+        w.cat, actor(w.cat, w.user), {**NEED, "what": "私密需求", "public": False}
+    )
+    assert ("request_routed", "私密需求") in _notices(w.cat, w.curator)
+    assert ("request_routed", "私密需求") not in _notices(w.cat, w.bus_staff)
+    assert private.id != req.id
     assert dr.partner_themes(w.cat, actor(w.cat, w.bus_staff)) == ["transport"]
     assert dr.partner_themes(w.cat, actor(w.cat, w.user)) == []
     total, views = dr.list_requests(

@@ -205,15 +205,22 @@ def request_notices(
 
 
 def route_request(s, req: DataRequest) -> int:
-    """A new request goes to the bureau (curators) and to the members of verified partner
-    organizations whose fields of data include its scenario."""
-    orgs = [
-        o.id
-        for o in s.execute(select(Organization).where(Organization.partner_status == "verified"))
-        .scalars()
-        .all()
-        if req.scenario in (o.fields_of_data or [])
-    ]
+    """A new request goes to the bureau (curators) and, when it is public, to the members
+    of verified partner organizations whose fields of data include its scenario (a private
+    request is the bureau's alone)."""
+    orgs = (
+        []
+        if not req.public
+        else [
+            o.id
+            for o in s.execute(
+                select(Organization).where(Organization.partner_status == "verified")
+            )
+            .scalars()
+            .all()
+            if req.scenario in (o.fields_of_data or [])
+        ]
+    )
     members = (
         select(Membership.user_id).where(Membership.organization_id.in_(orgs)) if orgs else None
     )
