@@ -90,8 +90,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from web.editor import bp as editor_bp
     from web.errors import register_error_handlers
     from web.exports import bp as exports_bp
-    from web.harvest import bp as harvest_bp    from web.feeds import bp as feeds_bp
+    from web.feeds import bp as feeds_bp
     from web.follows import bp as follows_bp
+    from web.harvest import bp as harvest_bp
     from web.health import bp as health_bp
     from web.nominations import bp as nominations_bp
     from web.openlist import bp as openlist_bp
@@ -128,7 +129,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         nominations_bp,
         vouchers_bp,
         benchmarks_bp,
-        harvest_bp,        follows_bp,
+        harvest_bp,
+        follows_bp,
     ):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)

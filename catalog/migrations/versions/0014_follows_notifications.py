@@ -2,7 +2,7 @@
 searches; the notice list; e-mail opt-outs
 
 Revision ID: 0014
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-06 07:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
