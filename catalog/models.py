@@ -871,4 +871,45 @@ class MailOptOut(Base):
     user_id: Mapped[str] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+# -- issue 13: reviewed revisions of published records, and old addresses ------------------
+class DatasetRevision(Base):
+    """A partner's change to a published dataset, waiting for the bureau (issue 13, item 1).
+
+    The public keeps reading the published record until a curator approves; the change is
+    kept as the patch that was sent (``proposed``, with the uploads it attaches in ``files``)
+    and as the record it would make (``snapshot``), so the review shows a field diff against
+    the version it was made on (``base_version``)."""
+
+    __tablename__ = "dataset_revisions"
+    __table_args__ = (Index("ix_dataset_revisions_dataset_state", "dataset_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    # pending -> approved | returned | withdrawn
+    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    proposed: Mapped[dict] = mapped_column(JSON, default=dict)
+    files: Mapped[dict] = mapped_column(JSON, default=dict)
+    fields: Mapped[list] = mapped_column(JSON, default=list)
+    snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    proposed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class NameAlias(Base):
+    """An address a dataset or organization had before (an opaque slug replaced by a pinyin
+    one): pages answer it with a 301 to the current name and the APIs resolve it."""
+
+    __tablename__ = "name_aliases"
+    __table_args__ = (UniqueConstraint("object_type", "old_name", name="uq_name_alias"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    object_type: Mapped[str] = mapped_column(String(20))  # dataset | organization
+    old_name: Mapped[str] = mapped_column(String(200))
+    object_id: Mapped[str] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -722,5 +722,43 @@ def notices_send() -> None:
     click.echo(f"{made} new notices, {sent} digests sent")
 
 
+@main.group("curation")
+def curation_group() -> None:
+    """The bureau's review work: the curators' daily e-mail of what waits for them."""
+
+
+@curation_group.command("digest")
+@click.option("--force", is_flag=True, help="Send even when notices are not set to daily.")
+def curation_digest(force: bool) -> None:
+    """E-mail the curators the submissions and changes waiting for review (run daily when
+    extra.curator_notices is "daily"); nothing is sent when nothing waits."""
+    from catalog.services import revisions
+
+    cat = _harvest_cat()
+    base = (cat.settings.extra.get("base_url") or "").rstrip("/")
+    sent = revisions.send_digest(cat, lambda: f"{base}/curation", force=force)
+    click.echo("digest sent" if sent else "no digest sent")
+
+
+@main.group("names")
+def names_group() -> None:
+    """Addresses of datasets and organizations."""
+
+
+@names_group.command("readable")
+@click.option("--dry-run", is_flag=True, help="Print the renames without making them.")
+def names_readable(dry_run: bool) -> None:
+    """Give records with an opaque name (dataset-2b2a78899d, org-1a2b3c4d) a readable one
+    (resource code, English title or pinyin); the old addresses redirect."""
+    from catalog.services import names
+    from catalog.services.authz import SYSTEM
+
+    cat = _harvest_cat()
+    renamed = names.readable_names(cat, SYSTEM, dry_run=dry_run)
+    for r in renamed:
+        click.echo(f"{r.object_type}\t{r.old}\t{r.new}")
+    click.echo(f"{len(renamed)} {'to rename' if dry_run else 'renamed'}")
+
+
 if __name__ == "__main__":
     main()

@@ -26,6 +26,7 @@ from catalog.services import (
     openlist,
     published,
     registrations,
+    revisions,
     search_analytics,
 )
 from catalog.services import datasets as dataset_service
@@ -36,6 +37,7 @@ from web.api_json import api_json, with_offsets
 from web.apiauth import api_actor, require_token
 from web.downloads import signer
 from web.errors import api_language, error_response
+from web.links import absolute_url
 from web.searchargs import query_from_args
 from web.security import MAX_JSON_DEPTH, json_depth
 
@@ -200,9 +202,29 @@ def update_dataset(ref: str):
     actor = require_token()
     body = _body()
     dataset_service.get_dataset(g.catalog, actor, ref)  # others' drafts look missing: 404
-    ds = dataset_service.update_dataset(g.catalog, actor, ref, body)
-    ds = dataset_service.get_dataset(g.catalog, actor, ds.id)
-    return jsonify(with_offsets(_dataset_out(actor, ds)))
+    result = dataset_service.save_edit(
+        g.catalog,
+        actor,
+        ref,
+        body,
+        review_link=lambda rid: absolute_url("curation.revision", revision_id=rid),
+    )
+    ds = dataset_service.get_dataset(g.catalog, actor, result.dataset.id)
+    if not result.pending:
+        return jsonify(with_offsets(_dataset_out(actor, ds)))
+    # a partner's change of a published dataset waits for the bureau: 202, the record as
+    # published, and the pending revision
+    rev = revisions.get(g.catalog, actor, cast(int, result.revision_id))
+    out = _dataset_out(actor, ds)
+    out["pending_revision"] = {
+        "id": rev.id,
+        "state": rev.state,
+        "fields": sorted({revisions.field_of(c) for c in rev.changes}),
+        "proposed_at": rev.proposed_at.isoformat(),
+    }
+    resp = jsonify(with_offsets(out))
+    resp.status_code = 202
+    return resp
 
 
 @bp.post("/datasets/<ref>/status")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from catalog.errors import ValidationFailed
 from catalog.quality import score_dataset
 from catalog.search import SearchUnavailable
-from catalog.services import curation, datasets, organizations, partners, versions
+from catalog.services import curation, datasets, organizations, partners, revisions, versions
 from catalog.services import synonyms as synonym_service
 from schemas import vocab
 from web.forms import field_errors
@@ -29,6 +29,7 @@ def queue():
     return render_template(
         "curation/queue.html",
         rows=curation.review_queue(g.catalog, actor),
+        revisions=revisions.queue(g.catalog, actor),
         applications=partners.pending_applications(g.catalog, actor),
     )
 
@@ -95,6 +96,39 @@ def review(ref: str):
     flash_message(
         messages[decision] + ("" if sent else " " + _("The e-mail could not be sent.")), "success"
     )
+    return redirect(url_for("curation.queue"))
+
+
+def _revision_page(rev, errors: dict | None = None, note: str = "", status: int = 200):
+    ds = datasets.get_dataset(g.catalog, current_actor(), rev.dataset_id)
+    return (
+        render_template("curation/revision.html", rev=rev, ds=ds, errors=errors or {}, note=note),
+        status,
+    )
+
+
+@bp.route("/revision/<int:revision_id>", methods=["GET", "POST"])
+@curator_required
+def revision(revision_id: int):
+    """A partner's change to a published dataset: the field diff, approve or return."""
+    actor = current_actor()
+    rev = revisions.get(g.catalog, actor, revision_id)
+    if request.method == "GET":
+        return _revision_page(rev)
+    decision = request.form.get("decision", "")
+    note = request.form.get("note", "")
+    link = lambda name: absolute_url("pages.dataset", ref=name)  # noqa: E731
+    try:
+        if decision == "approve":
+            revisions.approve(g.catalog, actor, revision_id, note, link=link)
+            flash_message(_("The change is published."), "success")
+        elif decision == "return":
+            revisions.send_back(g.catalog, actor, revision_id, note, link=link)
+            flash_message(_("The change was returned to the partner with your note."), "success")
+        else:
+            return _revision_page(rev, {"decision": [_("Choose a decision.")]}, note, 422)
+    except ValidationFailed as exc:
+        return _revision_page(rev, field_errors(exc), note, 422)
     return redirect(url_for("curation.queue"))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from werkzeug.datastructures import MultiDict
 
@@ -85,8 +86,9 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def values_from_dataset(ds: Dataset) -> dict:
-    """The form's text values for an existing dataset."""
+def values_from_dataset(ds: Dataset | SimpleNamespace) -> dict:
+    """The form's text values for an existing dataset (or a snapshot of one, see
+    :func:`values_from_snapshot`)."""
     v: dict = {k: _text(getattr(ds, k)) for k in TEXT if k != "organization"}
     v["organization"] = ds.organization.name if ds.organization else ""
     for k in COMMA_LISTS:
@@ -106,6 +108,15 @@ def values_from_dataset(ds: Dataset) -> dict:
         for d in ds.distributions
     ]
     return v
+
+
+def values_from_snapshot(snap: dict, organization: str | None) -> dict:
+    """The form's values for a dataset as a snapshot holds it (a change waiting for review:
+    ``DatasetRevision.snapshot``); ``organization`` is the name of its publisher."""
+    view = SimpleNamespace(**{k: v for k, v in snap.items() if k != "distributions"})
+    view.organization = SimpleNamespace(name=organization) if organization else None
+    view.distributions = [SimpleNamespace(**d) for d in snap.get("distributions") or []]
+    return values_from_dataset(view)
 
 
 def values_from_form(form: MultiDict) -> dict:

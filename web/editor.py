@@ -15,7 +15,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from catalog.errors import ValidationFailed
-from catalog.services import authz, curation, datasets, organizations, uploads, versions
+from catalog.services import (
+    authz,
+    curation,
+    datasets,
+    organizations,
+    revisions,
+    uploads,
+    versions,
+)
 from web import datasetform
 from web.forms import field_errors
 from web.i18n import locale
@@ -68,6 +76,25 @@ def my_datasets():
     )
 
 
+def _pending_revision(ds):
+    """The partner's change of this published dataset that waits for review, if any."""
+    if ds is None or ds.status not in datasets.REVIEWED_WHEN_EDITED:
+        return None
+    return revisions.latest(g.catalog, current_actor(), ds.id)
+
+
+def _form_values(ds) -> dict:
+    """The form's values: the record, or for a published dataset with a change waiting for
+    review, the record as that change makes it (the next edit joins the change)."""
+    rev = _pending_revision(ds)
+    if rev is not None and rev.state == "pending":
+        org = rev.proposed.get("organization") or (
+            ds.organization.name if ds.organization else None
+        )
+        return datasetform.values_from_snapshot(rev.snapshot, org)
+    return datasetform.values_from_dataset(ds)
+
+
 def _render_form(ds, values: dict, errors: dict, status: int = 200):
     while len(values.setdefault("dists", [])) < 1 or not datasetform.row_is_empty(
         values["dists"][-1]
@@ -86,6 +113,8 @@ def _render_form(ds, values: dict, errors: dict, status: int = 200):
             errors=errors,
             orgs=_org_choices(),
             review_note=note,
+            revision=_pending_revision(ds),
+            reviewed=ds is not None and datasets.needs_review(current_actor(), ds),
             upload_limit=g.catalog.settings.upload_max_bytes,
             upload_types=g.catalog.settings.upload_extensions,
         ),
@@ -138,27 +167,34 @@ def _save(ds, values: dict):
         if ds is None:
             saved = datasets.create_dataset(g.catalog, actor, parsed.data, files=parsed.files)
         else:
-            touched = datasetform.changed(datasetform.values_from_dataset(ds), values)
+            touched = datasetform.changed(_form_values(ds), values)
             patch = {k: parsed.data[k] for k in touched if k in parsed.data}
             if "distributions" in touched:
                 patch["distributions"] = parsed.data["distributions"]
             saved = ds
             if patch:
-                saved = datasets.update_dataset(
+                result = datasets.save_edit(
                     g.catalog,
                     actor,
                     ds.id,
                     patch,
                     files=parsed.files if "distributions" in patch else None,
+                    review_link=lambda rid: absolute_url("curation.revision", revision_id=rid),
                 )
+                saved = result.dataset
+                if result.pending:
+                    flash_message(_("Your change waits for review."), "success")
+                    return redirect(url_for("pages.dataset", ref=saved.name))
     except ValidationFailed as exc:
         form_errors = datasetform.service_errors_to_form(field_errors(exc), parsed.rows)
         return _render_form(ds, values, form_errors, 422)
     if request.form.get("action") == "submit":
-        curation.submit(g.catalog, actor, saved.id)
+        curation.submit(g.catalog, actor, saved.id, review_link=_review_link)
         flash_message(_("Saved and sent to the data bureau for review."), "success")
-    else:
+    elif saved.status in ("draft", "changes_requested", "rejected"):
         flash_message(_("Saved as a draft."), "success")
+    else:
+        flash_message(_("Saved."), "success")
     return redirect(url_for("pages.dataset", ref=saved.name))
 
 
@@ -191,7 +227,7 @@ def edit_dataset(ref: str):
         flash_message(_("The dataset is under review. Take it back to draft to change it."), "info")
         return redirect(url_for("pages.dataset", ref=ds.name))
     if request.method == "GET":
-        return _render_form(ds, datasetform.values_from_dataset(ds), {})
+        return _render_form(ds, _form_values(ds), {})
     values = datasetform.values_from_form(request.form)
     if not values.get("organization"):
         values["organization"] = ds.organization.name if ds.organization else ""
@@ -202,7 +238,9 @@ def edit_dataset(ref: str):
 @login_required
 def submit(ref: str):
     ds = _dataset_or_404(ref)
-    curation.submit(g.catalog, current_actor(), ds.id, request.form.get("note"))
+    curation.submit(
+        g.catalog, current_actor(), ds.id, request.form.get("note"), review_link=_review_link
+    )
     flash_message(_("Sent to the data bureau for review."), "success")
     return redirect(url_for("pages.dataset", ref=ds.name))
 
@@ -229,6 +267,23 @@ def change_status(ref: str):
     except ValidationFailed:
         flash_message(_("Give a reason for withdrawing the dataset."), "error")
     return redirect(url_for("pages.dataset", ref=ds.name))
+
+
+@bp.post("/dataset/<ref>/revision/<int:revision_id>/withdraw")
+@login_required
+def withdraw_revision(ref: str, revision_id: int):
+    """The partner takes back a change that waits for review."""
+    ds = _dataset_or_404(ref)
+    rev = revisions.get(g.catalog, current_actor(), revision_id)
+    if rev.dataset_id != ds.id:
+        abort(404)
+    revisions.withdraw(g.catalog, current_actor(), revision_id)
+    flash_message(_("Your change was withdrawn; the published record stays as it is."), "success")
+    return redirect(url_for("pages.dataset", ref=ds.name))
+
+
+def _review_link(name: str) -> str:
+    return absolute_url("curation.review", ref=name)
 
 
 @bp.get("/dataset/<ref>/history")

@@ -43,6 +43,12 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "nomination.shortlisted": ("列入推荐名单", "Shortlisted"),
     "nomination.unlisted": ("移出推荐名单", "Taken off the shortlist"),
     "nomination.outcome": ("记录评选结果", "Outcome recorded"),
+    "dataset.revision_proposed": ("提交修改待审核", "Change proposed for review"),
+    "dataset.revision_approved": ("批准修改", "Change approved"),
+    "dataset.revision_returned": ("退回修改", "Change returned"),
+    "dataset.revision_withdrawn": ("撤回待审修改", "Proposed change withdrawn"),
+    "dataset.renamed": ("更改网址名", "Address changed"),
+    "organization.renamed": ("更改机构网址名", "Organization address changed"),
 }
 
 

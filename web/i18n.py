@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import markdown as md
 import nh3
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -117,11 +119,35 @@ def vocab_options(name: str) -> list[tuple[str, str]]:
     return [(code, pair[1] if en else pair[0]) for code, pair in table.items()]
 
 
-def when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored time (naive, UTC) as text, marked UTC when it shows the time of day."""
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def site_zone() -> ZoneInfo:
+    """The site's time zone (``extra.time_zone``, China Standard Time by default): people
+    read times as their clocks show them."""
+    name = DEFAULT_TIME_ZONE
+    if has_app_context() and "catalog" in current_app.extensions:
+        name = current_app.extensions["catalog"].settings.extra.get("time_zone") or name
+    return _zone(str(name))
+
+
+def when(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (naive, UTC) in the site's time zone, to the minute (or the day with
+    ``fmt="%Y-%m-%d"``); a date stays the date it is."""
     if not value:
         return ""
-    return value.strftime(fmt) + (" UTC" if "%H" in fmt else "")
+    if not isinstance(value, datetime):
+        return value.strftime(fmt if "%H" not in fmt else "%Y-%m-%d")
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(site_zone()).strftime(fmt)
 
 
 def penalty(points: int | float) -> str:
@@ -130,12 +156,26 @@ def penalty(points: int | float) -> str:
     return f"{value:g}"
 
 
+def revision_state(state: str) -> str:
+    """The state of a change to a published dataset, in the page's language."""
+    from flask_babel import pgettext
+
+    names = {
+        "pending": pgettext("revision state", "Waiting for review"),
+        "approved": pgettext("revision state", "Approved"),
+        "returned": pgettext("revision state", "Returned"),
+        "withdrawn": pgettext("revision state", "Withdrawn"),
+    }
+    return names.get(state, state)
+
+
 def register_filters(app: Flask) -> None:
     from web.eventlabels import event_label
 
     app.jinja_env.filters.update(
         event_label=event_label,
         penalty=penalty,
+        revision_state=revision_state,
         label=label,
         loc=localized,
         markdown=render_markdown,

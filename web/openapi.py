@@ -169,6 +169,11 @@ OPERATIONS: list[tuple] = [
         "DatasetPatch",
         {
             "200": _resp("DatasetOut", "Updated"),
+            "202": _resp(
+                "DatasetOut",
+                "A partner's change of a published dataset waits for the data bureau's review: "
+                "the record as published, with pending_revision (id, state, fields, proposed_at)",
+            ),
             **{k: ERR[k] for k in ("400", "401", "403", "404", "422")},
         },
         "required",

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from catalog.quality import score_dataset
 from catalog.search import FACETS, BadQuery, SearchQuery, SearchUnavailable
-from catalog.services import access, authz, curation, search_analytics
+from catalog.services import access, authz, curation, revisions, search_analytics
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
 from schemas import vocab
@@ -163,6 +163,8 @@ def dataset(ref: str):
     cat = g.catalog
     actor = current_actor()
     ds = dataset_service.get_dataset(cat, actor, ref)
+    if ref not in (ds.name, ds.id):  # an old address: one answer, the current one
+        return redirect(url_for("pages.dataset", ref=ds.name), 301)
     dists = dataset_service.visible_distributions(actor, ds)
     hidden = len(ds.distributions) - len(dists)
     try:
@@ -193,6 +195,7 @@ def dataset(ref: str):
         related=related,
         is_editor=editor,
         review_note=note,
+        revision=revisions.latest(cat, actor, ds.id) if editor else None,
         signed=signed,
         requests_here=requests_here,
         may_review_access=ds.access_rights == "conditional" and access.can_review(actor, ds),

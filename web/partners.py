@@ -56,6 +56,8 @@ def organization(ref: str):
         if merged_into is None:
             raise
         return redirect(url_for("partners.organization", ref=merged_into), 301)
+    if ref not in (org.name, org.id):  # an old address: one answer, the current one
+        return redirect(url_for("partners.organization", ref=org.name), 301)
     actor = current_actor()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     result, notice = None, None

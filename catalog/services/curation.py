@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from catalog.models import AuditEvent, Dataset, User, utcnow
-from catalog.services import authz, datasets, mail, notices
+from catalog.services import authz, datasets, mail, notices, revisions
 from catalog.services.authz import Actor
 
 if TYPE_CHECKING:
@@ -100,9 +100,24 @@ def review_queue(cat: Catalog, actor: Actor) -> list[QueueRow]:
     return sorted(out, key=lambda r: r.submitted_at)
 
 
-def submit(cat: Catalog, actor: Actor, ref: str, note: str | None = None) -> Dataset:
-    """A partner member sends a draft (or a dataset sent back for changes) to the bureau."""
-    return datasets.change_status(cat, actor, ref, "submitted", (note or "").strip() or None)
+def submit(
+    cat: Catalog,
+    actor: Actor,
+    ref: str,
+    note: str | None = None,
+    review_link: Callable[[str], str] | None = None,
+) -> Dataset:
+    """A partner member sends a draft (or a dataset sent back for changes) to the bureau;
+    the curators are told by e-mail (``extra.curator_notices``: at once, in the daily
+    digest, or not)."""
+    ds = datasets.change_status(cat, actor, ref, "submitted", (note or "").strip() or None)
+    if revisions.notice_mode(cat) == "immediate" and not actor.is_curator:
+        with cat.read_session() as s:
+            to = revisions.curator_emails(s)
+        if to:
+            link = review_link(ds.name) if review_link else None
+            mail.send(cat.settings, notices.submitted_for_review(to, ds.title, link))
+    return ds
 
 
 def review(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -29,6 +28,7 @@ from catalog.services import (
     contamination,
     field_authority,
     indexing,
+    names,
     uploads,
 )
 from catalog.services.authz import Actor
@@ -67,22 +67,22 @@ NOTE_REQUIRED = frozenset({"changes_requested", "rejected"})
 # While the bureau reviews a submission, only curators change it (the partner takes it back
 # to draft first), so what is approved is what was reviewed.
 LOCKED_FOR_EDITORS = frozenset({"submitted"})
-_SLUG_RE = re.compile(r"[^a-z0-9]+")
+# A partner's edit of a dataset in these states is a revision the bureau reviews first.
+REVIEWED_WHEN_EDITED = frozenset({"published"})
 
 
 def _slug(text: str) -> str:
-    return _SLUG_RE.sub("-", text.lower()).strip("-")[:80]
+    return names.slug(text)
 
 
 def _unique_name(session: Session, data: dict) -> str:
-    base = _slug(data.get("resource_code") or "") or _slug(data.get("title_en") or "")
-    if len(base) < 3:
-        base = f"{data.get('kind', 'dataset').replace('_', '-')}-{uuid.uuid4().hex[:10]}"
-    name, n = base, 1
-    while session.execute(select(Dataset.id).where(Dataset.name == name)).first():
-        n += 1
-        name = f"{base}-{n}"
-    return name
+    """A new dataset's address: readable (``names.dataset_base``) and free."""
+    return names.unique(session, Dataset, names.dataset_base(data))
+
+
+def name_taken(session: Session, name: str) -> bool:
+    """Whether another dataset is called ``name`` (or was: old addresses stay theirs)."""
+    return names._taken(session, Dataset, name)
 
 
 def _resolve_org(session: Session, ref: str | None) -> Organization | None:
@@ -275,6 +275,25 @@ def user_owner(actor: Actor) -> str:
     return f"user:{actor.id or 'system'}"
 
 
+@dataclass(frozen=True)
+class EditResult:
+    """What became of an edit: saved at once, or held as a revision for the bureau."""
+
+    dataset: Dataset
+    revision_id: int | None = None  # set when the edit waits for review
+
+    @property
+    def pending(self) -> bool:
+        return self.revision_id is not None
+
+
+def needs_review(actor: Actor, ds: Dataset) -> bool:
+    """A partner's edit of a published dataset waits for the bureau (issue 13, item 1): the
+    public keeps reading what the bureau approved. Curators (and ``SYSTEM``: harvests and
+    the CLI) change published records at once."""
+    return ds.status in REVIEWED_WHEN_EDITED and not actor.is_curator
+
+
 def update_dataset(
     cat: Catalog,
     actor: Actor,
@@ -284,6 +303,26 @@ def update_dataset(
     *,
     files: dict[int, str] | None = None,
 ) -> Dataset:
+    """Change a dataset (every surface calls this). A partner's change to a published
+    dataset is held as a pending revision and the published record is returned unchanged;
+    :func:`save_edit` says which happened."""
+    return save_edit(cat, actor, ref, patch, note, files=files).dataset
+
+
+def save_edit(
+    cat: Catalog,
+    actor: Actor,
+    ref: str,
+    patch: dict,
+    note: str | None = None,
+    *,
+    files: dict[int, str] | None = None,
+    review_link: Callable[[int], str] | None = None,
+) -> EditResult:
+    """:func:`update_dataset`, telling whether the edit was saved or waits for review
+    (``review_link`` makes the curators' e-mail point at the revision)."""
+    from catalog.services import revisions
+
     values = load_input(patch, partial=True)
     edited = sorted(values)
     with cat.session() as s:
@@ -291,36 +330,73 @@ def update_dataset(
         authz.require(authz.can_edit_dataset(actor, ds), "not allowed to edit this dataset")
         if ds.status in LOCKED_FOR_EDITORS and not actor.is_curator:
             raise Conflict("the dataset is under review: take it back to draft to change it")
-        field_authority.check(s, actor, ds.organization_id, values, ds)
-        field_authority.require_review_switch(s, ds, values)
-        _attach_files(s, actor, ds.id, values, files)
-        if "organization" in values:
-            org = _resolve_org(s, values["organization"])
-            if org and org.id != ds.organization_id:
-                authz.require_create_dataset(actor, org.id)
-                ds.organization = org
-        new_name = values.get("name")
-        if (
-            new_name
-            and new_name != ds.name
-            and s.execute(select(Dataset.id).where(Dataset.name == new_name)).first()
-        ):
-            raise ValidationFailed({"name": ["A dataset with this name already exists."]})
-        if "modified" not in values:
-            values["modified"] = utcnow()
-        pinned = benchmarks.files_state(ds)
-        _apply(ds, values)
-        benchmarks.check_edit(s, ds, pinned)
-        ds.updated_by = actor.id
-        # a person's edit wins over harvests of this field until it is released
-        owner = user_owner(actor)
-        ds.field_provenance = {**(ds.field_provenance or {}), **dict.fromkeys(edited, owner)}
-        audit.record(
-            s, actor, "dataset.update", "dataset", ds.id, note=note, data={"fields": sorted(values)}
-        )
-        _finish(s, ds, actor)
+        if needs_review(actor, ds):
+            staged = revisions.stage(s, actor, ds, patch, files, note)
+        else:
+            check_edit(s, actor, ds, values, files)
+            write_edit(s, actor, ds, values, edited, note)
+            staged = None
+    if staged is not None:
+        revisions.notify_staged(cat, staged, review_link)
+        return EditResult(ds, staged.revision_id)
     cat.sync_index()
-    return ds
+    return EditResult(ds)
+
+
+def check_edit(
+    session: Session, actor: Actor, ds: Dataset, values: dict, files: dict[int, str] | None
+) -> None:
+    """The checks of an edit before it is written or held for review: field authority,
+    the review switch, the files it attaches (``values`` gets their hashes)."""
+    field_authority.check(session, actor, ds.organization_id, values, ds)
+    field_authority.require_review_switch(session, ds, values)
+    _attach_files(session, actor, ds.id, values, files)
+
+
+def write_edit(
+    session: Session,
+    actor: Actor,
+    ds: Dataset,
+    values: dict,
+    edited: list[str],
+    note: str | None = None,
+    *,
+    author: Actor | None = None,
+    action: str = "dataset.update",
+    audit_data: dict | None = None,
+) -> None:
+    """Write checked ``values`` onto ``ds``: organization, name, fields, provenance (the
+    ``author``'s, by default the actor's), audit event, version, index. A curator approving
+    a partner's revision writes it with the partner as author."""
+    if "organization" in values:
+        org = _resolve_org(session, values["organization"])
+        if org and org.id != ds.organization_id:
+            authz.require_create_dataset(actor, org.id)
+            ds.organization = org
+    new_name = values.get("name")
+    if new_name and new_name != ds.name and name_taken(session, new_name):
+        raise ValidationFailed({"name": ["A dataset with this name already exists."]})
+    if new_name and new_name != ds.name:
+        names.keep_old_name(session, "dataset", ds.id, ds.name)
+    if "modified" not in values:
+        values["modified"] = utcnow()
+    pinned = benchmarks.files_state(ds)
+    _apply(ds, values)
+    benchmarks.check_edit(session, ds, pinned)
+    ds.updated_by = actor.id
+    # a person's edit wins over harvests of this field until it is released
+    owner = user_owner(author or actor)
+    ds.field_provenance = {**(ds.field_provenance or {}), **dict.fromkeys(edited, owner)}
+    audit.record(
+        session,
+        actor,
+        action,
+        "dataset",
+        ds.id,
+        note=note,
+        data={**(audit_data or {}), "fields": sorted(values)},
+    )
+    _finish(session, ds, actor)
 
 
 def release_field(cat: Catalog, actor: Actor, ref: str, field: str) -> Dataset:

@@ -4,14 +4,13 @@ counters of the run remembered in :class:`LoadState`."""
 
 from __future__ import annotations
 
-import uuid
 from collections import OrderedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Dataset
-from catalog.services import datasets
+from catalog.models import Dataset, NameAlias
+from catalog.services import names
 from catalog.services.batching import chunks
 
 
@@ -53,14 +52,12 @@ def allocate_names(s: Session, state: LoadState, batch: list[dict]) -> list[str]
         if w and w not in taken and w not in used:
             name = w
         else:
-            # the base datasets._unique_name counts from
-            base = datasets._slug(w or values.get("resource_code") or "") or datasets._slug(
-                values.get("title_en") or ""
-            )
-            if len(base) < 3:
-                kind = values.get("kind", "dataset").replace("_", "-")
-                name = f"{kind}-{uuid.uuid4().hex[:10]}"
-            elif base not in used and base not in taken and not _name_taken(s, base):
+            # the base datasets._unique_name counts from: a name taken, else the resource
+            # code, the English title or the pinyin of the title (names.dataset_base)
+            base = names.dataset_base({**values, "resource_code": w or values.get("resource_code")})
+            fresh = base not in used and base not in taken
+            # an opaque base has a random suffix: it is new
+            if names.OPAQUE_DATASET.match(base) or (fresh and not _name_taken(s, base)):
                 name = base
             else:
                 name = _counter_name(s, state, base, used)
@@ -70,7 +67,7 @@ def allocate_names(s: Session, state: LoadState, batch: list[dict]) -> list[str]
 
 
 def _name_taken(s: Session, name: str) -> bool:
-    return s.execute(select(Dataset.id).where(Dataset.name == name)).first() is not None
+    return names._taken(s, Dataset, name)
 
 
 def _counter_name(s: Session, state: LoadState, base: str, used: set[str]) -> str:
@@ -84,6 +81,13 @@ def _counter_name(s: Session, state: LoadState, base: str, used: set[str]) -> st
     while True:
         window = [f"{base}-{i}" for i in range(n, n + _PROBE)]
         exists = set(s.execute(select(Dataset.name).where(Dataset.name.in_(window))).scalars())
+        exists |= set(  # old addresses keep pointing at their records
+            s.execute(
+                select(NameAlias.old_name).where(
+                    NameAlias.object_type == "dataset", NameAlias.old_name.in_(window)
+                )
+            ).scalars()
+        )
         for i, name in enumerate(window):
             if name not in exists and name not in used:
                 state.remember(base, n + i + 1)

@@ -162,3 +162,68 @@ def access_overdue(to: list[str], title: str, due: object, link: str) -> Message
         f"数据集“{title}”的使用申请应于 {due} 前处理，现已超期，请尽快审核：\n\n{link}",
         f'The access request for "{title}" was due on {due} and is overdue. Please review:\n\n{link}',
     )
+
+
+def waiting_for_review(to: list[str], title: str, link: str | None) -> Message:
+    """Curators are told at once of a partner's change to a published dataset."""
+    where_zh = f"请审核：\n\n{link}" if link else "请在目录的审核页面处理。"
+    where_en = f"Please review it:\n\n{link}" if link else "Please review it in the review queue."
+    return _msg(
+        to,
+        f"待审核的修改：{title}",
+        f"A change waits for review: {title}",
+        f"数据合伙人修改了已发布的数据集“{title}”。修改在审核通过前不会公开。{where_zh}",
+        f'A data partner changed the published dataset "{title}". The change is not public '
+        f"until it is approved. {where_en}",
+    )
+
+
+def submitted_for_review(to: list[str], title: str, link: str | None) -> Message:
+    """Curators are told at once of a dataset submitted for review."""
+    where_zh = f"请审核：\n\n{link}" if link else "请在目录的审核页面处理。"
+    where_en = f"Please review it:\n\n{link}" if link else "Please review it in the review queue."
+    return _msg(
+        to,
+        f"待审核的数据集：{title}",
+        f"A dataset waits for review: {title}",
+        f"数据集“{title}”已提交审核。{where_zh}",
+        f'The dataset "{title}" was submitted for review. {where_en}',
+    )
+
+
+def revision_decision(
+    to: list[str], title: str, decision: str, note: str | None, link: str
+) -> Message:
+    """The partner who proposed a change is told whether it was published or returned."""
+    zh_word, en_word = {
+        "approved": ("已通过审核并发布", "approved and published"),
+        "returned": ("被退回", "returned"),
+    }[decision]
+    reason_zh = f"\n\n审核意见：{note}" if note else ""
+    reason_en = f"\n\nReviewer's note: {note}" if note else ""
+    return _msg(
+        to,
+        f"数据集修改审核结果：{title}（{zh_word}）",
+        f"Change to a dataset: {title} ({en_word})",
+        f"您对数据集“{title}”的修改{zh_word}。{reason_zh}\n\n{link}",
+        f'Your change to the dataset "{title}" was {en_word}.{reason_en}\n\n{link}',
+    )
+
+
+def review_digest(
+    to: list[str], submitted: list[str], revised: list[str], link: str | None
+) -> Message:
+    """The curators' daily list of what waits for them."""
+
+    def lines(titles: list[str]) -> str:
+        return "\n".join(f"- {t}" for t in titles) or "-"
+
+    where = f"\n\n{link}" if link else ""
+    return _msg(
+        to,
+        f"待审核：{len(submitted)} 个数据集，{len(revised)} 项修改",
+        f"Waiting for review: {len(submitted)} datasets, {len(revised)} changes",
+        f"提交审核的数据集：\n{lines(submitted)}\n\n已发布数据集的待审修改：\n{lines(revised)}{where}",
+        f"Datasets submitted for review:\n{lines(submitted)}\n\n"
+        f"Changes to published datasets:\n{lines(revised)}{where}",
+    )

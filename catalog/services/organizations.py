@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
@@ -11,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 from catalog.errors import Conflict, NotFound, ValidationFailed
 from catalog.models import Dataset, Organization
-from catalog.services import audit, authz
+from catalog.services import audit, authz, names
 from catalog.services.authz import Actor
 from catalog.services.records import by_name_or_id
 from schemas.organization import OrganizationSchema
@@ -37,9 +35,9 @@ def create_organization(cat: Catalog, actor: Actor, data: dict) -> Organization:
     except ValidationError as exc:
         raise ValidationFailed(exc.messages_dict) from None
     with cat.session() as s:
-        if not values.get("name"):
-            base = re.sub(r"[^a-z0-9]+", "-", (values.get("title_en") or "").lower()).strip("-")
-            values["name"] = base[:60] or f"org-{uuid.uuid4().hex[:8]}"
+        if not values.get("name"):  # readable: the English name or the pinyin of the name
+            base = names.organization_base(values.get("title_en"), values.get("title"))
+            values["name"] = names.unique(s, Organization, base)
         clash = s.execute(
             select(Organization.id).where(
                 or_(
@@ -131,8 +129,14 @@ def organizations_for(cat: Catalog, actor: Actor) -> list[tuple[Organization, in
 
 def organization_for(cat: Catalog, actor: Actor, ref: str) -> tuple[Organization, int]:
     """One organization the actor may see (by id or name), with its dataset count."""
-    for org, n in organizations_for(cat, actor):
+    rows = organizations_for(cat, actor)
+    for org, n in rows:
         if ref in (org.id, org.name):
+            return org, n
+    with cat.read_session() as s:  # an address it had before
+        old = names.aliased(s, Organization, ref)
+    for org, n in rows:
+        if old is not None and org.id == old.id:
             return org, n
     raise NotFound(f"organization {ref!r} not found")
 

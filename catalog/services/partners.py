@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +23,7 @@ from sqlalchemy import func, select
 
 from catalog.errors import Conflict, NotFound, ValidationFailed
 from catalog.models import Invitation, Membership, Organization, User, utcnow
-from catalog.services import audit, authz, mail, notices, organizations
+from catalog.services import audit, authz, mail, names, notices, organizations
 from catalog.services.accounts import token_hash
 from catalog.services.authz import Actor
 from schemas.organization import OrganizationSchema
@@ -117,15 +116,9 @@ def _load_application(data: dict) -> dict:
     return loaded
 
 
-def _unique_org_name(session, title_en: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", title_en.lower()).strip("-")[:60]
-    if len(base) < 2:
-        base = f"org-{uuid.uuid4().hex[:8]}"
-    name, n = base, 1
-    while session.execute(select(Organization.id).where(Organization.name == name)).first():
-        n += 1
-        name = f"{base}-{n}"
-    return name
+def _unique_org_name(session, title_en: str, title: str | None = None) -> str:
+    """The applicant's address: its English name, else the pinyin of its name."""
+    return names.unique(session, Organization, names.organization_base(title_en, title))
 
 
 def _staff_emails(session) -> list[str]:
@@ -164,7 +157,7 @@ def apply(
             raise ValidationFailed(
                 {"credit_code": ["An organization with this name or credit code exists."]}
             )
-        values["name"] = _unique_org_name(s, values["title_en"])
+        values["name"] = _unique_org_name(s, values["title_en"], values.get("title"))
         org = Organization(**values, partner_status="applied")
         s.add(org)
         s.flush()

@@ -25,10 +25,17 @@ if TYPE_CHECKING:
 def by_name_or_id(session: Session, model: Any, ref: object) -> Any:
     """The row of ``model`` (Dataset, Organization) whose id or name is ``ref``, or None.
 
-    Pages, APIs and harvest configs name records either way; one lookup keeps them alike."""
-    return session.execute(
+    Pages, APIs and harvest configs name records either way; one lookup keeps them alike.
+    A name the record had before (``names.keep_old_name``) finds it too, so old addresses
+    keep working on every surface."""
+    row = session.execute(
         select(model).where(or_(model.id == ref, model.name == ref))
     ).scalar_one_or_none()
+    if row is None:
+        from catalog.services import names
+
+        row = names.aliased(session, model, ref)
+    return row
 
 
 def row_to_dict(row) -> dict:

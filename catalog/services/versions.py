@@ -94,10 +94,12 @@ def _dist_label(d: dict) -> str:
     return d.get("title") or d.get("download_url") or d.get("access_url") or "?"
 
 
-def diff_snapshots(old: dict, new: dict) -> list[FieldChange]:
-    """Field by field; distributions compared by position, as the editor shows them."""
+def diff_snapshots(old: dict, new: dict, keep: frozenset[str] = frozenset()) -> list[FieldChange]:
+    """Field by field; distributions compared by position, as the editor shows them.
+    ``keep`` names bookkeeping fields to compare all the same (``modified`` when someone
+    set it on purpose)."""
     changes = []
-    for key in sorted((set(old) | set(new)) - _IGNORED - {"distributions"}):
+    for key in sorted((set(old) | set(new)) - (_IGNORED - keep) - {"distributions"}):
         if old.get(key) != new.get(key):
             changes.append(FieldChange(key, old.get(key), new.get(key)))
     a, b = old.get("distributions") or [], new.get("distributions") or []
