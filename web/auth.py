@@ -62,7 +62,7 @@ def logout():
         users.end_sessions(g.catalog, current_user.id)
     logout_user()
     flash_message(_("You have signed out."), "info")
-    return redirect(url_for("pages.home"))
+    return redirect(safe_next(request.form.get("next") or request.args.get("next")))
 
 
 @bp.route("/register", methods=["GET", "POST"])

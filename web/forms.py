@@ -7,7 +7,7 @@ localised here, shown next to the fields the person filled in (whose values are 
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, request, url_for
 from werkzeug.datastructures import MultiDict
@@ -51,18 +51,28 @@ def safe_next(target: str | None, default: str = "pages.home") -> str:
 
     Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
     ``/\t/evil.example`` would become ``//evil.example``, another site: any white space or
-    control character, a backslash, a scheme or a host refuses the target.
+    control character, a backslash, a scheme or a host refuses the target. The path is
+    checked again percent-decoded (twice), so ``/%2F/evil.example`` or ``/%5Cevil.example``
+    cannot become another site behind a proxy that decodes paths.
     """
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target)
-    ):
+    if target and _same_site_path(target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
+            path = parts.path
+            for _ in range(2):
+                path = unquote(path)
+                if not _same_site_path(path):
+                    return url_for(default)
             return target
     return url_for(default)
+
+
+def _same_site_path(target: str) -> bool:
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target)
+    )
 
 
 def client_address() -> str:
