@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from marshmallow import ValidationError
 
+from catalog.services import names
 from catalog.services.harvest import PublisherRef, SourceSpec
 from harvesters import normalize
 from harvesters.base import RecordError, Transformed, flatten_messages
@@ -125,10 +126,15 @@ def _distributions(dists: list, warnings: list[str]) -> list[dict]:
 def _name(t: Transformed, spec: SourceSpec) -> str:
     """A stable name: the same record gets the same name in every run (and in a run
     repeated after a crash), so links and exports do not change."""
-    for candidate in (t.name_hint, t.data.get("title_en"), t.data.get("title")):
+    for candidate in (t.name_hint, t.data.get("title_en")):
         s = normalize.slug(candidate or "", 80)
         if len(s) >= 3:
             return s
+    # a Chinese title reads as its pinyin (保定市公交线路 -> baodingshi-gongjiaoxianlu), not
+    # as what is left of it in ASCII (a year) or a hash
+    s = names.pinyin_slug(t.data.get("title") or "")
+    if len(s) >= 3:
+        return s
     kind = (t.data.get("kind") or "dataset").replace("_", "-")
     return f"{kind}-{normalize.short_hash(spec.name, t.remote_id)}"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -164,7 +166,9 @@ def dataset(ref: str):
     actor = current_actor()
     ds = dataset_service.get_dataset(cat, actor, ref)
     if ref not in (ds.name, ds.id):  # an old address: one answer, the current one
-        return redirect(url_for("pages.dataset", ref=ds.name), 301)
+        return redirect(
+            url_for("pages.dataset", ref=ds.name, **dict[str, Any](request.args.to_dict())), 301
+        )
     dists = dataset_service.visible_distributions(actor, ds)
     hidden = len(ds.distributions) - len(dists)
     try:

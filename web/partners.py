@@ -3,6 +3,8 @@ organization admin's member management, invitations."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask import flash as flash_message
 from flask_babel import gettext as _
@@ -57,7 +59,12 @@ def organization(ref: str):
             raise
         return redirect(url_for("partners.organization", ref=merged_into), 301)
     if ref not in (org.name, org.id):  # an old address: one answer, the current one
-        return redirect(url_for("partners.organization", ref=org.name), 301)
+        return redirect(
+            url_for(
+                "partners.organization", ref=org.name, **dict[str, Any](request.args.to_dict())
+            ),
+            301,
+        )
     actor = current_actor()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     result, notice = None, None

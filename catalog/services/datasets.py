@@ -252,7 +252,7 @@ def create_dataset(
         if status == "published":
             authz.require_curator(actor)
         if values.get("name"):
-            if s.execute(select(Dataset.id).where(Dataset.name == values["name"])).first():
+            if name_taken(s, values["name"]):
                 raise ValidationFailed({"name": ["A dataset with this name already exists."]})
         else:
             values["name"] = _unique_name(s, values)

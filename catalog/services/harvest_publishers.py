@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 
 from catalog.errors import ValidationFailed
 from catalog.models import Organization, OrganizationAlias
-from catalog.services import organizations
+from catalog.services import names, organizations
 from catalog.services.authz import SYSTEM
 from catalog.services.harvest import NAME_RE, PublisherRef, SourceSpec, find_organization
 
@@ -56,8 +56,11 @@ def resolve_publisher(cat: Catalog, spec: SourceSpec, ref: PublisherRef | None) 
 
 
 def _create_publisher(cat: Catalog, spec: SourceSpec, ref: PublisherRef, slug: str) -> str:
-    """A new organization for a remote publisher, named after its remote key (or a hash of
-    its title when that key has no Latin letters), ``-2``, ``-3``... if the name is taken."""
+    """A new organization for a remote publisher, named after its remote key (or the pinyin
+    of its Chinese name when that key has no Latin letters, a hash of it as the last
+    resort), ``-2``, ``-3``... if the name is taken."""
+    if len(slug) < 3:
+        slug = names.pinyin_slug(ref.title or ref.key or "", 60)
     if len(slug) < 3:
         slug = "org-" + hashlib.sha1((ref.key or ref.title).encode()).hexdigest()[:10]
     title = (ref.title or ref.key)[:300]

@@ -35,7 +35,7 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 MAX_LEN = 80
 # names the catalog used to give records without a resource code or English title
 OPAQUE_DATASET = re.compile(r"^(?:dataset|open-data|training|benchmark)-[0-9a-f]{10}(?:-\d+)?$")
-OPAQUE_ORGANIZATION = re.compile(r"^org-[0-9a-f]{8}(?:-\d+)?$")
+OPAQUE_ORGANIZATION = re.compile(r"^org-[0-9a-f]{8,10}(?:-\d+)?$")
 
 
 def slug(text: str, limit: int = MAX_LEN) -> str:
