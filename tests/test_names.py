@@ -133,3 +133,46 @@ def test_old_addresses_redirect_on_pages_and_resolve_in_apis(tmp_path) -> None:
             f"{url}/api/3/action/organization_show?id=org-1a2b3c4d", timeout=20
         ).json()
         assert org["success"] and org["result"]["name"] == "baodingshi-qixiangju"
+
+
+def test_the_commands(tmp_path, monkeypatch) -> None:
+    """`catalog names readable` and `catalog curation digest`, as an operator runs them."""
+    from click.testing import CliRunner
+
+    from catalog.context import open_catalog
+    from cli import main
+    from tests.portal import folder_mail, make_user
+
+    monkeypatch.setenv("CATALOG_INSTANCE", str(tmp_path))
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    cat = open_catalog()
+    try:
+        datasets.create_dataset(
+            cat, SYSTEM, {"name": "training-2b2a78899d", "title": "缺陷检测", "kind": "training"}
+        )
+        make_user(cat, "curator@bureau.example.cn", "curator")
+    finally:
+        cat.dispose()
+    dry = runner.invoke(main, ["names", "readable", "--dry-run"])
+    assert dry.exit_code == 0 and "training-2b2a78899d\tquexian-jiance" in dry.output
+    assert "1 to rename" in dry.output
+    done = runner.invoke(main, ["names", "readable"])
+    assert done.exit_code == 0 and "1 renamed" in done.output
+    assert "0 renamed" in runner.invoke(main, ["names", "readable"]).output
+    # the digest: only in the daily mode (or forced), and only when something waits
+    assert "no digest sent" in runner.invoke(main, ["curation", "digest"]).output
+    cat = open_catalog()
+    try:
+        ds = datasets.get_dataset(cat, SYSTEM, "quexian-jiance")
+        datasets.change_status(cat, SYSTEM, ds.id, "submitted")
+    finally:
+        cat.dispose()
+    out = runner.invoke(main, ["curation", "digest", "--force"])
+    assert out.exit_code == 0 and "digest sent" in out.output
+    cat = open_catalog()
+    try:
+        mail = folder_mail(cat)[-1]
+        assert mail["To"] == "curator@bureau.example.cn" and "缺陷检测" in mail.get_content()
+    finally:
+        cat.dispose()

@@ -110,12 +110,19 @@ def test_a_partner_edit_waits_for_review_on_every_surface(site) -> None:
     # the curator was e-mailed with a link to the review
     mail = inbox.wait_for("curator@bureau.example.cn", lambda m: "待审核的修改" in m["Subject"])
     assert "/curation/revision/" in link_in(mail, "/curation/revision/")
+    # the form shows the waiting change; a second edit joins it
+    again = edit_form(member, name, description="公交线路、站点与首末班时间。", action="save")
+    assert again["title"] == ["保定市公交线路（2026版）"]
+    r = member.submit(f"/dataset/{name}/edit", items(again), form_page=f"/dataset/{name}/edit")
+    assert "您的修改正在等待审核。" in r.text
     # the queue and the diff
     queue = curator.get_page("/curation").text
     assert 'id="revision-queue"' in queue and f'data-name="{name}"' in queue
     rev = revisions.queue(cat, actor(cat, info["people"]["curator"]))[0]
+    assert set(rev.fields) == {"title", "description"}
     page = curator.get_page(f"/curation/revision/{rev.id}?lang=en").text
     assert 'data-field="title"' in page and "保定市公交线路（2026版）" in page
+    assert 'data-field="description"' in page
     # a partner cannot decide; returning needs a note
     assert member.get_page(f"/curation/revision/{rev.id}").status_code == 403
     r = curator.submit(f"/curation/revision/{rev.id}", {"decision": "return", "note": ""})
