@@ -176,3 +176,29 @@ def test_the_commands(tmp_path, monkeypatch) -> None:
         assert mail["To"] == "curator@bureau.example.cn" and "缺陷检测" in mail.get_content()
     finally:
         cat.dispose()
+
+
+def test_old_addresses_survive_export_and_import(cat, tmp_path) -> None:
+    import io
+
+    from catalog.context import open_catalog
+    from catalog.services import records
+
+    datasets.create_dataset(
+        cat, SYSTEM, {"name": "dataset-2b2a78899d", "title": "降水量观测"}, status="published"
+    )
+    names.readable_names(cat, SYSTEM)
+    out = io.StringIO()
+    records.write_jsonl(records.export_records(cat), out)
+    other = open_catalog(instance_path=tmp_path / "other")
+    try:
+        other.migrate()
+        other.create_index_if_missing()
+        counts = records.import_jsonl(other, io.StringIO(out.getvalue()))
+        assert counts == {"organization": 0, "dataset": 1, "name_alias": 1}
+        again = records.import_jsonl(other, io.StringIO(out.getvalue()))  # replaces, no clash
+        assert again["name_alias"] == 1
+        ds = datasets.get_dataset(other, ANONYMOUS, "dataset-2b2a78899d")
+        assert ds.name == "jiangshuiliang-guance"
+    finally:
+        other.dispose()

@@ -15,7 +15,7 @@ from sqlalchemy import Date, DateTime, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.models import Dataset, Distribution, HarvestSource, Organization, User
+from catalog.models import Dataset, Distribution, HarvestSource, NameAlias, Organization, User
 from catalog.services import indexing
 
 if TYPE_CHECKING:
@@ -87,6 +87,11 @@ def export_records(cat: Catalog) -> Iterator[dict]:
                 yield {"type": "dataset", "data": data}
             last = rows[-1].id
             s.expunge_all()
+        # old addresses (``names``): after the records they point at, so links keep working
+        for alias in s.execute(select(NameAlias).order_by(NameAlias.id)).scalars():
+            data = row_to_dict(alias)
+            data.pop("id")
+            yield {"type": "name_alias", "data": data}
 
 
 def write_jsonl(records: Iterator[dict], out: IO[str]) -> int:
@@ -116,6 +121,17 @@ def _drop_dangling_refs(session, data: dict, known: dict) -> None:
 def _import_one(session, kind: str, data: dict, known: dict) -> None:
     if kind == "organization":
         session.merge(_from_dict(Organization, data))
+    elif kind == "name_alias":
+        alias = _from_dict(NameAlias, {k: v for k, v in data.items() if k != "id"})
+        found = session.execute(
+            select(NameAlias).where(
+                NameAlias.object_type == alias.object_type, NameAlias.old_name == alias.old_name
+            )
+        ).scalar_one_or_none()
+        if found is None:
+            session.add(alias)
+        else:
+            found.object_id = alias.object_id
     else:
         data = dict(data)
         dists = data.pop("distributions", [])
@@ -138,7 +154,7 @@ def import_jsonl(
 
     All or nothing: any bad line raises ``ValueError`` naming the line, and nothing is stored.
     """
-    counts = {"organization": 0, "dataset": 0}
+    counts = {"organization": 0, "dataset": 0, "name_alias": 0}
     known: dict = {}
     with cat.session() as s:
         for lineno, line in enumerate(lines, 1):
