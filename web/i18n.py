@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -122,15 +122,22 @@ def vocab_options(name: str) -> list[tuple[str, str]]:
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 
+# China Standard Time has no daylight saving: the default still works on a system without
+# the time-zone database
+_CST = timezone(timedelta(hours=8), "CST")
+
+
 @lru_cache(maxsize=16)
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
+def _zone(name: str) -> tzinfo:
+    for candidate in (name, DEFAULT_TIME_ZONE):
+        try:
+            return ZoneInfo(candidate)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return _CST
 
 
-def site_zone() -> ZoneInfo:
+def site_zone() -> tzinfo:
     """The site's time zone (``extra.time_zone``, China Standard Time by default): people
     read times as their clocks show them."""
     name = DEFAULT_TIME_ZONE
