@@ -123,6 +123,13 @@ def test_a_partner_edit_waits_for_review_on_every_surface(site) -> None:
     page = curator.get_page(f"/curation/revision/{rev.id}?lang=en").text
     assert 'data-field="title"' in page and "保定市公交线路（2026版）" in page
     assert 'data-field="description"' in page
+    # a curator's own edit form holds the published record, not the waiting change
+    own = curator.get_page(f"/dataset/{name}/edit").text
+    assert 'value="保定市公交线路"' in own and "（2026版）" not in own
+    assert "A change by" not in own
+    dataset_page = curator.get_page(f"/dataset/{name}?lang=zh").text
+    assert "智数成员 提交的修改正在等待审核。" in dataset_page
+    assert 'id="withdraw-revision"' not in dataset_page
     # a partner cannot decide; returning needs a note
     assert member.get_page(f"/curation/revision/{rev.id}").status_code == 403
     r = curator.submit(f"/curation/revision/{rev.id}", {"decision": "return", "note": ""})

@@ -84,9 +84,10 @@ def _pending_revision(ds):
 
 
 def _form_values(ds) -> dict:
-    """The form's values: the record, or for a published dataset with a change waiting for
-    review, the record as that change makes it (the next edit joins the change)."""
-    rev = _pending_revision(ds)
+    """The form's values: the record, or for a partner's published dataset with a change
+    waiting for review, the record as that change makes it (the next edit joins the
+    change). A curator edits the published record itself."""
+    rev = _pending_revision(ds) if datasets.needs_review(current_actor(), ds) else None
     if rev is not None and rev.state == "pending":
         org = rev.proposed.get("organization") or (
             ds.organization.name if ds.organization else None

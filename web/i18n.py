@@ -183,6 +183,7 @@ def register_filters(app: Flask) -> None:
         event_label=event_label,
         penalty=penalty,
         revision_state=revision_state,
+        revision_field=lambda f: f.split(".")[0].split("[")[0],
         label=label,
         loc=localized,
         markdown=render_markdown,
