@@ -105,7 +105,8 @@ def test_pages_fit_390_px(site, browser, shots, who) -> None:
         for label, path in PAGES[who]:
             for lang in ("zh", "en"):
                 target = path.format(**info)
-                page.goto(f"{url}{target}{'&' if '?' in target else '?'}lang={lang}")
+                resp = page.goto(f"{url}{target}{'&' if '?' in target else '?'}lang={lang}")
+                assert resp is not None and resp.status == 200, (label, lang)
                 width = page.evaluate("document.scrollingElement.scrollWidth")
                 page.screenshot(path=str(shots / f"layout-{label}-{lang}.png"), full_page=True)
                 assert width <= WIDTH, (label, lang, width)
