@@ -23,7 +23,7 @@ from pypinyin import lazy_pinyin
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Dataset, NameAlias, Organization
+from catalog.models import Dataset, NameAlias, Organization, OrganizationAlias
 from catalog.services import audit, indexing
 from catalog.services.authz import Actor
 
@@ -90,10 +90,19 @@ def _taken(session: Session, model: Any, name: str) -> bool:
     if session.execute(select(model.id).where(model.name == name)).first():
         return True
     kind = "dataset" if model is Dataset else "organization"
-    # an old address keeps pointing at its record: it is not given to another one
-    return (
+    # an old address keeps pointing at its record: it is not given to another one (nor the
+    # name of an organization merged into another, ``organization_merge``)
+    if (
         session.execute(
             select(NameAlias.id).where(NameAlias.object_type == kind, NameAlias.old_name == name)
+        ).first()
+        is not None
+    ):
+        return True
+    return (
+        model is Organization
+        and session.execute(
+            select(OrganizationAlias.id).where(OrganizationAlias.name == name)
         ).first()
         is not None
     )
