@@ -18,6 +18,7 @@ from catalog.services import (
     contamination,
     datasets,
     organizations,
+    revisions,
     users,
 )
 from catalog.services.authz import ANONYMOUS, SYSTEM
@@ -106,6 +107,14 @@ def test_publishing_a_benchmark_pins_its_version_and_file_manifest(cat, people):
     assert event.object_id == ds.id and event.data == {"version": "1.0", "files": 2}
 
 
+def _edit_approved(cat, partner, curator, ref: str, patch: dict) -> None:
+    """A partner's edit of a published dataset waits for review (issue 13): the curator
+    approves it, which writes it."""
+    res = datasets.save_edit(cat, partner, ref, patch)
+    assert res.pending
+    revisions.approve(cat, curator, res.revision_id)
+
+
 def test_a_pinned_benchmark_refuses_a_new_version_string_or_other_files(cat, people):
     alice, _bob, cur = people
     ds = _bench(cat, alice)
@@ -132,7 +141,7 @@ def test_a_pinned_benchmark_refuses_a_new_version_string_or_other_files(cat, peo
         },
         {"title": "验证集", "download_url": "https://lab.example/fundus-val.zip", "sha256": H_VAL},
     ]
-    datasets.update_dataset(cat, alice, ds.name, {"description": "新说明", "distributions": moved})
+    _edit_approved(cat, alice, cur, ds.name, {"description": "新说明", "distributions": moved})
     assert datasets.get_dataset(cat, ANONYMOUS, ds.name).distributions[0].title == "测试集（镜像）"
     with cat.session() as s:  # the manifest stays as published
         assert s.get(BenchmarkVersion, ds.id).manifest[0]["title"] == "测试集"
@@ -193,9 +202,10 @@ def test_a_hash_found_after_publication_fills_the_manifest_once(cat, people):
     )
     datasets.publish_dataset(cat, cur, ds.name)
     # the publisher gives the hash later: allowed once (the file did not change)
-    datasets.update_dataset(
+    _edit_approved(
         cat,
         alice,
+        cur,
         ds.name,
         {
             "distributions": [

@@ -15,9 +15,10 @@ import mlcroissant as mlc
 import pytest
 import requests
 
-from catalog.services import benchmark_results, datasets, organizations, users
+from catalog.services import benchmark_results, datasets, organizations, revisions, users
 from catalog.services.authz import SYSTEM, Actor
 from tests.livesite import serve
+from tests.portal import actor
 from tests.webclient import WebClient
 
 PASSWORD = "catalog-test-pass-1"
@@ -177,6 +178,14 @@ def _results(cat):
         return list(s.execute(select(BenchmarkResult)).scalars())
 
 
+def _approve_waiting(url: str, cat) -> requests.Response:
+    """A curator approves the change waiting for review; the published page after it."""
+    curator = actor(cat, next(u for u in _users(cat) if u.name == "curator"))
+    (row,) = revisions.queue(cat, curator)
+    revisions.approve(cat, curator, row.id)
+    return requests.get(f"{url}/dataset/titanic-bench", timeout=20)
+
+
 def test_fields_rai_and_an_uploaded_croissant_file_reach_the_croissant_export(site):
     url, _cat = site
     assert _as(url, "user").get_page("/dataset/titanic-bench/ai-metadata").status_code == 403
@@ -194,7 +203,10 @@ def test_fields_rai_and_an_uploaded_croissant_file_reach_the_croissant_export(si
             "rai-dataBiases": "Passengers of the first class are over-represented.",
         },
     )  # fmt: skip
-    assert saved.status_code == 200 and "AI 元数据已保存" in saved.text
+    # the benchmark is published: the partner's change waits for the bureau (issue 13)
+    assert saved.status_code == 200 and "您的修改正在等待审核。" in saved.text
+    assert "<code>age</code>" not in requests.get(f"{url}/dataset/titanic-bench", timeout=20).text
+    saved = _approve_waiting(url, _cat)
     assert "<code>age</code>" in saved.text and "已知偏差" in saved.text
     doc = requests.get(f"{url}/dataset/titanic-bench/croissant.jsonld", timeout=20).json()
     mlc.Dataset(jsonld=doc)  # raises on any error
@@ -219,6 +231,8 @@ def test_fields_rai_and_an_uploaded_croissant_file_reach_the_croissant_export(si
         files={"croissant": ("metadata.json", titanic, "application/ld+json")},
     )
     assert upload.status_code == 200 and "已从 Croissant 文件读取：3 个记录集" in upload.text
+    assert "您的修改正在等待审核。" in upload.text
+    _approve_waiting(url, _cat)
     doc = requests.get(f"{url}/dataset/titanic-bench/croissant.jsonld", timeout=20).json()
     mlc.Dataset(jsonld=doc)
     # its "data/titanic.csv" is our file of that name; the two small tables it reads from

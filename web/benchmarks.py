@@ -21,6 +21,7 @@ from catalog.services import ai_metadata, authz, benchmark_results, benchmarks, 
 from catalog.services import datasets as dataset_service
 from schemas import vocab
 from web.forms import field_errors
+from web.links import absolute_url
 from web.logins import current_actor
 
 bp = Blueprint("benchmarks", __name__)
@@ -282,8 +283,13 @@ def ai_metadata_form(ref: str):
                 "derived_from": names,
             }
             try:
-                dataset_service.update_dataset(
-                    g.catalog, current_actor(), ds.name, patch, note="AI metadata"
+                result = dataset_service.save_edit(
+                    g.catalog,
+                    current_actor(),
+                    ds.name,
+                    patch,
+                    note="AI metadata",
+                    review_link=lambda rid: absolute_url("curation.revision", revision_id=rid),
                 )
             except ValidationFailed as exc:
                 errors = field_errors(exc)
@@ -292,7 +298,10 @@ def ai_metadata_form(ref: str):
                 flash_message(str(exc), "error")
                 status = 409
             else:
-                flash_message(_("The AI metadata is saved."), "success")
+                if result.pending:  # a partner's change of a published dataset
+                    flash_message(_("Your change waits for review."), "success")
+                else:
+                    flash_message(_("The AI metadata is saved."), "success")
                 return redirect(url_for("pages.dataset", ref=ds.name) + "#ai-metadata")
     files = [
         (d.download_url or d.access_url, d.title)
@@ -342,6 +351,8 @@ def croissant_upload(ref: str):
         ),
         "success",
     )
+    if filled.pending_review:
+        flash_message(_("Your change waits for review."), "success")
     if filled.conflicts:
         flash_message(
             _(

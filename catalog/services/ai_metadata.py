@@ -36,6 +36,8 @@ class Filled:
     rai: list[str] = field(default_factory=list)
     hashed: list[str] = field(default_factory=list)  # distribution titles given a sha256
     conflicts: list[str] = field(default_factory=list)  # titles whose sha256 differs
+    # the change waits for the bureau's review (a partner's edit of a published dataset)
+    pending_review: bool = False
 
 
 def parse_file(raw: bytes) -> dict:
@@ -118,7 +120,8 @@ def apply_croissant(
         patch["distributions"] = rows
     if not patch:
         return ds, filled
-    ds = datasets.update_dataset(
+    result = datasets.save_edit(
         cat, actor, ref, patch, note="Croissant", files=stored if touched and stored else None
     )
-    return ds, filled
+    filled.pending_review = result.pending  # a partner's change of a published dataset
+    return result.dataset, filled
