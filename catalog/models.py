@@ -871,6 +871,7 @@ class MailOptOut(Base):
     user_id: Mapped[str] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 # -- issue 13: reviewed revisions of published records, and old addresses ------------------
