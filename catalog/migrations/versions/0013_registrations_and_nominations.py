@@ -1,6 +1,6 @@
 """property-rights registration records and nomination rounds (issue 18, items 4 and 5)
 
-Revision ID: 0019
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-06 06:45:22
 """
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0019"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None

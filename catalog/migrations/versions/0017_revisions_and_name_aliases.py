@@ -1,15 +1,15 @@
 """reviewed revisions of published datasets and old addresses (issue 13, items 1 and 6)
 
-Revision ID: 0013
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 07:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0014"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

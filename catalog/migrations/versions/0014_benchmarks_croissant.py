@@ -2,16 +2,16 @@
 rai, derived_from; distributions.split; benchmark_versions, benchmark_results,
 contamination_findings
 
-Revision ID: 0015
-Revises: 0019
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06 07:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0019"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

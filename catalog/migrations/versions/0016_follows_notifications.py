@@ -1,16 +1,16 @@
 """follow and notify (issue 16): follows of datasets, organizations, data requests and saved
 searches; the notice list; e-mail opt-outs
 
-Revision ID: 0014
-Revises: 0017
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 07:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0017"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

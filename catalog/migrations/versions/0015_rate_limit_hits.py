@@ -1,15 +1,15 @@
 """rate limit hits (issue 14): attempts counted in the database, shared by every worker
 
-Revision ID: 0017
-Revises: 0015
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 07:10:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0015"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
