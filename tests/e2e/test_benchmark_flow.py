@@ -171,6 +171,15 @@ def test_leaderboard_entry_and_contamination_warning(site, people, shots) -> Non
     editor.screenshot(path=str(shots / "benchmark-ai-metadata-zh.png"), full_page=True)
     editor.click("#save-ai-metadata")
     editor.wait_for_url("**/dataset/hotline-asr-bench#ai-metadata")
+    # the benchmark is published: a partner's change waits for the bureau (issue 13)
+    assert "您的修改正在等待审核。" in editor.locator(".flash").inner_text()
+    assert editor.locator("#ai-metadata table.fields").count() == 0
+    curator.goto(url + "/curation")
+    curator.locator("#revision-queue tr[data-name=hotline-asr-bench] a.button").click()
+    curator.wait_for_url("**/curation/revision/*")
+    curator.click("#approve-revision")
+    curator.wait_for_url("**/curation")
+    editor.goto(url + "/dataset/hotline-asr-bench")
     fields = editor.locator("#ai-metadata table.fields").inner_text()
     assert "audio" in fields and "音频" in fields and "transcript" in fields
     doc = editor.request.get(url + "/dataset/hotline-asr-bench/croissant.jsonld").json()
