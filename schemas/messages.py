@@ -59,6 +59,7 @@ _EXACT = {
     "Give the data-security commitment.": "请作出数据安全承诺。",
     "Choose among the dataset's restricted resources.": "请从本数据集的受限资源中选择。",
     "The end must not be in the past.": "截止日期不能早于今天。",
+    "The start must not be after the end.": "开始日期不能晚于截止日期。",
     "This person is already a member.": "此人已是本机构成员。",
     "This invitation was sent to another e-mail address.": "该邀请发给了另一个电子邮件地址。",
     "This resource code is already on the list.": "该资源代码已在清单中。",

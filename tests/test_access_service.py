@@ -389,3 +389,27 @@ def test_a_grant_works_from_its_start_date(w) -> None:
         )
     assert w.ds.id in access.with_grants(cat, firm).grants
     assert access.open_download(cat, firm, token).url == SECRET
+
+
+def test_the_reviewer_sets_when_a_grant_starts(w) -> None:
+    """Issue 13, item 3: the reviewer can move the start (the grant then opens on that day,
+    not before) and a start after the end is refused, naming the field."""
+    cat = w.cat
+    firm, cur = actor(cat, w.firm), actor(cat, w.curator)
+    req = access.submit_request(cat, firm, "cond", form())
+    later = date.today() + timedelta(days=3)
+    end = date.today() + timedelta(days=30)
+    with pytest.raises(ValidationFailed) as err:
+        access.change_state(cat, cur, req.id, "approved", end=end, start=end + timedelta(days=1))
+    assert "start" in err.value.messages
+    assert access.get_request(cat, firm, req.id).req.state == "submitted"
+    access.change_state(cat, cur, req.id, "approved", end=end, start=later.isoformat())
+    got = access.get_request(cat, firm, req.id)
+    assert got.req.period_start == later and not got.active
+    assert access.is_active(got.req, on=later)
+    assert w.ds.id not in access.with_grants(cat, firm).grants
+    with cat.session() as s:
+        approved = s.execute(
+            select(AuditEvent).where(AuditEvent.action == "access.approved")
+        ).scalar_one()
+        assert approved.data["start"] == later.isoformat()

@@ -111,6 +111,7 @@ def change(rid: int, to: str):
             to,
             request.form.get("note"),
             end=request.form.get("end"),
+            start=request.form.get("start"),
             conditions=request.form.get("conditions"),
             address=client_address(),
             link=_link,

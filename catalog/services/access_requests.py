@@ -310,12 +310,14 @@ def change_state(
     note: str | None = None,
     *,
     end: date | str | None = None,
+    start: date | str | None = None,
     conditions: str | None = None,
     address: str | None = None,
     link: Callable[[int], str] | None = None,
 ) -> AccessRequest:
-    """Move a request: reviewers ask for information, approve (with an end date and
-    conditions), reject or revoke; the requester answers or withdraws. Audited and told."""
+    """Move a request: reviewers ask for information, approve (with an end date, an
+    optional start date that overrides the requester's, and conditions), reject or
+    revoke; the requester answers or withdraws. Audited and told."""
     authz.require(actor.is_authenticated, "sign in first")  # a person, or SYSTEM (CLI)
     note = (note or "").strip() or None
     with cat.session() as s:
@@ -334,14 +336,19 @@ def change_state(
         if to == "approved":
             errors: dict = {}
             until = _date(end, "end", errors)
-            if until is None and not errors:
+            since = _date(start, "start", errors)
+            if until is None and "end" not in errors:
                 errors["end"] = ["Missing data for required field."]
             elif until is not None and until < today():
                 errors["end"] = ["The end must not be in the past."]
+            if since is not None and until is not None and since > until:
+                errors["start"] = ["The start must not be after the end."]
             if errors or until is None:
                 raise ValidationFailed(errors)
             req.period_end = until
-            if req.period_start is None or req.period_start > until:
+            if since is not None:
+                req.period_start = since
+            elif req.period_start is None or req.period_start > until:
                 req.period_start = today()
             req.conditions = (conditions or "").strip() or None
             req.holder_org_id = ds.organization_id
@@ -357,7 +364,8 @@ def change_state(
         audit.record(
             s, actor, f"access.{to}", "access_request", str(req.id), note=note, address=address,
             data={"from": before, "to": to, "dataset": ds.id,
-                  **({"until": str(req.period_end)} if to == "approved" else {})},
+                  **({"start": str(req.period_start), "until": str(req.period_end)}
+                     if to == "approved" else {})},
         )  # fmt: skip
         requester = s.get(User, req.requester_id)
         requester_to = [requester.email] if requester and requester.active else []
