@@ -298,9 +298,9 @@ def license_family(code: str | None) -> str:
 
 # Annotation accuracy bands (cumulative: "95" holds every dataset of 95 % or better)
 ACCURACY_BANDS: Vocab = {
-    "99": ("≥ 99%", "≥ 99%"),
-    "95": ("≥ 95%", "≥ 95%"),
-    "90": ("≥ 90%", "≥ 90%"),
+    "99": ("99% 及以上", "99% or higher"),
+    "95": ("95% 及以上", "95% or higher"),
+    "90": ("90% 及以上", "90% or higher"),
 }
 # Sample-count ranges (the size categories of dataset cards), smallest first
 SAMPLE_SIZES: Vocab = {

@@ -24,11 +24,12 @@ def page(url: str, lang: str = "zh", **params) -> str:
 def test_ai_search_shows_ai_facets_in_both_languages(site):
     zh = page(site, kind="training")
     assert 'data-facet="annotation_type"' in zh and "矩形框" in zh
-    assert 'data-facet="accuracy"' in zh and "≥ 95%" in zh
+    assert 'data-facet="accuracy"' in zh and "95% 及以上" in zh
     assert 'data-facet="split"' in zh and "验证集" in zh
     assert "允许商用" in zh and "覆盖年份" in zh
     en = page(site, "en", kind="training")
     assert "Bounding box" in en and "Has split" in en and "Commercial use allowed" in en
+    assert "95% or higher" in en
     # open-data searches are not charged for the AI facets
     assert 'data-facet="annotation_type"' not in page(site)
 
