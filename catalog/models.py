@@ -416,6 +416,9 @@ class DatasetSource(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id", ondelete="CASCADE"))
     source_record_id: Mapped[str] = mapped_column(String(500))
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    # the record as the source sent it (with the settings and mapping code that read it):
+    # equal on the next run, the record is unchanged without being mapped or validated
+    source_hash: Mapped[str | None] = mapped_column(String(64))
     first_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     gone_since: Mapped[datetime | None] = mapped_column(DateTime)

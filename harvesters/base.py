@@ -120,12 +120,21 @@ class Harvester(ABC):
     #: True when ``RemoteRecord.modified`` stamps compare as strings and a run may skip
     #: records older than the last run's watermark without fetching them
     uses_watermark: ClassVar[bool] = False
+    #: True when a gathered record's ``payload`` (plain JSON values) with the settings and
+    #: ``payload_context()`` decides the whole transform: a rerun then skips a record whose
+    #: source hash is the stored one before mapping it (issue 17)
+    hashes_payload: ClassVar[bool] = False
     #: extra configuration keys of this kind (a marshmallow schema)
     config_schema: ClassVar[type[Schema]] = SourceConfigSchema
 
     def __init__(self, ctx: HarvestContext):
         self.ctx = ctx
         self.config = ctx.config
+
+    def payload_context(self) -> Any:
+        """What, besides the payload and the settings, the transform of a record depends on
+        (with ``hashes_payload``), e.g. the version of the standard the document declares."""
+        return None
 
     @abstractmethod
     def gather(self) -> Iterator[RemoteRecord]:

@@ -252,7 +252,11 @@ class DataJsonHarvester(Harvester):
 
     kind = "datajson"
     config_schema = DataJsonConfig
+    hashes_payload = True
     _schema: DatasetIn | None = None
+
+    def payload_context(self) -> Any:
+        return self.version  # which fields a record needs (DCAT-US 1.1 or 3.0)
 
     def gather(self) -> Iterator[RemoteRecord]:
         url = self.ctx.spec.url

@@ -249,6 +249,16 @@ class Run:
             and k.content_hash is not None
         ):
             return Unchanged(rid)
+        raw = self._source_hash(rec)
+        if (
+            raw is not None
+            and rid is not None
+            and k is not None
+            and k.content_hash is not None
+            and k.source_hash == raw
+            and not self.full
+        ):
+            return Unchanged(rid)  # as sent last time: same mapping, same content hash
         try:
             payload = rec.payload if rec.payload is not None else self.harvester.fetch(rec)
             t = self.harvester.transform(payload, rec)
@@ -275,7 +285,7 @@ class Run:
             )
             digest = prepare.content_hash(data, t.publisher, self.spec)
             if k is not None and k.content_hash == digest and not self.full:
-                return Unchanged(rid)
+                return Unchanged(rid, raw)
             data["organization"] = self._organization(t)
             values = prepare.validate(data)
         except RecordError as exc:
@@ -284,7 +294,14 @@ class Run:
             return self._failed(rec, "load", f"publisher: {getattr(exc, 'messages', exc)}", rid)
         emitted = {k for k, v in data.items() if v not in (None, "", [], {})} - {"name"}
         keys = prepare.match_keys(data, data.get("organization"))
-        return Changed(rid, values, emitted, digest, keys, list(t.warnings))
+        return Changed(rid, values, emitted, digest, keys, list(t.warnings), raw)
+
+    def _source_hash(self, rec: RemoteRecord) -> str | None:
+        """The record's source hash, for a kind whose gathered payload decides its mapping."""
+        if not self.harvester.hashes_payload or rec.payload is None:
+            return None
+        context = {"run": self.config, "kind": self.harvester.payload_context()}
+        return prepare.source_hash(rec.payload, context, self.spec)
 
     def _duplicate(self, rid: str) -> bool:
         if rid in self.seen:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,6 +20,7 @@ from catalog.services import names
 from catalog.services.harvest import PublisherRef, SourceSpec
 from harvesters import normalize
 from harvesters.base import RecordError, Transformed, flatten_messages
+from schemas import dataset as dataset_schema_module
 from schemas.dataset import DatasetSchema
 from schemas.distribution import DistributionSchema
 
@@ -150,6 +153,39 @@ def content_hash(data: dict, publisher: PublisherRef | None, spec: SourceSpec) -
         "owner": spec.organization,
     }
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def mapping_fingerprint() -> str:
+    """A hash of the code that turns a source's record into the catalog's (every module of
+    ``harvesters`` and ``schemas``): a new release that maps differently makes every
+    source hash differ, so each record is mapped again (and then compared by content)."""
+    h = hashlib.sha256()
+    for package in (Path(__file__).parent, Path(dataset_schema_module.__file__).parent):
+        for path in sorted(package.glob("*.py")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def source_hash(payload: Any, config: dict, spec: SourceSpec) -> str:
+    """What decides "unchanged" before any mapping: the record exactly as the source sent
+    it, the run's settings (with the domain themes curators mapped), the source's trust and
+    owner, and the mapping code. Equal to the hash stored by the last run that applied the
+    record, the record is unchanged without being mapped or validated (issue 17): mapping
+    the same input with the same code and settings gives the same content hash."""
+    blob = json.dumps(
+        {
+            "record": payload,
+            "config": config,
+            "trusted": spec.trusted,
+            "owner": spec.organization,
+            "code": mapping_fingerprint(),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

@@ -99,6 +99,7 @@ class Unchanged:
     """A record whose content hash (or modification stamp) says nothing changed."""
 
     remote_id: str
+    source_hash: str | None = None  # the record's new source hash, to store (issue 17)
 
 
 @dataclass
@@ -120,6 +121,7 @@ class Changed:
     content_hash: str
     keys: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    source_hash: str | None = None
 
 
 BatchItem = Unchanged | Failed | Changed
@@ -149,6 +151,7 @@ class KnownRecord:
     dataset_id: str
     content_hash: str | None
     gone: bool
+    source_hash: str | None = None
 
 
 # -- kinds and schedules ---------------------------------------------------------------------

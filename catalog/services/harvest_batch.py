@@ -194,6 +194,7 @@ class BatchWriter:
             finish=self.finish,
         )
         link.content_hash = item.content_hash
+        link.source_hash = item.source_hash
         link.last_seen_at = self.now
         link.gone_since = None
         self.keys[ds.id] = list(item.keys)
@@ -303,6 +304,7 @@ class BatchWriter:
                 "source_id": self.spec.id,
                 "source_record_id": item.remote_id,
                 "content_hash": item.content_hash,
+                "source_hash": item.source_hash,
                 "first_seen_at": self.now,
                 "last_seen_at": self.now,
             }

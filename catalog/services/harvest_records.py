@@ -73,13 +73,14 @@ def known_records(
                     DatasetSource.dataset_id,
                     DatasetSource.content_hash,
                     DatasetSource.gone_since,
+                    DatasetSource.source_hash,
                 ).where(
                     DatasetSource.source_id == source_id,
                     DatasetSource.source_record_id.in_(ids[i : i + 500]),
                 )
             ).all()
-            for rid, did, h, gone in rows:
-                out[rid] = KnownRecord(did, h, gone is not None)
+            for rid, did, h, gone, raw in rows:
+                out[rid] = KnownRecord(did, h, gone is not None, raw)
     return out
 
 
@@ -127,6 +128,8 @@ def load_batch(
                 if link is None:  # e.g. removed by hand since: treat as new next time
                     continue
                 link.last_seen_at = now
+                if item.source_hash:
+                    link.source_hash = item.source_hash
                 if link.gone_since is not None and restore_if_harvest_withdrew(s, spec, link, job):
                     counts.updated += 1
                 else:

@@ -61,6 +61,7 @@ def store_changed(
         )
         restored = link.gone_since is not None and restore_if_harvest_withdrew(s, spec, link, job)
         link.content_hash = item.content_hash
+        link.source_hash = item.source_hash
         link.last_seen_at = now
         link.gone_since = None
         set_match_keys(s, ds.id, spec.id, item.keys)
@@ -107,6 +108,7 @@ def store_changed(
             source_id=spec.id,
             source_record_id=item.remote_id,
             content_hash=item.content_hash,
+            source_hash=item.source_hash,
             first_seen_at=now,
             last_seen_at=now,
         )
