@@ -124,6 +124,7 @@ class Run:
         self.loading = records.LoadState()
         self.unindexed = 0
         self.last_indexed = time.monotonic()
+        self.hash_context: tuple[object, bytes] | None = None  # (payload context, digest)
 
     # -- the run -----------------------------------------------------------------------------
     def execute(self) -> Outcome:
@@ -300,8 +301,11 @@ class Run:
         """The record's source hash, for a kind whose gathered payload decides its mapping."""
         if not self.harvester.hashes_payload or rec.payload is None:
             return None
-        context = {"run": self.config, "kind": self.harvester.payload_context()}
-        return prepare.source_hash(rec.payload, context, self.spec)
+        kind = self.harvester.payload_context()
+        if self.hash_context is None or self.hash_context[0] != kind:
+            config = {"run": self.config, "kind": kind}
+            self.hash_context = (kind, prepare.source_context(config, self.spec))
+        return prepare.source_hash(rec.payload, self.hash_context[1])
 
     def _duplicate(self, rid: str) -> bool:
         if rid in self.seen:

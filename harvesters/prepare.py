@@ -168,15 +168,12 @@ def mapping_fingerprint() -> str:
     return h.hexdigest()
 
 
-def source_hash(payload: Any, config: dict, spec: SourceSpec) -> str:
-    """What decides "unchanged" before any mapping: the record exactly as the source sent
-    it, the run's settings (with the domain themes curators mapped), the source's trust and
-    owner, and the mapping code. Equal to the hash stored by the last run that applied the
-    record, the record is unchanged without being mapped or validated (issue 17): mapping
-    the same input with the same code and settings gives the same content hash."""
+def source_context(config: dict, spec: SourceSpec) -> bytes:
+    """What every record's source hash shares (computed once a run): the run's settings
+    (with the domain themes curators mapped and what the kind's transform depends on), the
+    source's trust and owner, and the mapping code."""
     blob = json.dumps(
         {
-            "record": payload,
             "config": config,
             "trusted": spec.trusted,
             "owner": spec.organization,
@@ -186,7 +183,16 @@ def source_hash(payload: Any, config: dict, spec: SourceSpec) -> str:
         ensure_ascii=False,
         default=str,
     )
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(blob.encode()).digest()
+
+
+def source_hash(payload: Any, context: bytes) -> str:
+    """What decides "unchanged" before any mapping: the record exactly as the source sent
+    it, under the run's ``source_context``. Equal to the hash stored by the last run that
+    applied the record, the record is unchanged without being mapped or validated (issue
+    17): mapping the same input with the same code and settings gives the same content hash."""
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(context + blob.encode()).hexdigest()
 
 
 def validate(data: dict) -> dict:

@@ -117,25 +117,17 @@ def test_the_source_hash_covers_settings_trust_owner_and_context():
         schedule=None,
     )
     record = {"identifier": "a", "title": "T"}
-    base = prepare.source_hash(record, {"run": {"strict": True}, "kind": "1.1"}, spec)
-    assert base == prepare.source_hash(
-        dict(reversed(record.items())), {"kind": "1.1", "run": {"strict": True}}, spec
-    )
+
+    def digest(rec: dict, run: dict, kind: str, source: SourceSpec = spec) -> str:
+        return prepare.source_hash(rec, prepare.source_context({"run": run, "kind": kind}, source))
+
+    base = digest(record, {"strict": True}, "1.1")
+    assert base == digest(dict(reversed(record.items())), {"strict": True}, "1.1")
     others = [
-        prepare.source_hash(
-            {**record, "title": "U"}, {"run": {"strict": True}, "kind": "1.1"}, spec
-        ),
-        prepare.source_hash(record, {"run": {"strict": False}, "kind": "1.1"}, spec),
-        prepare.source_hash(record, {"run": {"strict": True}, "kind": "3.0"}, spec),
-        prepare.source_hash(
-            record, {"run": {"strict": True}, "kind": "1.1"}, _with(spec, trusted=False)
-        ),
-        prepare.source_hash(
-            record, {"run": {"strict": True}, "kind": "1.1"}, _with(spec, organization="o")
-        ),
+        digest({**record, "title": "U"}, {"strict": True}, "1.1"),
+        digest(record, {"strict": False}, "1.1"),
+        digest(record, {"strict": True}, "3.0"),
+        digest(record, {"strict": True}, "1.1", replace(spec, trusted=False)),
+        digest(record, {"strict": True}, "1.1", replace(spec, organization="o")),
     ]
     assert base not in others and len(set(others)) == len(others)
-
-
-def _with(spec: SourceSpec, **changes) -> SourceSpec:
-    return replace(spec, **changes)
