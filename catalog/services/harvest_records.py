@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from catalog.errors import CatalogError, ValidationFailed
@@ -116,6 +116,7 @@ def load_batch(
             ).scalars():
                 links[ln.source_record_id] = ln
         changed: list[tuple[int, Changed, DatasetSource | None]] = []
+        seen: list[dict] = []  # unchanged records still offered: one UPDATE by primary key
         for pos, item in enumerate(items):
             link = links.get(item.remote_id) if item.remote_id else None
             if isinstance(item, Failed):
@@ -127,6 +128,16 @@ def load_batch(
             if isinstance(item, Unchanged):
                 if link is None:  # e.g. removed by hand since: treat as new next time
                     continue
+                if link.gone_since is None:  # the common case: written together below
+                    seen.append(
+                        {
+                            "id": link.id,
+                            "last_seen_at": now,
+                            "source_hash": item.source_hash or link.source_hash,
+                        }
+                    )
+                    counts.unchanged += 1
+                    continue
                 link.last_seen_at = now
                 if item.source_hash:
                     link.source_hash = item.source_hash
@@ -137,6 +148,8 @@ def load_batch(
                     counts.unchanged += 1
                 continue
             changed.append((pos, item, link))
+        if seen:
+            s.execute(update(DatasetSource), seen)
         for (pos, item, link), outcome in zip(
             changed, _store(s, spec, job, changed, now, state), strict=True
         ):
