@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 # DESIGN.md, "Performance targets": over 3,000 records/s at 100,000 records, memory flat.
 TARGET_SIZE = 100_000
 TARGET_RATE = 3000.0
+# issue 17: an unchanged rerun (run 2) at over 10,000 records/s
+TARGET_RERUN_RATE = 10000.0
 # "flat": from the first quarter of run 1 to its end, resident memory may grow by less
 # than this per record. Holding the catalog (the document, the records) costs about 7 KB a
 # record; what a streaming run keeps is the set of remote ids it has seen (to find records
@@ -411,19 +413,21 @@ def measure(size: int, seed: int, tmp: str | None) -> Measured:
 def rows(m: Measured) -> list[Row]:
     first = m.runs[0]
     out = []
-    for r in m.runs:
+    for i, r in enumerate(m.runs):
         out.append(
             Row(
                 f"{r.label}: throughput",
                 r.rate,
                 "rec/s",
-                TARGET_RATE,
+                TARGET_RERUN_RATE if i == 1 else TARGET_RATE,
                 higher_is_better=True,
                 fmt="{:,.0f}",
             )
         )
         out.append(Row(f"  {r.label}: time", r.seconds, "s"))
         out.append(Row(f"  {r.label}: CPU time", r.cpu, "s"))
+        # on a shared machine the wall time says more about the neighbours than the code
+        out.append(Row(f"  {r.label}: per CPU second", r.records / r.cpu, "rec", fmt="{:,.0f}"))
     out.append(
         Row("baseline: pipeline without store", m.baseline, "rec/s", fmt="{:,.0f}"),
     )
