@@ -2,7 +2,7 @@
 (issue 17, item 3)
 
 Revision ID: 0020
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-06 08:05:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0014"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
