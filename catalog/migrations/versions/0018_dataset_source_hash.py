@@ -1,7 +1,7 @@
 """the source hash of a harvested record: an unchanged record is skipped before it is mapped
 (issue 17, item 3)
 
-Revision ID: 0020
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-06 08:05:00
 """
@@ -9,7 +9,7 @@ Create Date: 2026-12-06 08:05:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
+revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
