@@ -39,6 +39,24 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def people(browser):
+    """A browser context (its own cookie jar) per person of a flow: ``people()`` opens a
+    page for the next one, ``people(width=390)`` a phone-sized one, ``people(locale="en-US")``
+    an English-speaking one; all are closed after the test."""
+    contexts = []
+
+    def open_page(*, width: int = 1280, locale: str = "zh-CN"):
+        ctx = browser.new_context(viewport={"width": width, "height": 900}, locale=locale)
+        ctx.set_default_timeout(10_000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield open_page
+    for ctx in contexts:
+        ctx.close()
+
+
 @pytest.fixture(scope="session")
 def shots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

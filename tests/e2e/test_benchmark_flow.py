@@ -86,21 +86,6 @@ def site(tmp_path_factory):
         yield url, cat
 
 
-@pytest.fixture
-def people(browser):
-    contexts = []
-
-    def open_page():
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        ctx.set_default_timeout(10_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield open_page
-    for ctx in contexts:
-        ctx.close()
-
-
 def test_leaderboard_entry_and_contamination_warning(site, people, shots) -> None:
     url, _cat = site
     researcher, curator, visitor, editor = people(), people(), people(), people()

@@ -46,21 +46,6 @@ def site(tmp_path_factory):
         yield url, inbox, cat
 
 
-@pytest.fixture
-def people(browser):
-    contexts = []
-
-    def open_page():
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        ctx.set_default_timeout(10_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield open_page
-    for ctx in contexts:
-        ctx.close()
-
-
 def test_no_result_to_request_to_fulfilment_and_saved_search_notice(site, people, shots):
     url, inbox, cat = site
     asker, curator = people(), people()

@@ -41,22 +41,6 @@ def site(tmp_path_factory):
         yield url, inbox
 
 
-@pytest.fixture
-def people(browser):
-    """Separate browser contexts (cookie jars) for the partner, the curator and a visitor."""
-    contexts = []
-
-    def open_page():
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        ctx.set_default_timeout(10_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield open_page
-    for ctx in contexts:
-        ctx.close()
-
-
 def sign_in(page, url: str, email: str, password: str) -> None:
     page.goto(url + "/login")
     page.fill("#f-email", email)

@@ -50,21 +50,6 @@ def site(tmp_path_factory):
         yield url, cat
 
 
-@pytest.fixture
-def people(browser):
-    contexts = []
-
-    def open_page(locale: str = "zh-CN"):
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
-        ctx.set_default_timeout(10_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield open_page
-    for ctx in contexts:
-        ctx.close()
-
-
 def _person(people, url: str, who: str):
     page = people()
     sign_in(page, url, info["people"][who].email, PASSWORD)
@@ -134,7 +119,7 @@ def test_registration_from_entry_to_verification(site, people, shots, tmp_path) 
     section = visitor.inner_text("#registrations")
     assert "HB-DR-2026-000889" in section and "已核验" in section and "数据资源持有权" in section
     visitor.locator("#registrations").screenshot(path=str(shots / "dataset-registration-zh.png"))
-    en = people("en-US")
+    en = people(locale="en-US")
     en.goto(url + "/lang/en?next=/dataset/weld-defects")
     assert "Right to hold the data resource" in en.inner_text("#registrations")
     en.locator("#registrations").screenshot(path=str(shots / "dataset-registration-en.png"))
@@ -204,7 +189,7 @@ def test_nomination_round_from_opening_to_xlsx(site, people, shots) -> None:
     visitor.screenshot(path=str(shots / "nomination-round-public-zh.png"), full_page=True)
     visitor.goto(url + "/dataset/weld-defects")
     assert "市级入选" in visitor.inner_text(".meta")
-    en = people("en-US")
+    en = people(locale="en-US")
     en.goto(url + "/lang/en?next=" + round_url.replace(url, ""))
     assert "Selected by the city" in en.inner_text("#nominations")
     en.screenshot(path=str(shots / "nomination-round-public-en.png"), full_page=True)

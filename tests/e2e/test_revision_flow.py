@@ -45,21 +45,6 @@ def site(tmp_path_factory):
         yield url, inbox
 
 
-@pytest.fixture
-def people(browser):
-    contexts = []
-
-    def open_page(width: int = 1280):
-        ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-        ctx.set_default_timeout(10_000)
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield open_page
-    for ctx in contexts:
-        ctx.close()
-
-
 def sign_in(page, url: str, email: str) -> None:
     page.goto(url + "/login")
     page.fill("#f-email", email)
@@ -71,7 +56,7 @@ def sign_in(page, url: str, email: str) -> None:
 def test_partner_edit_waits_until_the_curator_approves(site, people, shots) -> None:
     url, inbox = site
     name = info["name"]
-    partner, curator, visitor = people(), people(390), people()
+    partner, curator, visitor = people(), people(width=390), people()
 
     sign_in(partner, url, "member@zhishu.example.cn")
     partner.goto(f"{url}/dataset/{name}")
