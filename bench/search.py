@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from bench.corpus import BenchQuery, browse_queries, documents, queries
 from catalog.search import SearchQuery
+from catalog.search.base import SearchUnavailable
 from catalog.search.embedded import EmbeddedBackend, to_index_doc
 
 # Performance targets of DESIGN.md ("Performance targets"), set at 1,000,000 datasets.
@@ -436,9 +437,14 @@ def search_rows(s: QueryStats, br: QueryStats, qpeak: float) -> list[Row]:
 
 
 def _kept_index(path: Path, size: int) -> bool:
+    """Whether a kept index can be searched again: one built by an older analysis version
+    (or damaged) is rebuilt instead."""
     if not (path / "meta.json").exists():
         return False
-    return EmbeddedBackend(path).count() == size
+    try:
+        return EmbeddedBackend(path).count() == size
+    except SearchUnavailable:
+        return False
 
 
 def measure(
