@@ -164,10 +164,16 @@ def access_overdue(to: list[str], title: str, due: object, link: str) -> Message
     )
 
 
+def _review_at(link: str | None) -> tuple[str, str]:
+    """Where a curator reviews, in both languages: the link when the caller has one."""
+    if link:
+        return f"请审核：\n\n{link}", f"Please review it:\n\n{link}"
+    return "请在目录的审核页面处理。", "Please review it in the review queue."
+
+
 def waiting_for_review(to: list[str], title: str, link: str | None) -> Message:
     """Curators are told at once of a partner's change to a published dataset."""
-    where_zh = f"请审核：\n\n{link}" if link else "请在目录的审核页面处理。"
-    where_en = f"Please review it:\n\n{link}" if link else "Please review it in the review queue."
+    where_zh, where_en = _review_at(link)
     return _msg(
         to,
         f"待审核的修改：{title}",
@@ -180,8 +186,7 @@ def waiting_for_review(to: list[str], title: str, link: str | None) -> Message:
 
 def submitted_for_review(to: list[str], title: str, link: str | None) -> Message:
     """Curators are told at once of a dataset submitted for review."""
-    where_zh = f"请审核：\n\n{link}" if link else "请在目录的审核页面处理。"
-    where_en = f"Please review it:\n\n{link}" if link else "Please review it in the review queue."
+    where_zh, where_en = _review_at(link)
     return _msg(
         to,
         f"待审核的数据集：{title}",
