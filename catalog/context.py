@@ -103,9 +103,9 @@ class Catalog:
             self.sync_index()
 
     def start_index_drainer(self, every: float) -> bool:
-        """Apply queued index changes now and then every ``every`` seconds, in a daemon
-        thread of this process (once; ``every`` <= 0: never). Without it a change whose
-        drain failed after its commit (the writer busy in another process, a crash before
+        """Apply queued index changes (and deliver queued e-mail) now and then every
+        ``every`` seconds, in a daemon thread of this process (once; ``every`` <= 0:
+        never). Without it a change whose drain failed after its commit (the writer busy in another process, a crash before
         the drain) would wait in the outbox until the next write; returns whether it runs."""
         if every <= 0:
             return False
@@ -120,6 +120,14 @@ class Catalog:
                         self.sync_index()
                     except Exception:  # noqa: BLE001 -- the next round tries again
                         log.warning("draining the index outbox failed", exc_info=True)
+                    try:
+                        # e-mail queued for after an answer (issue 14): a message whose
+                        # delivery failed, or whose process died first, goes out now
+                        from catalog.services.mail_outbox import deliver_queued
+
+                        deliver_queued(self)
+                    except Exception:  # noqa: BLE001 -- the next round tries again
+                        log.warning("delivering queued mail failed", exc_info=True)
                     stop.wait(every)
 
             thread = threading.Thread(target=run, name="index-outbox-drain", daemon=True)

@@ -917,3 +917,40 @@ class NameAlias(Base):
     old_name: Mapped[str] = mapped_column(String(200))
     object_id: Mapped[str] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# -- issue 14, item 4: registration confirmed by e-mail, and mail sent after the answer --------
+class PendingRegistration(Base):
+    """A registration waiting for its e-mail link. One per address: registering again
+    replaces the name, password hash and token (the older link stops working). Only
+    hashes are kept: the password's scrypt hash, and the SHA-256 of the link's token."""
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(300), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class MailOutbox(Base):
+    """An e-mail waiting to go out. It is written in the transaction of the change it
+    reports and deleted once the SMTP server (or the mail folder) took it, so a crash
+    between the two loses nothing: the next delivery round sends it. ``claimed_until``
+    keeps two processes from sending one message at the same time."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipients: Mapped[list] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,4 +1,8 @@
-"""Sign in, sign out, registration and password reset pages.
+"""Sign in, sign out, registration (confirmed by e-mail) and password reset pages.
+
+None of them tells a stranger whether an address has an account: registration and reset
+answer the same page either way and their e-mail goes out after the answer; sign-in
+refuses an unknown address as slowly as a wrong password (``catalog.services.accounts``).
 
 Failed sign-ins, registrations and reset requests are rate limited per client address
 (``web.ratelimit``); a limited form answers 429 and says so in the page's language.
@@ -6,13 +10,22 @@ Failed sign-ins, registrations and reset requests are rate limited per client ad
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    after_this_request,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask import flash as flash_message
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from catalog.errors import ValidationFailed
-from catalog.services import accounts, users
+from catalog.services import accounts, mail_outbox, users
 from web.forms import client_address, field_errors, limiter, safe_next, values_of
 from web.links import absolute_url
 from web.logins import SessionUser
@@ -80,19 +93,56 @@ def register():
         return _limited("register", "auth/register.html", values)
     limiter().hit("register", key)
     form = request.form
+    next_path = form.get("next", "")
+    links = accounts.RegistrationLinks(
+        confirm=lambda token: absolute_url(
+            "auth.confirm_registration", token=token, **({"next": next_path} if next_path else {})
+        ),
+        sign_in=absolute_url("auth.login"),
+        reset=absolute_url("auth.forgot_password"),
+    )
     try:
-        user = accounts.register(
+        email = accounts.register(
             g.catalog,
             form.get("email", ""),
             form.get("name", "").strip(),
             form.get("password", ""),
             form.get("password_confirm", ""),
+            links,
+            address=key,
         )
     except ValidationFailed as exc:
         return render_template("auth/register.html", values=values, errors=field_errors(exc)), 422
-    login_user(SessionUser(users.get_user(g.catalog, user.id)))
+    _deliver_mail_after_answer()
+    # the same page whether or not the address has an account: the e-mail tells the owner
+    return render_template(
+        "auth/register_sent.html", email=email, hours=accounts.REGISTRATION_HOURS
+    )
+
+
+@bp.get("/register/confirm/<token>")
+def confirm_registration(token: str):
+    try:
+        user = accounts.confirm_registration(g.catalog, token)
+    except accounts.RegistrationLinkError as exc:
+        status = 404 if exc.state == "invalid" else 410
+        return render_template(
+            "auth/register_link.html", state=exc.state, hours=accounts.REGISTRATION_HOURS
+        ), status
+    login_user(SessionUser(users.get_user(g.catalog, user.id) or user))
     flash_message(_("Your account is ready. Welcome, %(name)s.", name=user.name), "success")
-    return redirect(safe_next(form.get("next"), "account.show"))
+    return redirect(safe_next(request.args.get("next"), "account.show"))
+
+
+def _deliver_mail_after_answer() -> None:
+    """Send the queued e-mail once the answer has gone out, so the time of the answer does
+    not depend on whether a message was queued (``catalog.services.mail_outbox``)."""
+    cat = g.catalog
+
+    @after_this_request
+    def _later(response: Response) -> Response:
+        response.call_on_close(lambda: mail_outbox.deliver_queued(cat))
+        return response
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -110,6 +160,7 @@ def forgot_password():
         lambda token: absolute_url("auth.reset_password", token=token),
         address=key,
     )
+    _deliver_mail_after_answer()
     # the same answer whether or not the address has an account
     return render_template("auth/forgot.html", values=values, sent=True)
 

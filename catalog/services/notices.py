@@ -232,3 +232,56 @@ def review_digest(
         f"Datasets submitted for review:\n{lines(submitted)}\n\n"
         f"Changes to published datasets:\n{lines(revised)}{where}",
     )
+
+
+# -- issue 14, item 4: registration confirmed by e-mail ---------------------------------------
+def registration_confirm(site: str, to: str, link: str, hours: int) -> Message:
+    return _msg(
+        [to],
+        f"{site}：确认注册",
+        "Confirm your registration",
+        f"""
+您（或他人）使用本邮箱在{site}注册账号。请在 {hours} 小时内打开以下链接完成注册：
+
+{link}
+
+如果不是您本人操作，请忽略本邮件，不会创建任何账号。""",
+        f"""
+Someone (probably you) registered an account at {site} with this address. Open this link
+within {hours} hours to finish:
+
+{link}
+
+If it was not you, ignore this message: no account will be made.""",
+    )
+
+
+def registration_exists(site: str, to: str, sign_in: str, reset: str) -> Message:
+    """To the owner of an account someone tried to register again: the page said the same
+    as for a new address, so only the owner learns that the account exists."""
+    return _msg(
+        [to],
+        f"{site}：有人尝试用您的邮箱注册",
+        "Someone tried to register with your address",
+        f"""
+有人（可能是您）尝试用本邮箱在{site}注册新账号，但该邮箱已有账号，因此没有创建新账号。
+
+如果是您本人，请直接登录：
+{sign_in}
+
+忘记密码可在此重置：
+{reset}
+
+如果不是您本人操作，请忽略本邮件，您的账号不受影响。""",
+        f"""
+Someone (probably you) tried to register a new account at {site} with this address. It
+already has an account, so no new one was made.
+
+If it was you, sign in:
+{sign_in}
+
+If you forgot your password, reset it here:
+{reset}
+
+If it was not you, ignore this message: your account is unchanged.""",
+    )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from catalog.errors import NotFound, ValidationFailed
@@ -51,18 +52,39 @@ def create_user(
     except ValidationError as exc:
         raise ValidationFailed(exc.messages_dict) from None
     with cat.session() as s:
-        email_norm = values["email"].strip().lower()
-        if s.execute(select(User.id).where(User.email == email_norm)).first():
+        email_norm = normalize_email(values["email"])
+        if exists(s, email_norm):
+            # said to staff and the command only: self-registration never asks this
             raise ValidationFailed({"email": ["An account with this e-mail exists."]})
-        user = User(
-            email=email_norm,
-            name=values["name"],
-            role=values["role"],
-            password_hash=generate_password_hash(values["password"]),
-        )
-        s.add(user)
-        s.flush()
-        audit.record(s, actor, "user.create", "user", user.id, data={"role": role})
+        hashed = generate_password_hash(values["password"])
+        return add_user(s, actor, email_norm, values["name"], hashed, values["role"])
+
+
+def normalize_email(email: str | None) -> str:
+    """The form accounts are stored and looked up in."""
+    return (email or "").strip().lower()
+
+
+def exists(s: Session, email_norm: str) -> str | None:
+    """The id of the account with this (normalized) address, if there is one."""
+    return s.execute(select(User.id).where(User.email == email_norm)).scalar_one_or_none()
+
+
+def add_user(
+    s: Session,
+    actor: Actor,
+    email_norm: str,
+    name: str,
+    password_hash: str,
+    role: str = "user",
+    data: dict | None = None,
+) -> User:
+    """Store an account whose input was checked and password already hashed, in the
+    caller's transaction (a confirmed registration creates it with marking its link used)."""
+    user = User(email=email_norm, name=name, role=role, password_hash=password_hash)
+    s.add(user)
+    s.flush()
+    audit.record(s, actor, "user.create", "user", user.id, data={"role": role, **(data or {})})
     return user
 
 
