@@ -51,7 +51,8 @@ def test_every_service_that_sets_a_password_applies_the_policy(cat):
         users.create_user(cat, SYSTEM, "a@example.cn", "A", "12345678")
     assert info.value.messages == {"password": ["Shorter than minimum length 10."]}
     with pytest.raises(ValidationFailed) as info:
-        accounts.register(cat, "b@example.cn", "B", "password123", "password123")
+        links = accounts.RegistrationLinks(lambda t: t, "/login", "/password/forgot")
+        accounts.register(cat, "b@example.cn", "B", "password123", "password123", links)
     assert info.value.messages == {"password": ["This password is too common. Choose another."]}
     user = users.create_user(cat, SYSTEM, "c@example.cn", "Chen", "a-good-passphrase")
     actor = Actor.of(users.get_user(cat, user.id))

@@ -1,4 +1,4 @@
-"""Accounts over a real socket: registration, sign-in and out, CSRF on every form, rate
+"""Accounts over a real socket: registration (confirmed by e-mail), sign-in and out, CSRF on every form, rate
 limits, password reset through a real SMTP server (aiosmtpd), personal API tokens."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def test_registration_shows_errors_in_chinese_and_keeps_input(site) -> None:
 
 
 def test_register_sign_out_and_in(site) -> None:
-    url, _cat, _inbox = site
+    url, _cat, inbox = site
     web = WebClient(url)
     r = web.submit(
         "/register",
@@ -70,7 +70,10 @@ def test_register_sign_out_and_in(site) -> None:
             "password_confirm": "long-enough-1",
         },
     )
-    assert r.status_code == 200 and r.url.endswith("/account")
+    assert r.status_code == 200 and "new.user@ai.example.com" in r.text and "请查收邮件" in r.text
+    mail = inbox.wait_for("new.user@ai.example.com", lambda m: "Confirm" in m["Subject"])
+    r = web.get(link_in(mail, "/register/confirm/"), timeout=10)
+    assert r.url.endswith("/account") and "账号已创建" in r.text
     assert "new.user@ai.example.com" in r.text and "注册用户" in r.text
     r = web.submit("/logout", {}, form_page="/account")
     assert r.url.endswith("/") and "登录" in r.text
@@ -248,8 +251,7 @@ def test_sign_in_and_registration_are_rate_limited(tmp_path) -> None:
                     "password_confirm": "rate-limit-pass-9",
                 },
             )
-            assert r.status_code == 200
-            web.submit("/logout", {}, form_page="/")
+            assert r.status_code == 200 and 'id="register-sent"' in r.text
         r = web.submit(
             "/register?lang=en",
             {

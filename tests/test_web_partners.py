@@ -149,6 +149,9 @@ def test_admin_manages_members_a_member_cannot(site) -> None:
             "next": path,
         },
     )
+    assert "请查收邮件" in r.text  # the account is made by the link in the mail
+    confirm = inbox.wait_for("newbie@zhishu.example.cn", lambda m: "Confirm" in m["Subject"])
+    r = newbie.get(link_in(confirm, "/register/confirm/"), timeout=10)
     assert r.url.endswith(path)
     r = newbie.submit(path, {})
     assert "欢迎加入" in r.text and f"/organization/{org}" in r.url
