@@ -55,6 +55,12 @@ def _ckan(argv: list[str]) -> int:
     return ckan.main(argv)
 
 
+def _accounts(argv: list[str]) -> int:
+    from bench import accounts
+
+    return accounts.main(argv)
+
+
 BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "search": _search,
     "harvest": _harvest,
@@ -64,6 +70,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "exports": _exports,
     "load": _load,
     "ckan": _ckan,
+    "accounts": _accounts,
 }
 
 
