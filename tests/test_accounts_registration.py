@@ -206,3 +206,18 @@ def test_a_message_another_process_holds_is_not_sent_twice(cat) -> None:
         s.execute(update(MailOutbox).values(claimed_until=utcnow() - timedelta(seconds=1)))
     assert mail_outbox.deliver_queued(cat) == 1 and len(folder_mail(cat)) == 1
     assert mail_outbox.deliver_queued(cat) == 0 and len(folder_mail(cat)) == 1
+
+
+def test_registrations_nobody_finished_are_dropped_after_a_month(cat) -> None:
+    accounts.register(cat, "gone@ai.example.com", "G", "long-enough-1", "long-enough-1", LINKS)
+    accounts.register(cat, "recent@ai.example.com", "R", "long-enough-1", "long-enough-1", LINKS)
+    with cat.session() as s:
+        s.execute(
+            update(PendingRegistration)
+            .where(PendingRegistration.email == "gone@ai.example.com")
+            .values(expires_at=utcnow() - timedelta(days=accounts.PENDING_KEPT_DAYS + 1))
+        )
+    accounts.register(cat, "next@ai.example.com", "N", "long-enough-1", "long-enough-1", LINKS)
+    with cat.session() as s:
+        emails = set(s.execute(select(PendingRegistration.email)).scalars())
+    assert emails == {"recent@ai.example.com", "next@ai.example.com"}

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 RESET_HOURS = 2
 REGISTRATION_HOURS = 48
+PENDING_KEPT_DAYS = 30
 MIN_PASSWORD = passwords.MIN_LENGTH
 
 
@@ -138,6 +139,10 @@ def _register_in(
     s: Session, email_norm: str, name: str, password_hash: str, digest: str, address: str | None
 ) -> str | None:
     """One write either way: a notice audited for an account, else the pending row."""
+    now = utcnow()
+    # registrations nobody finished go a month after their link ended (both branches)
+    stale = now - timedelta(days=PENDING_KEPT_DAYS)
+    s.execute(delete(PendingRegistration).where(PendingRegistration.expires_at < stale))
     user_id = users.exists(s, email_norm)
     pending = s.execute(
         select(PendingRegistration).where(PendingRegistration.email == email_norm)
@@ -148,7 +153,6 @@ def _register_in(
     if pending is None:
         pending = PendingRegistration(email=email_norm)
         s.add(pending)
-    now = utcnow()
     pending.name = name
     pending.password_hash = password_hash
     pending.token_hash = digest  # the older link, if any, stops working
