@@ -105,8 +105,9 @@ class Catalog:
     def start_index_drainer(self, every: float) -> bool:
         """Apply queued index changes (and deliver queued e-mail) now and then every
         ``every`` seconds, in a daemon thread of this process (once; ``every`` <= 0:
-        never). Without it a change whose drain failed after its commit (the writer busy in another process, a crash before
-        the drain) would wait in the outbox until the next write; returns whether it runs."""
+        never). Without it a change whose drain failed after its commit (the writer busy
+        in another process, a crash before the drain) would wait in the outbox until the
+        next write; returns whether it runs."""
         if every <= 0:
             return False
         with self._drainer_lock:

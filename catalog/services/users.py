@@ -80,7 +80,7 @@ def add_user(
     data: dict | None = None,
 ) -> User:
     """Store an account whose input was checked and password already hashed, in the
-    caller's transaction (a confirmed registration creates it with marking its link used)."""
+    caller's transaction (a confirmed registration: in the one that uses its link up)."""
     user = User(email=email_norm, name=name, role=role, password_hash=password_hash)
     s.add(user)
     s.flush()
