@@ -221,3 +221,12 @@ def test_registrations_nobody_finished_are_dropped_after_a_month(cat) -> None:
     with cat.session() as s:
         emails = set(s.execute(select(PendingRegistration.email)).scalars())
     assert emails == {"recent@ai.example.com", "next@ai.example.com"}
+
+
+def test_a_deactivated_account_gets_no_reset_link(cat) -> None:
+    user = make_user(cat, "off@ai.example.com")
+    with cat.session() as s:
+        s.execute(update(User).where(User.id == user.id).values(active=False))
+    link = lambda token: f"https://catalog.example/password/reset/{token}"  # noqa: E731
+    assert accounts.request_password_reset(cat, "off@ai.example.com", link) is False
+    assert mail_outbox.waiting(cat) == 0 and delivered(cat) == []
