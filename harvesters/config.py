@@ -10,6 +10,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from schemas import vocab
 
+REGION_MAX_CHARS = 50
+
 
 class SourceConfigSchema(Schema):
     """Options shared by all kinds (defaults in brackets are what an empty config means)."""
@@ -42,6 +44,12 @@ class SourceConfigSchema(Schema):
         load_default="government", validate=validate.OneOf(list(vocab.ORG_TYPES))
     )
     use_remote_publishers = fields.Boolean(load_default=True)
+    # where the source's publishers are (a place name such as 厦门市, or a region code):
+    # departments are matched within it, so same-named departments of two places (统计局)
+    # stay two organizations (catalog.services.harvest_publishers)
+    region = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=REGION_MAX_CHARS)
+    )
     # after each run, put every dataset of the source on the curators' working open list
     # (a department's sheet: its rows become the list's items, linked to their datasets)
     to_openlist = fields.Boolean(load_default=False)

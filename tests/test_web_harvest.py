@@ -163,3 +163,46 @@ def test_harvest_forms_need_their_csrf_token(site):
     assert r.status_code == 400
     with cat.session() as s:
         assert s.execute(select(func.count()).select_from(HarvestJob)).scalar_one() == 0
+
+
+def test_the_source_form_sets_the_region_of_every_kind(site):
+    """Region is a field of the source form for every kind (here a data.json portal), kept
+    as the source's ``region`` option; the field wins over a region in the JSON options,
+    emptying it removes the region, a bad one is named under the field."""
+    url, cat, made, tmp_path = site
+    curator = signed_in(url, "curator@bureau.example.cn")
+    page = curator.get_page("/harvest/new")
+    assert "数源部门所在地区" in page.text and 'list="region-places"' in page.text
+    assert '<option value="保定市">' in page.text  # the catalog's places are offered
+    form = {
+        "name": "xm-portal",
+        "kind": "datajson",
+        "url": "https://8.8.8.8/data.json",
+        "region": " 厦门市 ",
+        "config": '{"region": "福州市", "timeout": 5}',
+        "action": "save",
+    }
+    too_long = curator.submit("/harvest/new", {**form, "region": "厦" * 51})
+    assert too_long.status_code == 422
+    assert 'id="err-region"' in too_long.text and 'id="err-config"' not in too_long.text
+    assert harvest.find_source(cat, "datajson", form["url"]) is None
+
+    saved = curator.submit("/harvest/new", form)
+    assert saved.status_code == 200 and saved.url.endswith("/harvest/xm-portal")
+    assert harvest.get_source(cat, "xm-portal").config == {"region": "厦门市", "timeout": 5}
+
+    edit = curator.get_page("/harvest/xm-portal/edit?lang=en")
+    assert "Region of its departments" in edit.text
+    assert 'name="region" type="text" value="厦门市"' in edit.text
+    assert "&#34;region&#34;" not in edit.text and "&#34;timeout&#34;: 5" in edit.text
+    changed = curator.submit(
+        "/harvest/xm-portal/edit",
+        {"url": form["url"], "region": "130600", "config": '{"timeout": 5}'},
+    )
+    assert changed.status_code == 200
+    assert harvest.get_source(cat, "xm-portal").config == {"region": "130600", "timeout": 5}
+    cleared = curator.submit(
+        "/harvest/xm-portal/edit", {"url": form["url"], "region": "", "config": ""}
+    )
+    assert cleared.status_code == 200
+    assert harvest.get_source(cat, "xm-portal").config == {}

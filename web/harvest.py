@@ -21,6 +21,7 @@ from flask_login import login_required
 
 from catalog.errors import CatalogError, Conflict, ValidationFailed
 from catalog.services import datasets, harvest, harvest_admin, harvest_preview
+from schemas import vocab
 from web.fieldnames import field_label
 from web.forms import field_errors, values_of
 from web.logins import current_actor
@@ -90,12 +91,36 @@ def _config(values: dict) -> dict:
     return data
 
 
+def _with_region(config: dict, values: dict) -> dict:
+    """The form's region field is the source's ``region`` option (every kind has it): the
+    field wins over a ``region`` typed into the JSON options, an empty field removes it."""
+    config = {k: v for k, v in config.items() if k != "region"}
+    region = " ".join(str(values.get("region") or "").split())
+    if region:
+        config["region"] = region
+    return config
+
+
+def _region_errors(exc: ValidationFailed) -> dict[str, list[str]]:
+    """The form's errors, a bad region under its own field instead of the options'."""
+    errors = field_errors(exc)
+    config = errors.get("config") or []
+    region = [m.split(":", 1)[1].strip() for m in config if m.startswith("region:")]
+    if region:
+        errors["region"] = region
+        errors["config"] = [m for m in config if not m.startswith("region:")]
+        if not errors["config"]:
+            del errors["config"]
+    return errors
+
+
 def _form_page(template: str, status: int = 200, **context: object):
     actor = current_actor()
     return (
         render_template(
             template,
             kinds=harvest.available_kinds(),
+            places=[zh for zh, _en in vocab.regions().values()],
             organizations=harvest_admin.managed_organizations(g.catalog, actor),
             may_trust=actor.is_curator,
             statuses=_status_labels(),
@@ -124,7 +149,7 @@ def new_source():
     values = _form_values(request.form)
     preview = None
     try:
-        config = _config(values)
+        config = _with_region(_config(values), values)
         harvest_preview.validate_config(values.get("kind") or "", config)
         if request.form.get("action") == "preview":
             preview = harvest_preview.preview(
@@ -149,7 +174,9 @@ def new_source():
             schedule=(values.get("schedule") or "").strip() or None,
         )
     except ValidationFailed as exc:
-        return _form_page("harvest/source_form.html", 422, values=values, errors=field_errors(exc))
+        return _form_page(
+            "harvest/source_form.html", 422, values=values, errors=_region_errors(exc)
+        )
     flash_message(_("Harvest source %(name)s added.", name=src.name), "success")
     return redirect(url_for("harvest.source", ref=src.name))
 
@@ -173,6 +200,7 @@ def edit_source(ref: str):
     actor = current_actor()
     row = harvest_admin.source(g.catalog, actor, ref)
     if request.method == "GET":
+        config = harvest_admin.source_config(g.catalog, actor, row.id)
         values = {
             "name": row.name,
             "kind": row.kind,
@@ -181,15 +209,18 @@ def edit_source(ref: str):
             "schedule": row.schedule or "",
             "trusted": row.trusted,
             "active": row.active,
+            "region": config.get("region") or "",
             "config": json.dumps(
-                harvest_admin.source_config(g.catalog, actor, row.id), ensure_ascii=False, indent=2
-            ),
+                {k: v for k, v in config.items() if k != "region"}, ensure_ascii=False, indent=2
+            )
+            if any(k != "region" for k in config)
+            else "",
         }
         return _form_page("harvest/source_form.html", src=row, values=values, errors={})
     values = _form_values(request.form)
     values.update(name=row.name, kind=row.kind)
     try:
-        config = _config(values)
+        config = _with_region(_config(values), values)
         harvest_preview.validate_config(row.kind, config)
         changes: dict[str, object] = {
             "url": str(values.get("url") or "").strip(),
@@ -203,7 +234,7 @@ def edit_source(ref: str):
         harvest.update_source(g.catalog, actor, row.id, **changes)
     except ValidationFailed as exc:
         return _form_page(
-            "harvest/source_form.html", 422, src=row, values=values, errors=field_errors(exc)
+            "harvest/source_form.html", 422, src=row, values=values, errors=_region_errors(exc)
         )
     flash_message(_("Harvest source %(name)s saved.", name=row.name), "success")
     return redirect(url_for("harvest.source", ref=row.name))
