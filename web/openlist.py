@@ -3,14 +3,24 @@ comparison of two versions and the exports; the curators' working copy and publi
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask import flash as flash_message
 from flask_babel import gettext as _
 
 from catalog.errors import CatalogError, NotFound, ValidationFailed
-from catalog.services import harvest, openlist, openlist_fill, organizations
+from catalog.services import harvest, openlist, openlist_fill, openlist_picker, organizations
 from web.forms import field_errors, values_of
-from web.i18n import label
+from web.i18n import label, localized
 from web.logins import curator_required, current_actor
 
 bp = Blueprint("openlist", __name__)
@@ -244,6 +254,36 @@ def pick():
     return _pick_page(_pick_filters(request.args))
 
 
+@bp.get("/curation/openlist/pick/suggest")
+@curator_required
+def pick_suggest():
+    """The picker's search as you type (static/js/openlist_pick.js): the listable datasets
+    the text may mean, with department, openness and whether each is on the list."""
+    text = request.args.get("q", "")
+    try:
+        limit = int(request.args.get("limit") or openlist_picker.DEFAULT_LIMIT)
+    except ValueError:
+        abort(400)
+    rows = openlist_picker.suggest(g.catalog, current_actor(), text, limit)
+    for r in rows:
+        # what the option shows, in the page's language
+        r["shown_title"] = localized(r, "title")
+        r["shown_department"] = localized(r, "department")
+        r["openness_label"] = (
+            _("Not known (held for review)")
+            if r["under_review"]
+            else label(r["openness"], "openness")
+        )
+        r["url"] = url_for("pages.dataset", ref=r["name"])
+    return jsonify({"query": text, "datasets": rows})
+
+
+def _wants_json() -> bool:
+    """The picker's script adds a dataset without leaving the page: it asks for JSON."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json"
+
+
 @bp.post("/curation/openlist/pick")
 @curator_required
 def pick_add():
@@ -257,24 +297,38 @@ def pick_add():
                 raise ValidationFailed({"dataset": ["Choose at least one dataset."]})
             result = openlist_fill.add_datasets(g.catalog, current_actor(), chosen)
     except ValidationFailed as exc:
+        if _wants_json():
+            return jsonify({"errors": field_errors(exc)}), 422
         return _pick_page(filters, field_errors(exc), 422)
+    if _wants_json():
+        return jsonify(
+            {
+                "added": result.added,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "skipped": len(result.skipped),
+                "held": result.held,
+                "message": _filled_message(result),
+            }
+        )
     _say_filled(result)
     return redirect(url_for("openlist.working"))
 
 
-def _say_filled(result: openlist_fill.FillResult) -> None:
-    flash_message(
-        _(
-            "Working list: %(a)s added, %(u)s updated, %(k)s already there, %(s)s skipped; "
-            "%(h)s await an openness decision.",
-            a=result.added,
-            u=result.updated,
-            k=result.unchanged,
-            s=len(result.skipped),
-            h=result.held,
-        ),
-        "success",
+def _filled_message(result: openlist_fill.FillResult) -> str:
+    return _(
+        "Working list: %(a)s added, %(u)s updated, %(k)s already there, %(s)s skipped; "
+        "%(h)s await an openness decision.",
+        a=result.added,
+        u=result.updated,
+        k=result.unchanged,
+        s=len(result.skipped),
+        h=result.held,
     )
+
+
+def _say_filled(result: openlist_fill.FillResult) -> None:
+    flash_message(_filled_message(result), "success")
 
 
 @bp.post("/curation/openlist/import")
