@@ -362,11 +362,13 @@ def import_sheet():
     log = harvest.get_job(g.catalog, job.id).log or ""
     flash_message(
         _(
-            "Sheet read (job %(job)s, %(state)s): %(new)s new, %(upd)s updated, %(err)s errors.",
+            "Sheet read (job %(job)s, %(state)s): %(new)s new, %(upd)s updated, "
+            "%(same)s unchanged, %(err)s errors.",
             job=job.id,
             state=label(outcome.state, "job_state"),
             new=outcome.counts.new,
             upd=outcome.counts.updated,
+            same=outcome.counts.unchanged,
             err=outcome.counts.errors,
         ),
         "success" if outcome.state == "done" else "warning",

@@ -189,3 +189,17 @@ def test_without_javascript_the_form_still_adds(site, browser):
         assert "stats-1" in _on_list(cat)
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1180, 1280, 1440])
+def test_a_curators_long_menu_wraps_below_the_site_links(site, people, width):
+    """Signed in as a curator the account menu is a dozen links: it goes to a row of its
+    own instead of squeezing the site's links into one word per line."""
+    url, _cat = site
+    page = people(width=width)
+    _signed_in(page, url)
+    page.goto(url + "/curation/openlist/pick")
+    tops = page.locator("header.top > nav:not(.user) a").evaluate_all(
+        "links => links.map(a => Math.round(a.getBoundingClientRect().top))"
+    )
+    assert len(set(tops)) <= 2, (width, tops)  # one row, two at most: never a column

@@ -141,7 +141,7 @@
       li.setAttribute("aria-disabled", "true");
       li.classList.add("listed");
       if (!li.querySelector(".pick-on-list")) {
-        li.querySelector(".pick-title").appendChild(span("pick-on-list", " (" + text("on-list") + ")"));
+        li.querySelector(".pick-title").appendChild(span("pick-on-list", text("on-list")));
       }
     }
 
