@@ -190,6 +190,7 @@ def test_the_source_form_sets_the_region_of_every_kind(site):
     saved = curator.submit("/harvest/new", form)
     assert saved.status_code == 200 and saved.url.endswith("/harvest/xm-portal")
     assert harvest.get_source(cat, "xm-portal").config == {"region": "厦门市", "timeout": 5}
+    assert '<td id="source-region">厦门市</td>' in saved.text
 
     edit = curator.get_page("/harvest/xm-portal/edit?lang=en")
     assert "Region of its departments" in edit.text
@@ -206,3 +207,4 @@ def test_the_source_form_sets_the_region_of_every_kind(site):
     )
     assert cleared.status_code == 200
     assert harvest.get_source(cat, "xm-portal").config == {}
+    assert "none: departments matched by name alone" in cleared.text  # English since ?lang=en

@@ -188,7 +188,7 @@ def test_picker_suggest_answers_curators_only(site) -> None:
     """GET /curation/openlist/pick/suggest (the picker's script) and the JSON answer of the
     picker's POST: curators only, CSRF-checked, nothing added by anyone else."""
     url, cat = site
-    path = "/curation/openlist/pick/suggest?q=" + requests.utils.quote("公交")
+    path = "/curation/openlist/pick/suggest?q=" + requests.utils.quote("道路卡口")
     anon = requests.get(url + path, timeout=10, allow_redirects=False)
     assert anon.status_code == 302 and "/login" in anon.headers["Location"]
     member = WebClient(url)
@@ -199,30 +199,28 @@ def test_picker_suggest_answers_curators_only(site) -> None:
     web = curator(url)
     assert web.get_page("/curation/openlist/pick/suggest?q=x&limit=many").status_code == 400
     got = web.get_page(path + "&lang=en").json()
-    [bus] = [d for d in got["datasets"] if d["name"] == "bus-routes"]
-    assert bus["shown_title"] == "Baoding bus routes" and bus["openness_label"] == (
-        "Unconditionally open"
-    )
-    assert bus["url"] == "/dataset/bus-routes" and bus["on_list"] is False
+    [road] = got["datasets"]
+    assert (road["shown_title"], road["openness_label"]) == ("Road checkpoint records", "Not open")
+    assert road["url"] == "/dataset/road-cameras" and road["on_list"] is False
     assert "download_url" not in str(got)  # metadata only, never a link
 
     json_post = {"Accept": "application/json"}
     no_token = web.post(
-        url + "/curation/openlist/pick", data={"dataset": bus["id"]}, headers=json_post
+        url + "/curation/openlist/pick", data={"dataset": road["id"]}, headers=json_post
     )
     assert no_token.status_code == 400
     added = web.submit(
         "/curation/openlist/pick",
-        {"dataset": bus["id"]},
+        {"dataset": road["id"]},
         form_page="/curation/openlist/pick",
         headers=json_post,
     )
     assert added.status_code == 200 and added.json()["added"] == 1
     again = web.get_page(path).json()["datasets"]
-    assert [d["on_list"] for d in again if d["id"] == bus["id"]] == [True]
+    assert [d["on_list"] for d in again if d["id"] == road["id"]] == [True]
     empty = web.submit(
         "/curation/openlist/pick", {}, form_page="/curation/openlist/pick", headers=json_post
     )
     assert empty.status_code == 422 and "dataset" in empty.json()["errors"]
-    rows = web.get_page("/curation/openlist/pick?q=" + requests.utils.quote("公交"))
+    rows = web.get_page("/curation/openlist/pick?q=" + requests.utils.quote("道路卡口"))
     assert "openlist_pick.js" in rows.text and 'id="pick-one"' in rows.text

@@ -105,6 +105,8 @@ def test_typing_shows_matches_and_keys_or_a_click_add_them(site, people, shots):
     assert page.url.endswith("/curation/openlist/pick")
     assert _on_list(cat) == {chosen}
     assert first.get_attribute("aria-disabled") == "true" and "已在清单中" in first.inner_text()
+    said, shown = status.bounding_box(), listbox.bounding_box()  # the open list never covers it
+    assert said and shown and said["y"] + said["height"] <= shown["y"]
     page.screenshot(path=str(shots / "openlist-picker-typeahead-zh.png"), full_page=True)
     page.keyboard.press("Enter")  # once is enough: it says so and adds nothing
     status.filter(has_text="已在工作清单中").wait_for()
