@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from catalog.models import Dataset, OpenListEntry, Organization
 from catalog.search.base import BadQuery, SearchQuery, SearchUnavailable
@@ -51,13 +51,14 @@ def suggest(cat: Catalog, actor: Actor, text: str, limit: int = DEFAULT_LIMIT) -
         return []
     ranked = _searched(cat, text, limit)
     with cat.session() as s:
-        found = _contains(s, text, limit * 3)
-        ids = list(dict.fromkeys([*ranked, *(d.id for d in found)]))
+        ids = list(dict.fromkeys([*ranked, *_contains(s, text, limit * 3)]))
         rows = {
             d.id: d
             for d in s.execute(
                 select(Dataset)
-                .options(selectinload(Dataset.organization))
+                # only the organization: a dataset's other relations (distributions, ...)
+                # are loaded eagerly by default and were most of an answer's time
+                .options(lazyload("*"), selectinload(Dataset.organization))
                 .where(
                     Dataset.id.in_(ids),
                     Dataset.kind == "open_data",
@@ -99,13 +100,13 @@ def _searched(cat: Catalog, text: str, limit: int) -> list[str]:
     return [] if result.relaxed else [h.id for h in result.hits]
 
 
-def _contains(s, text: str, limit: int) -> list[Dataset]:
-    """Listable datasets whose title (either language), code, name or department contains
+def _contains(s: Session, text: str, limit: int) -> list[str]:
+    """Ids of listable datasets whose title (either language), code, name or department contains
     ``text`` (case-insensitively), shortest titles first: the nearest to what was typed."""
     like = "%" + text.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
     department = select(Organization.id).where(func.lower(Organization.title).like(like, "\\"))
     q = (
-        select(Dataset)
+        select(Dataset.id)
         .where(
             Dataset.kind == "open_data",
             Dataset.status.in_(LISTABLE_STATUSES),
