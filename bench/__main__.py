@@ -37,6 +37,12 @@ def _exports(argv: list[str]) -> int:
     return exports.main(argv)
 
 
+def _pages(argv: list[str]) -> int:
+    from bench import pages
+
+    return pages.main(argv)
+
+
 def _relevance(argv: list[str]) -> int:
     from bench import relevance
 
@@ -68,6 +74,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "bigrams": _bigrams,
     "relevance": _relevance,
     "exports": _exports,
+    "pages": _pages,
     "load": _load,
     "ckan": _ckan,
     "accounts": _accounts,

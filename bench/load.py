@@ -139,7 +139,10 @@ def build(root: Path, size: int, database_url: str | None) -> tuple[Path, str, l
 class Gunicorn:
     """``gunicorn web:create_app()`` on a free loopback port, as docker/Dockerfile runs it."""
 
-    def __init__(self, instance: Path, workers: int, env: dict) -> None:
+    def __init__(
+        self, instance: Path, workers: int, env: dict, *, access_log: bool = False
+    ) -> None:
+        """``access_log``: log every request to the log file, as the Docker image does."""
         self.port = _free_port()
         environ = {k: v for k, v in os.environ.items() if not k.startswith("CATALOG_")}
         environ.update(CATALOG_INSTANCE=str(instance), **env)
@@ -147,6 +150,7 @@ class Gunicorn:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}"]
             + ["--workers", str(workers), "--threads", "4", "--timeout", "60"]
+            + (["--access-logfile", "-"] if access_log else [])
             + ["web:create_app()"],
             env=environ,
             stdout=self.log,

@@ -48,6 +48,7 @@ _INT_SETTINGS = (
     "page_size",
     "export_cache_mb",
     "index_drain_seconds",
+    "page_cache_mb",
 )
 _BOOL_SETTINGS = ("smtp_starttls", "session_cookie_secure")
 
@@ -88,6 +89,9 @@ class Settings:
     # seconds, so a change whose drain failed (busy writer, crash) is not left waiting for
     # the next write; 0: only after writes
     index_drain_seconds: int = 30
+    # anonymous pages kept rendered in each web process's memory, per catalog change and
+    # language (web/page_cache.py); 0: none
+    page_cache_mb: int = 64
     extra: dict = field(default_factory=dict)
 
     @property
@@ -129,6 +133,7 @@ def load_settings(**overrides: object) -> Settings:
         "upload_max_bytes": os.environ.get("CATALOG_UPLOAD_MAX_BYTES"),
         "export_cache_mb": os.environ.get("CATALOG_EXPORT_CACHE_MB"),
         "index_drain_seconds": os.environ.get("CATALOG_INDEX_DRAIN_SECONDS"),
+        "page_cache_mb": os.environ.get("CATALOG_PAGE_CACHE_MB"),
     }
     values: dict = {k: v for k, v in file_values.items() if k in Settings.__dataclass_fields__}
     values.update({k: v for k, v in env.items() if v})

@@ -90,7 +90,9 @@ def _counting(engine):
 
 def _statements(tmp_path, extra: int, dists: int) -> dict[str, int]:
     found = {}
-    with serve(tmp_path / f"i{extra}-{dists}", _loader(extra, dists), export_cache_mb=0) as (
+    with serve(
+        tmp_path / f"i{extra}-{dists}", _loader(extra, dists), export_cache_mb=0, page_cache_mb=0
+    ) as (
         url,
         cat,
     ):

@@ -11,6 +11,7 @@ from catalog.config import load_settings
 from catalog.context import open_catalog
 from web.i18n import ensure_compiled, register_filters
 from web.logins import login_manager
+from web.page_cache import register_page_cache
 from web.ratelimit import RateLimiter
 from web.security import register_security
 from web.static_assets import register_static_assets
@@ -75,6 +76,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["rate_limiter"] = RateLimiter(cat, settings.extra.get("rate_limits"))
     register_filters(app)
     register_static_assets(app)
+    # after the language and CSRF hooks: a kept page is served in the visitor's language
+    register_page_cache(app, cat)
 
     from web.access import bp as access_bp
     from web.account import bp as account_bp

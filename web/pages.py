@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
@@ -14,6 +15,7 @@ from catalog.services import access, authz, curation, revisions, search_analytic
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
 from schemas import vocab
+from web import page_cache
 from web.downloads import signer
 from web.logins import current_actor
 from web.searchargs import CONTROL_ARGS, query_from_args
@@ -138,7 +140,11 @@ def search():
         except BadQuery:
             query = SearchQuery(text=request.args.get("q", ""))
     try:
+        started = time.perf_counter()
         result = search_analytics.run(cat, query, "page")
+        took = int((time.perf_counter() - started) * 1000)
+        total = result.total
+        page_cache.on_read(lambda: search_analytics.record(cat, query, total, took, "page"))
         result.facets = _ordered_facets(result.facets)
     except SearchUnavailable:
         notice = str(UNAVAILABLE)

@@ -133,6 +133,13 @@ def run(cat: Catalog, query: SearchQuery, surface: str = "page") -> SearchResult
     started = time.perf_counter()
     result = cat.search.search(query)
     took = int((time.perf_counter() - started) * 1000)
+    record(cat, query, result.total, took, surface)
+    return result
+
+
+def record(cat: Catalog, query: SearchQuery, total: int, took_ms: int, surface: str) -> None:
+    """Record one search that was answered: by :func:`run`, or by a page kept from an
+    earlier identical search (the web's page cache), which is a search all the same."""
     if enabled(cat):
         now = utcnow()
         recorder(cat).add(
@@ -141,13 +148,12 @@ def run(cat: Catalog, query: SearchQuery, surface: str = "page") -> SearchResult
                 "week": week_of(now.date()),
                 "query": fold(query.text),
                 "filters": {k: [fold(v) for v in vs] for k, vs in query.filters.items()},
-                "result_count": result.total,
+                "result_count": total,
                 "page": query.page,
-                "took_ms": took,
+                "took_ms": took_ms,
                 "surface": surface[:10],
             }
         )
-    return result
 
 
 # -- reports (curators) --------------------------------------------------------------------
