@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+from rdflib.plugins.stores.memory import SimpleMemory
 
 from schemas import vocab
 from schemas.formats import (
@@ -102,7 +103,9 @@ class _Builder:
     def __init__(self, links: SiteLinks):
         self.links = links
         self.ext = Namespace(links.namespace)
-        self.g = Graph()
+        # the triple store without named graphs: a third cheaper per triple added
+        self.g = Graph(store=SimpleMemory())
+        self._described: dict[tuple, URIRef] = {}
         for prefix, ns in {
             "dcat": DCAT,
             "dct": DCTERMS,
@@ -119,8 +122,16 @@ class _Builder:
             self.g.bind(prefix, ns)
 
     # -- shared nodes -----------------------------------------------------------------
+    def _once(self, key: tuple) -> URIRef | None:
+        """The node already described under ``key`` on this graph, if any: shared nodes (a
+        theme, a licence, a publisher) recur on every dataset of a page, and adding their
+        triples again costs the store as much as adding them the first time."""
+        return self._described.get(key)
+
     def concept(self, vocab_name: str, code: str) -> URIRef:
         """A code of one of our vocabularies as a skos:Concept in our namespace."""
+        if (known := self._once(("concept", vocab_name, code))) is not None:
+            return known
         node = URIRef(f"{self.links.namespace}{vocab_name}/{quote(code, safe='')}")
         scheme = URIRef(f"{self.links.namespace}{vocab_name}")
         g = self.g
@@ -133,15 +144,19 @@ class _Builder:
         zh, en = table.get(code, (code, code))
         g.add((node, SKOS.prefLabel, Literal(zh, lang="zh")))
         g.add((node, SKOS.prefLabel, Literal(en, lang="en")))
+        self._described[("concept", vocab_name, code)] = node
         return node
 
     def eu_theme(self, code: str) -> URIRef:
+        if (known := self._once(("eu_theme", code))) is not None:
+            return known
         node = URIRef(EU_THEME_BASE + code)
         self.g.add((node, RDF.type, SKOS.Concept))
         self.g.add((node, SKOS.prefLabel, Literal(EU_THEME_LABELS.get(code, code), lang="en")))
         self.g.add((node, SKOS.inScheme, EU_THEME_SCHEME))
         self.g.add((EU_THEME_SCHEME, RDF.type, SKOS.ConceptScheme))
         self.g.add((EU_THEME_SCHEME, DCTERMS.title, Literal("Data Theme", lang="en")))
+        self._described[("eu_theme", code)] = node
         return node
 
     def language(self, code: str) -> URIRef | None:
@@ -158,15 +173,22 @@ class _Builder:
         self.g.add((node, SKOS.inScheme, URIRef(EU_AUTHORITY + scheme)))
 
     def licence(self, code: str) -> URIRef:
+        if (known := self._once(("licence", code))) is not None:
+            return known
         eu, _text = LICENCES.get(code, (None, None))
         node = URIRef(eu) if eu else URIRef(f"{self.links.namespace}licence/{quote(code, safe='')}")
         self.g.add((node, RDF.type, DCTERMS.LicenseDocument))
         self.g.add((node, RDFS.label, Literal(vocab.label("license", code, "en"), lang="en")))
         if not eu:
             self.g.add((node, RDFS.label, Literal(vocab.label("license", code, "zh"), lang="zh")))
+        self._described[("licence", code)] = node
         return node
 
     def agent(self, node: URIRef, names: tuple[str | None, str | None], org_type: str | None):
+        key = ("agent", node, names, org_type)
+        if self._once(key) is not None:
+            return node
+        self._described[key] = node
         g = self.g
         g.add((node, RDF.type, FOAF.Agent))
         zh, en = names
