@@ -65,6 +65,12 @@ EN_WORDS = ["traffic", "health", "education", "traffic data", "air quality", "bu
 FACETS = ["theme=transport", "theme=health", "openness=unconditional", "kind=open_data"]
 
 
+def zipf_weights(n: int) -> list[float]:
+    """Popularity by rank (1/k): a few datasets and publishers get most of the visits, as on
+    any catalog; every one of them is still read now and then (cold pages included)."""
+    return [1.0 / k for k in range(1, n + 1)]
+
+
 @dataclass
 class Site:
     """What the clients pick their addresses from."""
@@ -72,6 +78,10 @@ class Site:
     datasets: list[str]
     organizations: list[str]
     catalog_pages: int
+
+    def __post_init__(self) -> None:
+        self._dataset_weights = zipf_weights(len(self.datasets))
+        self._org_weights = zipf_weights(len(self.organizations))
 
     def path(self, page: str, rng: random.Random) -> str:
         if page == "home":
@@ -83,11 +93,11 @@ class Site:
         if page == "search facet":
             return f"/search?q={quote(rng.choice(ZH_WORDS))}&{rng.choice(FACETS)}"
         if page == "dataset":
-            return "/dataset/" + quote(rng.choice(self.datasets))
+            return "/dataset/" + quote(rng.choices(self.datasets, self._dataset_weights)[0])
         if page == "organizations":
             return "/organizations"
         if page == "organization":
-            return "/organization/" + quote(rng.choice(self.organizations))
+            return "/organization/" + quote(rng.choices(self.organizations, self._org_weights)[0])
         if page == "open list":
             return "/openlist"
         if page == "dcat page":
@@ -183,6 +193,7 @@ def under_load(instance: Path, site: Site, args: argparse.Namespace, env: dict) 
                 conn.close()
         tally = Tally()
         cpu0 = _worker_cpu(app)
+        mine0 = time.process_time()
         started = time.monotonic()
         until = started + args.seconds
         threads = [
@@ -195,6 +206,7 @@ def under_load(instance: Path, site: Site, args: argparse.Namespace, env: dict) 
             t.join()
         elapsed = time.monotonic() - started
         cpu = _worker_cpu(app) - cpu0
+        clients_cpu = time.process_time() - mine0
         load = os.getloadavg()
     finally:
         app.stop()
@@ -205,12 +217,13 @@ def under_load(instance: Path, site: Site, args: argparse.Namespace, env: dict) 
         "requests": n,
         "elapsed": elapsed,
         "cpu_ms_per_request": cpu * 1000 / max(n, 1),
+        "client_cpu_ms_per_request": clients_cpu * 1000 / max(n, 1),
         "load": load,
     }
 
 
-def in_process(instance: Path, site: Site, cache_mb: int) -> dict[str, float]:
-    """p95 ms per page through the WSGI app in this process, one client."""
+def in_process(instance: Path, site: Site, cache_mb: int) -> dict[str, tuple[float, float]]:
+    """(p95 ms, mean CPU ms) per page through the WSGI app in this process, one client."""
     from web import create_app
 
     app = create_app({"instance_path": instance, "page_cache_mb": cache_mb})
@@ -224,13 +237,15 @@ def in_process(instance: Path, site: Site, cache_mb: int) -> dict[str, float]:
             for p in paths:
                 client.get(p)
             times = []
+            cpu0 = time.process_time()
             for i in range(IN_PROCESS_READS):
                 t0 = time.perf_counter()
                 resp = client.get(paths[i % len(paths)])
                 times.append((time.perf_counter() - t0) * 1000)
                 if resp.status_code != 200:
                     raise RuntimeError(f"{paths[i % len(paths)]}: {resp.status_code}")
-            out[page] = pct(times, 95)
+            cpu = (time.process_time() - cpu0) * 1000 / IN_PROCESS_READS
+            out[page] = (pct(times, 95), cpu)
     finally:
         app.extensions["catalog"].dispose()
     return out
@@ -295,8 +310,10 @@ def measure(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
             phases[label] = under_load(instance, site, args, env)
     rows: list[Row] = []
     for page in PAGES:
-        rows.append(Row(f"{page}: in-process p95, rendered", alone["rendered"][page], "ms"))
-        rows.append(Row(f"{page}: in-process p95, kept", alone["kept"][page], "ms"))
+        for how in ("rendered", "kept"):
+            p95, cpu = alone[how][page]
+            rows.append(Row(f"{page}: in-process p95, {how}", p95, "ms"))
+            rows.append(Row(f"{page}: in-process CPU per read, {how}", cpu, "ms"))
         for label, res in phases.items():
             times = res["latencies"].get(page, [])
             baseline = label == "cache off"
@@ -314,6 +331,21 @@ def measure(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
         rows.append(Row(f"all pages: {label} p95", pct(every, 95), "ms"))
         rows.append(Row(f"{label}: requests/s", res["requests"] / res["elapsed"], "req/s"))
         rows.append(Row(f"{label}: worker CPU per request", res["cpu_ms_per_request"], "ms"))
+        rows.append(Row(f"{label}: client CPU per request", res["client_cpu_ms_per_request"], "ms"))
+        # what the figures would be with the two cores to ourselves (Little's law for a
+        # closed loop that keeps both cores busy): an estimate, not a measurement
+        demand = res["cpu_ms_per_request"] + res["client_cpu_ms_per_request"]
+        cores = psutil.cpu_count() or 1
+        rows.append(
+            Row(
+                f"{label}: req/s {cores} idle cores could serve (est.)",
+                1000 * cores / demand,
+                "req/s",
+            )
+        )
+        rows.append(
+            Row(f"{label}: mean latency on idle cores (est.)", args.clients * demand / cores, "ms")
+        )
         rows.append(Row(f"{label}: errors (must be 0)", len(res["errors"]), "", 1, fmt="{:,.0f}"))
         la = res["load"]
         notes.append(
@@ -326,7 +358,8 @@ def measure(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
         f"{site.catalog_pages} DCAT pages of 100",
         f"gunicorn web:create_app(), {args.workers} workers x 4 threads, access log on; "
         f"{args.clients} closed-loop clients on 127.0.0.1 for {args.seconds:.0f} s per phase, "
-        "a quarter in English; the clients share the machine's "
+        "a quarter in English; datasets and organizations picked by popularity (1/rank); "
+        "the clients share the machine's "
         f"{psutil.cpu_count()} CPUs with the workers (and whatever else runs)",
         "in-process: the WSGI app called in this process, one client, "
         f"{IN_PROCESS_READS} reads of 3 addresses per page",

@@ -15,7 +15,7 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from catalog.models import SearchEvent
+from catalog.models import IndexOutbox, SearchEvent
 from catalog.services import datasets, search_analytics
 from catalog.services.authz import SYSTEM
 from tests.apisite import SECRET_URL, load_api_catalog
@@ -171,3 +171,18 @@ def test_a_kept_search_page_still_counts_as_a_search(site):
             select(func.count()).select_from(SearchEvent).where(SearchEvent.query == "肺结节")
         )
     assert n == 4
+
+
+def test_nothing_is_kept_or_served_while_index_changes_wait(site):
+    url, app, cat = site
+    visitor = WebClient(url)
+    visitor.get_page("/organizations")
+    kept = len(_kept_bodies(app))
+    lung = datasets.get_dataset(cat, SYSTEM, "lung-ct")
+    with cat.session() as s:  # a change queued by a process that could not reach the index
+        s.add(IndexOutbox(dataset_id=lung.id))
+    assert visitor.get_page("/partners").status_code == 200
+    assert len(_kept_bodies(app)) == kept
+    cat.sync_index()
+    assert visitor.get_page("/partners").status_code == 200
+    assert len(_kept_bodies(app)) == kept + 1

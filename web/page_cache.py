@@ -11,7 +11,7 @@ keyed by host, path with query, language and the catalog's state.
 The catalog's state (:func:`catalog_state`) is one query: the newest audit event (every
 change of a dataset, organization, open list, request or result writes one in the same
 transaction) and whether index changes still wait in the outbox. While they wait the search
-index is behind the database, so nothing is stored; once the outbox is empty the index holds
+index is behind the database, so every page is rendered and none kept; once the outbox is empty the index holds
 everything the audit stamp covers. A save therefore makes the next anonymous read, in any
 process, render again. Changes that leave no audit event (link-check results, the "updated
 this week" windows moving with the clock) are bounded by ``MAX_AGE_SECONDS``.
@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, current_app, g, request, session
 from flask_babel import get_locale
 from sqlalchemy import exists, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from catalog.context import Catalog
 from catalog.models import AuditEvent, IndexOutbox
@@ -169,9 +170,15 @@ def register_page_cache(app: Flask, cat: Catalog) -> None:
         g.page_cache_session = dict(session)
         if not enabled:
             return None
-        newest, waiting = catalog_state(cat)
+        try:
+            newest, waiting = catalog_state(cat)
+        except SQLAlchemyError as exc:  # the cache costs speed when it fails, never the page
+            current_app.logger.warning("page cache skipped: %s", exc)
+            return None
+        if waiting:  # the index is behind the database: render from both, keep nothing
+            return None
         key = (request.host, request.full_path, str(get_locale()), newest)
-        g.page_cache_key = None if waiting else key
+        g.page_cache_key = key
         kept = store.get(key)
         if kept is None:
             return None
