@@ -186,3 +186,12 @@ def test_nothing_is_kept_or_served_while_index_changes_wait(site):
     cat.sync_index()
     assert visitor.get_page("/partners").status_code == 200
     assert len(_kept_bodies(app)) == kept + 1
+
+
+def test_the_search_page_names_publishers_by_their_titles(site):
+    """Facet values and a chosen publisher show titles (read for the names on the page only)."""
+    url, _app, _cat = site
+    zh = WebClient(url).get_page("/search?q=交通").text
+    assert 'data-facet="publisher"' in zh and "保定市交通运输局" in zh
+    chosen = WebClient(url).get_page("/search?publisher=medai&lang=en").text
+    assert "Baoding MedAI Co." in chosen

@@ -86,11 +86,13 @@ UNAVAILABLE = _l(
 )
 
 
-def _publisher_labels() -> dict[str, tuple[str, str]]:
-    return {
-        o.name: (o.title, o.title_en or o.title)
-        for o, _n in org_service.list_organizations(g.catalog)
-    }
+def _publisher_labels(query: SearchQuery, result: Any) -> dict[str, tuple[str, str]]:
+    """Titles of the publishers the page names: its facet's values and the chosen filters
+    (loading every organization cost the search page more than the search)."""
+    names = set(query.filters.get("publisher", []))
+    if result is not None:
+        names.update(v for v, _n in result.facets.get("publisher", []))
+    return org_service.titles_of(g.catalog, names)
 
 
 @bp.route("/lang/<code>")
@@ -160,7 +162,7 @@ def search():
         facet_order=FACETS,
         facet_titles=_facet_titles(),
         facet_vocab=FACET_VOCAB,
-        publishers=_publisher_labels(),
+        publishers=_publisher_labels(query, result),
     )
 
 
