@@ -1,8 +1,8 @@
 """Pages benchmark: the HTML pages people open most, under gunicorn as the Docker image runs
 it, from 16 concurrent clients (issue 17, item 5: p95 < 50 ms on this 2-core machine).
 
-    python -m bench pages [--size 3000] [--clients 16] [--seconds 20] [--workers 2]
-                          [--out bench/out]
+    python -m bench pages [--size 3000] [--clients 16] [--seconds 20] [--warmup 15]
+                          [--workers 2] [--out bench/out]
 
 A fresh SQLite catalog harvests a seeded synthetic data.json of ``--size`` records (the
 harvest benchmark's source, every record published, 300 publishers) and publishes an open
@@ -13,7 +13,9 @@ list of them. Then, for each of two phases -- the rendered-page cache off (the b
 keep-alive connection, read for ``--seconds`` seconds, one after another without pause (a
 closed loop): the home page, the search page with Chinese words, with English words, with a
 facet filter, a dataset page, the organization list, an organization page, the open list and
-a DCAT catalog page. A quarter of the clients read in English (a ``/lang/en`` session), the
+a DCAT catalog page, first for ``--warmup`` seconds not counted (a site that has been
+running: each worker has rendered its popular pages), then for ``--seconds`` counted. A
+quarter of the clients read in English (a ``/lang/en`` session), the
 others in Chinese, the default. No client sends a conditional request: every answer is a
 whole page.
 
@@ -191,6 +193,17 @@ def under_load(instance: Path, site: Site, args: argparse.Namespace, env: dict) 
                 conn.request("GET", site.path(page, warm_rng))
                 conn.getresponse().read()
                 conn.close()
+        if args.warmup > 0:  # the same load, not counted: each worker fills its cache
+            ignored = Tally()
+            until = time.monotonic() + args.warmup
+            warmers = [
+                threading.Thread(target=client, args=(1000 + i, app.port, site, until, ignored))
+                for i in range(args.clients)
+            ]
+            for t in warmers:
+                t.start()
+            for t in warmers:
+                t.join()
         tally = Tally()
         cpu0 = _worker_cpu(app)
         mine0 = time.process_time()
@@ -357,7 +370,8 @@ def measure(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
         f"{len(site.datasets):,} published datasets, {len(site.organizations)} organizations, "
         f"{site.catalog_pages} DCAT pages of 100",
         f"gunicorn web:create_app(), {args.workers} workers x 4 threads, access log on; "
-        f"{args.clients} closed-loop clients on 127.0.0.1 for {args.seconds:.0f} s per phase, "
+        f"{args.clients} closed-loop clients on 127.0.0.1 for {args.seconds:.0f} s per phase "
+        f"after {args.warmup:.0f} s of the same load not counted (steady state), "
         "a quarter in English; datasets and organizations picked by popularity (1/rank); "
         "the clients share the machine's "
         f"{psutil.cpu_count()} CPUs with the workers (and whatever else runs)",
@@ -373,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--warmup", type=float, default=15.0, help="seconds of the same load before measuring"
+    )
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--tmp", default=None, help="folder for the temporary catalog")

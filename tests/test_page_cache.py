@@ -195,3 +195,17 @@ def test_the_search_page_names_publishers_by_their_titles(site):
     assert 'data-facet="publisher"' in zh and "保定市交通运输局" in zh
     chosen = WebClient(url).get_page("/search?publisher=medai&lang=en").text
     assert "Baoding MedAI Co." in chosen
+
+
+def test_an_organization_page_is_read_alone_with_the_same_rules(site):
+    """organization_for reads one organization: an applicant stays hidden from the public
+    (kept or not), curators see it, and the count is of published datasets."""
+    url, _app, _cat = site
+    assert WebClient(url).get_page("/organization/applicant-co").status_code == 404
+    assert WebClient(url).get_page("/organization/applicant-co").status_code == 404
+    curator = WebClient(url)
+    curator.login("curator@bureau.example", PASSWORD)
+    assert "申请中公司" in curator.get_page("/organization/applicant-co").text
+    assert WebClient(url).get_page("/organization/no-such-org").status_code == 404
+    page = WebClient(url).get_page("/organization/medai")
+    assert page.status_code == 200 and "保定医影智能科技有限公司" in page.text
