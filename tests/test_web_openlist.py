@@ -144,6 +144,37 @@ def test_public_list_filters(site) -> None:
     assert requests.get(f"{url}/openlist/v/9", timeout=10).status_code == 404
 
 
+def test_public_list_pages_keep_the_filters(site, monkeypatch) -> None:
+    """A long list is read a page at a time; the count and the filters cover the whole
+    list, and the page links keep the filters."""
+    url, _cat = site
+    monkeypatch.setattr("web.openlist.PUBLIC_PAGE_SIZE", 2)
+    # every address here is one no other test reads: the anonymous page cache keeps pages
+    first = requests.get(f"{url}/openlist", params={"page": 1}, timeout=10).text
+    assert "显示 5 项中的 5 项" in first and "第 1 至 2 项" in first
+    assert "第 1 页，共 3 页" in first
+    codes = [r[0] for r in table_rows(first, "openlist-table")]
+    seen = list(codes)
+    for page in (2, 3):
+        text = requests.get(f"{url}/openlist", params={"page": page}, timeout=10).text
+        seen += [r[0] for r in table_rows(text, "openlist-table")]
+    assert len(seen) == 5 and len(set(seen)) == 5
+    # past the end reads the last page; junk reads the first
+    last = requests.get(f"{url}/openlist", params={"page": 99}, timeout=10).text
+    assert [r[0] for r in table_rows(last, "openlist-table")] == seen[4:]
+    junk = requests.get(f"{url}/openlist", params={"page": "二"}, timeout=10).text
+    assert [r[0] for r in table_rows(junk, "openlist-table")] == codes
+    dept = requests.get(
+        f"{url}/openlist", params={"department": "保定市生态环境局"}, timeout=10
+    ).text
+    pager = dept.split('id="openlist-pager"')[1].split("</nav>")[0]
+    nxt = html.unescape(re.search(r'rel="next" href="([^"]+)"', pager).group(1))
+    assert "page=2" in nxt and "department=" in nxt
+    second = requests.get(f"{url}{nxt}", timeout=10).text
+    rows = table_rows(second, "openlist-table")
+    assert rows and all(r[0] not in ("bus-routes", "taxi-orders") for r in rows)
+
+
 def test_exports_hold_the_rows_of_the_page(site) -> None:
     url, _cat = site
     page = requests.get(f"{url}/openlist/v/1", timeout=10).text
