@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from sqlalchemy import select
 
 from catalog.errors import PermissionDenied
+from catalog.models import Dataset
 from catalog.services import dashboard, datasets, organizations, quality_report
 from catalog.services.authz import SYSTEM
 from tests.portal import actor, make_user
@@ -79,3 +81,27 @@ def test_publisher_quality_means_every_dataset_and_samples_the_details(
     ranking = quality_report.quality_by_publisher(cat)
     assert [(o.name, n, avg) for o, n, avg in ranking] == [("transport", 3, full.average)]
     assert quality_report.publisher_quality(cat, "no-such-org").datasets == 0
+
+
+def test_publisher_quality_follows_every_change(sqlite_cat) -> None:
+    """The scores an organization page shows are kept between reads, and a change to one
+    of the publisher's datasets shows on the next read."""
+    cat = sqlite_cat
+    _fill(cat)
+    org = organizations.get_organization(cat, "transport")
+    before = quality_report.publisher_quality(cat, org.id)
+    assert quality_report.publisher_quality(cat, org.id) is before  # kept
+    gaps = {check: n for check, _zh, _en, n in before.common_gaps}
+    assert gaps["byte_size"] == 3
+    sized = {"title": "表", "download_url": "https://x.example/0.csv", "byte_size": 2048}
+    datasets.update_dataset(cat, SYSTEM, _first_name(cat), {"distributions": [sized]})
+    after = quality_report.publisher_quality(cat, org.id)
+    assert after is not before
+    # one dataset of three now gives its size: no longer the gap of all three
+    assert {check: n for check, _zh, _en, n in after.common_gaps}.get("byte_size", 0) < 3
+    assert sum(after.dimensions.values()) > sum(before.dimensions.values())
+
+
+def _first_name(cat) -> str:
+    with cat.session() as s:
+        return s.execute(select(Dataset.name).order_by(Dataset.name)).scalars().first()
