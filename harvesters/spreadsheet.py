@@ -13,9 +13,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
+import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from typing import Any
 
 from marshmallow import fields, validate
@@ -25,12 +28,20 @@ from catalog.services.harvest import PublisherRef
 from catalog.services.harvest_preview import SheetLayout
 from catalog.services.harvest_store import REVIEW_KEY
 from harvesters import normalize, vocabmap
-from harvesters.base import Harvester, RecordError, RemoteRecord, SourceError, Transformed
+from harvesters.base import (
+    HarvestContext,
+    Harvester,
+    RecordError,
+    RemoteRecord,
+    SourceError,
+    Transformed,
+)
 from harvesters.config import SourceConfigSchema
 from harvesters.documents import Document, list_documents, read_document
 from harvesters.http import FetchError
 from harvesters.openlist_columns import GROUPS, header_key, map_headers
-from harvesters.workbook import SheetRead, WorkbookError, read_sheet
+from harvesters.workbook import SheetRead, WorkbookError, open_sheet
+from harvesters.workbook import finish as finish_sheet
 from schemas import vocab
 
 PATTERNS = ("*.csv", "*.CSV", "*.xlsx", "*.XLSX", "*.xlsm")
@@ -118,20 +129,30 @@ def _byte_place(data: bytes, offset: int) -> str:
     return f"row {row}, column {column} (byte 0x{data[offset]:02X}): "
 
 
-def csv_rows(text: str) -> list[list[str]]:
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
-    except csv.Error:
-        dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+class CsvRows:
+    """A CSV text's rows, read as many times as the reader needs (each read parses the
+    text again, in C: no row is held), only the first ``limit`` when given (a preview)."""
+
+    def __init__(self, text: str, limit: int | None = None):
+        self.text = text
+        self.limit = limit
+        try:
+            self.dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+                text[:8192], delimiters=",\t;|"
+            )
+        except csv.Error:
+            self.dialect = csv.excel
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return islice(csv.reader(io.StringIO(self.text), self.dialect), self.limit)
 
 
 def xlsx_sheet(data: bytes, sheet: str | None, limit: int | None = None) -> SheetRead:
-    """The sheet's rows (the first visible sheet unless the source names one), merged cells
-    filled down; what the clerk should know about hidden sheets, merges and formulas."""
+    """The sheet to read (the first visible sheet unless the source names one), its rows
+    with merged cells filled down; what the clerk should know about hidden sheets, merges
+    and formulas once its rows have been read through."""
     try:
-        return read_sheet(data, sheet, limit)
+        return open_sheet(data, sheet, limit)
     except WorkbookError as exc:
         raise SourceError(str(exc)) from None
 
@@ -159,6 +180,27 @@ def find_header(rows: list[list[Any]], overrides: dict) -> int:
     return best
 
 
+def _filled(row: list[Any]) -> bool:
+    """Whether a row has a cell that is not empty (nor a placeholder)."""
+    return any(c is not None and cell(c) is not None for c in row)
+
+
+def _first_cell(row: list[Any], columns: list[int]) -> Any:
+    """The first of these columns' cells that is not empty, else None."""
+    for i in columns:
+        if i < len(row):
+            value = cell(row[i])
+            if value is not None:
+                return value
+    return None
+
+
+def _named(doc: Document, exc: SourceError) -> str:
+    """A file's problem named by the file it is about."""
+    text = str(exc)
+    return text if text.startswith(doc.location) else f"{doc.location}: {text}"
+
+
 def _kind(doc: Document) -> str:
     name = doc.location.lower().split("?")[0]
     if name.endswith((".xlsx", ".xlsm")) or doc.data[:4] == b"PK\x03\x04":
@@ -173,6 +215,24 @@ class SpreadsheetHarvester(Harvester):
 
     kind = "spreadsheet"
     config_schema = SpreadsheetConfig
+    # a row's payload holds its cells, its sheet's header mapping, its row number, file,
+    # identity and region: with the run's settings (columns, openness_values,
+    # default_openness, the curators' domain themes) and the region table
+    # (``payload_context``), it decides the row's whole transform
+    hashes_payload = True
+
+    def __init__(self, ctx: HarvestContext):
+        super().__init__(ctx)
+        self._readers: dict[tuple[tuple[str, str], ...], RowReader] = {}
+        self._context: str | None = None
+
+    def payload_context(self) -> Any:
+        """The region table (``所属区域`` cells are read against it): a new region file
+        maps every row again."""
+        if self._context is None:
+            table = json.dumps(sorted(vocab.regions().items()), ensure_ascii=False)
+            self._context = hashlib.sha256(table.encode()).hexdigest()
+        return self._context
 
     def gather(self) -> Iterator[RemoteRecord]:
         try:
@@ -185,18 +245,53 @@ class SpreadsheetHarvester(Harvester):
             raise SourceError(str(exc)) from None
 
     def _rows(self, doc: Document) -> Iterator[RemoteRecord]:
+        """The file's rows as records, read in two passes that hold no row: the first
+        finds the header, counts the rows and the URLs (a URL identifies a row only when
+        no other row has it) and learns the merges and formulas the clerk is told about
+        before any row; the second yields the rows (an XLSX sheet from its spool)."""
         overrides = self.config.get("columns") or {}
         try:
-            read, rows, h = self._read(doc, overrides)
-        except SourceError as exc:  # named by the file it is about
-            text = str(exc)
-            raise SourceError(
-                text if text.startswith(doc.location) else f"{doc.location}: {text}"
-            ) from None
-        headers = _unique_headers(rows[h])
+            read, source = self._open(doc)
+        except SourceError as exc:
+            raise SourceError(_named(doc, exc)) from None
+        try:
+            yield from self._records(doc, overrides, read, source)
+        finally:
+            if read is not None:
+                read.rows.close()
+
+    def _records(
+        self, doc: Document, overrides: dict, read: SheetRead | None, source: Iterable[list[Any]]
+    ) -> Iterator[RemoteRecord]:
+        it = iter(source)
+        head = list(islice(it, 10))
+        try:
+            if not any(_filled(row) for row in head) and not any(_filled(row) for row in it):
+                what = f"sheet {read.name!r}" if read else "file"
+                raise SourceError(f"the {what} is empty (no rows)")
+            h = find_header(head, overrides)
+        except SourceError as exc:
+            raise SourceError(_named(doc, exc)) from None
+        headers = _unique_headers(head[h])
+        mapped = map_headers(headers, overrides)
+        # the first pass: rows below the header, their URLs, what the workbook says
+        landing = [i for i, f in mapped.items() if f == "landing_page"]
+        urls: Counter[str] = Counter()
+        body_rows = 0
+        total = h + 1
+        for row in chain(head[h + 1 :], it):
+            total += 1
+            if not _filled(row):
+                continue
+            body_rows += 1
+            if landing:
+                u = normalize.url(_first_cell(row, landing))
+                if u:
+                    urls[u] += 1
+        if read is not None:
+            finish_sheet(read)
         for message in read.messages(headers, h + 1) if read else []:
             self.ctx.report(None, "warning", f"{doc.location}: {message}")
-        mapped = map_headers(headers, overrides)
         if "title" not in mapped.values():
             raise SourceError(f"{doc.location}: no column for the title (资源名称, 目录名称, ...)")
         unmapped = [headers[i] for i in range(len(headers)) if i not in mapped]
@@ -206,28 +301,29 @@ class SpreadsheetHarvester(Harvester):
                 "warning",
                 f"{doc.location}: columns not mapped (kept in extras): {', '.join(unmapped)}",
             )
-        body = [
-            (n, row)
-            for n, row in enumerate(rows[h + 1 :], start=h + 2)
-            if any(cell(c) is not None for c in row)
-        ]
-        self.ctx.log(f"{doc.location}: header on row {h + 1}, {len(body)} rows")
-        region = self._region(doc, rows[:h])
+        self.ctx.log(f"{doc.location}: header on row {h + 1}, {body_rows} rows")
+        region = self._region(doc, head[:h])
         self.ctx.layouts.append(
             SheetLayout(
                 doc.location,
                 h + 1,
                 [(label, mapped.get(i)) for i, label in enumerate(headers)],
-                len(body),
+                body_rows,
                 region,
-                truncated=self.ctx.row_limit is not None and len(rows) >= self.ctx.row_limit,
+                truncated=self.ctx.row_limit is not None and total >= self.ctx.row_limit,
             )
         )
-        self._say_openness(doc, mapped, headers, len(body))
-        keyed = identities(headers, mapped, body)
+        self._say_openness(doc, mapped, headers, body_rows)
+        # the second pass: each row keyed and sent on, its header mapping shared
+        by_header = {headers[i]: f for i, f in mapped.items()}
+        keys = _Keys(mapped, urls)
         used: dict[str, int] = {}
         first: dict[str, int] = {}
-        for n, row, (rid, how) in keyed:
+        typed = read is not None  # an XLSX cell may be a date: said in the payload
+        for n, row in enumerate(source, start=1):
+            if n <= h + 1 or not _filled(row):
+                continue
+            rid, how = keys.of(row)
             if rid is not None and rid in first:
                 what = {"code": "资源代码", "url": "URL", "title": "数源部门 and 资源名称"}[how]
                 self.ctx.report(
@@ -240,27 +336,27 @@ class SpreadsheetHarvester(Harvester):
             if rid is not None:
                 first[rid] = n
                 used[how] = used.get(how, 0) + 1
-            cells = {headers[i]: row[i] for i in range(min(len(row), len(headers)))}
+            cells = dict(zip(headers, row, strict=False))
             payload = {
                 "row": n,
                 "file": doc.location,
                 "cells": cells,
-                "mapped": {headers[i]: f for i, f in mapped.items()},
+                "mapped": by_header,
                 "identity": how,
                 "region": region,
             }
+            if typed:
+                dates = [k for k, v in cells.items() if hasattr(v, "year") or hasattr(v, "hour")]
+                if dates:
+                    # a date cell and a text cell that prints alike hash apart
+                    payload["dates"] = dates
             yield RemoteRecord(rid, payload, locator=f"{doc.location} row {n}")
         self.ctx.log(f"{doc.location}: identity: {_identity_line(mapped, headers, used)}")
 
-    def _read(
-        self, doc: Document, overrides: dict
-    ) -> tuple[SheetRead | None, list[list[Any]], int]:
-        """The file's rows (an XLSX sheet's merged cells filled down) and the index of its
-        header row."""
-        read = None
+    def _open(self, doc: Document) -> tuple[SheetRead | None, Iterable[list[Any]]]:
+        """The file's rows, to be read twice (an XLSX sheet's merged cells filled down)."""
         if _kind(doc) == "xlsx":
             read = xlsx_sheet(doc.data, self.config.get("sheet"), self.ctx.row_limit)
-            rows = read.rows
             if read.hidden:
                 message = (
                     f"{doc.location}: hidden sheets skipped: {', '.join(read.hidden)} "
@@ -268,14 +364,8 @@ class SpreadsheetHarvester(Harvester):
                 )
                 self.ctx.log(message)
                 self.ctx.report(None, "warning", message)
-        else:
-            rows = csv_rows(decode_csv(doc.data, self.config.get("encoding")))
-            if self.ctx.row_limit is not None:
-                rows = rows[: self.ctx.row_limit]
-        if not any(any(cell(c) is not None for c in row) for row in rows):
-            what = f"sheet {read.name!r}" if read else "file"
-            raise SourceError(f"the {what} is empty (no rows)")
-        return read, rows, find_header(rows, overrides)
+            return read, read.rows
+        return None, CsvRows(decode_csv(doc.data, self.config.get("encoding")), self.ctx.row_limit)
 
     def _region(self, doc: Document, above: list[list[Any]]) -> str | None:
         """Where the departments of this sheet are: the source's ``region``, else a place
@@ -318,14 +408,22 @@ class SpreadsheetHarvester(Harvester):
             self.ctx.log(message)
             self.ctx.report(None, "warning", message)
 
+    def _reader(self, mapped: dict[str, str]) -> RowReader:
+        """The compiled reader of a sheet's mapping (the rows of a sheet share it)."""
+        key = tuple(mapped.items())
+        reader = self._readers.get(key)
+        if reader is None:
+            reader = self._readers[key] = RowReader(mapped, self.config)
+        return reader
+
     def transform(self, payload: Any, record: RemoteRecord) -> Transformed:
         row = payload["row"]
         if not record.remote_id:
             raise RecordError(
                 "transform", f"row {row}: no 资源代码, URL or 资源名称 identifies this row"
             )
-        data, publisher, warnings = read_row(
-            payload["cells"], payload["mapped"], row, self.config, payload.get("region")
+        data, publisher, warnings = self._reader(payload["mapped"]).read(
+            payload["cells"], row, payload.get("region")
         )
         code = data.get("resource_code")
         hint = f"openlist-{code}" if payload.get("identity") == "code" and code else None
@@ -363,38 +461,34 @@ def _bounded(prefix: str, value: str) -> str:
     return f"{prefix or 'code:'}sha256:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
-def identities(
-    headers: list[str], mapped: dict[int, str], body: list[tuple[int, list[Any]]]
-) -> list[tuple[int, list[Any], tuple[str | None, str]]]:
+class _Keys:
     """Each row's record key and how it was found: the 资源代码 cell when there is one
-    (``code``), else the row's URL when no other row of the sheet has it (``url``), else
-    the folded publisher and title (``title``); None when there is no title either."""
+    (``code``), else the row's URL when no other row of the sheet has it (``url``, counted
+    by the first pass), else the folded publisher and title (``title``); None when there is
+    no title either."""
 
-    def first(row: list[Any], field: str) -> str | None:
-        for i, f in mapped.items():
-            if f == field and i < len(row):
-                value = cell(row[i])
-                if value is not None:
-                    return value
-        return None
+    def __init__(self, mapped: dict[int, str], urls: Counter[str]):
+        def columns(field: str) -> list[int]:
+            return [i for i, f in mapped.items() if f == field]
 
-    urls = Counter(u for _n, row in body if (u := normalize.url(first(row, "landing_page"))))
-    out = []
-    for n, row in body:
-        code = first(row, "resource_code")
-        link = normalize.url(first(row, "landing_page"))
-        title = first(row, "title")
+        self.code = columns("resource_code")
+        self.landing = columns("landing_page")
+        self.title = columns("title")
+        self.department = columns("department")
+        self.urls = urls
+
+    def of(self, row: list[Any]) -> tuple[str | None, str]:
+        code = _first_cell(row, self.code) if self.code else None
         if code:
-            key: tuple[str | None, str] = (_bounded("", code), "code")
-        elif link and urls[link] == 1:
-            key = (_bounded("url:", link), "url")
-        elif title:
-            dept = normalize.fold(first(row, "department") or "")
-            key = (_bounded("title:", f"{dept}/{normalize.fold(title)}"), "title")
-        else:
-            key = (None, "none")
-        out.append((n, row, key))
-    return out
+            return _bounded("", code), "code"
+        link = normalize.url(_first_cell(row, self.landing)) if self.landing else None
+        if link and self.urls[link] == 1:
+            return _bounded("url:", link), "url"
+        title = _first_cell(row, self.title)
+        if title:
+            dept = normalize.fold(_first_cell(row, self.department) or "")
+            return _bounded("title:", f"{dept}/{normalize.fold(title)}"), "title"
+        return None, "none"
 
 
 def _identity_line(mapped: dict[int, str], headers: list[str], used: dict[str, int]) -> str:
@@ -425,6 +519,103 @@ def caption_region(row: list[Any]) -> str | None:
     return m.group(1) if m and m.group(1) else None
 
 
+class RowReader:
+    """One sheet's column mapping compiled once, for every row of the sheet: each header's
+    field and handler looked up once, and what a handler makes of a cell value kept per
+    distinct value (openness, frequency, domain, format, department and date cells repeat
+    down a sheet of thousands of rows; a bounded memo keeps memory flat when they do not)."""
+
+    MEMO = 20_000
+
+    def __init__(self, mapped: dict[str, str], config: dict):
+        self.mapped = mapped
+        self.config = config
+        self.plan = {h: (f, _HANDLERS.get(f, _plain)) for h, f in mapped.items()}
+        self.openness_cols = [h for h, f in mapped.items() if f == "openness"]
+        self.title_cols = [h for h, f in mapped.items() if f == "title"]
+        self.conditions = {
+            h for h in self.openness_cols if header_key(h) in ("开放条件", "条件开放")
+        }
+        self.memo: dict[Any, Any] = {}
+
+    def once(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per ``key`` (while the memo has room)."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            value = make()
+            if len(self.memo) < self.MEMO:
+                self.memo[key] = value
+            return value
+        except TypeError:  # an unhashable value: computed each time
+            return make()
+
+    def read(
+        self, cells: dict[str, Any], row: int, region: str | None = None
+    ) -> tuple[dict, PublisherRef | None, list[str]]:
+        """One row's cells as catalog input. Raises RecordError for what makes it
+        unusable, naming the row and the column."""
+        config = self.config
+        data: dict[str, Any] = {"extras": {}}
+        warnings: list[str] = []
+        extras = data["extras"]
+        openness_seen: list[str] = []
+        plan = self.plan
+        for header, raw in cells.items():
+            if raw is None:
+                continue
+            value = cell(raw)
+            if value is None:
+                continue
+            step = plan.get(header)
+            if step is None:
+                extras[header] = value if isinstance(value, str) else str(value)
+                continue
+            field, handler = step
+            if field == "ignore":
+                continue
+            problem = handler(data, field, header, value, self)
+            if problem is None:
+                continue
+            if problem == _UNREAD:  # judged after the whole row: another column may say it
+                openness_seen.append(f"{header} {value!r}")
+                extras[header] = str(value)
+                continue
+            warnings.append(f"row {row}: {problem}")
+            extras[header] = value if isinstance(value, str) else str(value)
+        if "access_rights" not in data:
+            default = config.get("default_openness")
+            if openness_seen:
+                accepted = "、".join(accepted_openness(config))
+                why = (
+                    f"row {row}, column {'; '.join(openness_seen)}: not an openness value "
+                    f"(accepted: {accepted}; a source maps others with openness_values)"
+                )
+            elif self.openness_cols:
+                why = f"row {row}, column {self.openness_cols[0]}: empty"
+            else:
+                why = None  # no openness column: said once for the whole sheet
+            if default and not openness_seen:
+                data["access_rights"] = default
+            else:
+                # never guessed: held for review, the most restrictive value meanwhile
+                data["access_rights"] = "not_open"
+                extras[REVIEW_KEY] = f"{UNKNOWN_OPENNESS}: {why}" if why else UNKNOWN_OPENNESS
+                if why:
+                    warnings.append(f"{why}: held for review as {UNKNOWN_OPENNESS!r}")
+        if not data.get("title"):
+            title = self.title_cols[0] if self.title_cols else "资源名称"
+            raise RecordError("transform", f"row {row}, column {title}: empty")
+        data["identifier"] = data.get("resource_code")
+        dept = data.get("source_department")
+        publisher = (
+            self.once(("publisher", dept, region), lambda: publisher_ref(dept, region))
+            if dept
+            else None
+        )
+        return data, publisher, warnings
+
+
 def read_row(
     cells: dict[str, Any],
     mapped: dict[str, str],
@@ -432,58 +623,8 @@ def read_row(
     config: dict,
     region: str | None = None,
 ) -> tuple[dict, PublisherRef | None, list[str]]:
-    """One row's cells as catalog input. Raises RecordError for what makes it unusable,
-    naming the row and the column."""
-    data: dict[str, Any] = {"extras": {}}
-    warnings: list[str] = []
-    extras = data["extras"]
-    openness_seen: list[str] = []
-    openness_cols = [h for h, f in mapped.items() if f == "openness"]
-    for header, raw in cells.items():
-        field = mapped.get(header)
-        value = cell(raw)
-        if value is None or field == "ignore":
-            continue
-        if field is None:
-            extras[header] = value if isinstance(value, str) else str(value)
-            continue
-        handler = _HANDLERS.get(field, _plain)
-        problem = handler(data, field, header, value, config)
-        if problem == _UNREAD:  # judged after the whole row: another column may say it
-            openness_seen.append(f"{header} {value!r}")
-            extras[header] = str(value)
-            continue
-        if problem:
-            warnings.append(f"row {row}: {problem}")
-            extras[header] = value if isinstance(value, str) else str(value)
-    if "access_rights" not in data:
-        default = config.get("default_openness")
-        if openness_seen:
-            accepted = "、".join(accepted_openness(config))
-            why = (
-                f"row {row}, column {'; '.join(openness_seen)}: not an openness value "
-                f"(accepted: {accepted}; a source maps others with openness_values)"
-            )
-        elif openness_cols:
-            why = f"row {row}, column {openness_cols[0]}: empty"
-        else:
-            why = None  # no openness column: said once for the whole sheet
-        if default and not openness_seen:
-            data["access_rights"] = default
-        else:
-            # never guessed: held for review, the most restrictive value meanwhile
-            data["access_rights"] = "not_open"
-            extras[REVIEW_KEY] = f"{UNKNOWN_OPENNESS}: {why}" if why else UNKNOWN_OPENNESS
-            if why:
-                warnings.append(f"{why}: held for review as {UNKNOWN_OPENNESS!r}")
-    if not data.get("title"):
-        title_cols = [h for h, f in mapped.items() if f == "title"]
-        raise RecordError(
-            "transform", f"row {row}, column {title_cols[0] if title_cols else '资源名称'}: empty"
-        )
-    data["identifier"] = data.get("resource_code")
-    dept = data.get("source_department")
-    return data, publisher_ref(dept, region), warnings
+    """One row's cells as catalog input (a sheet's rows share one :class:`RowReader`)."""
+    return RowReader(mapped, config).read(cells, row, region)
 
 
 def publisher_ref(department: str | None, region: str | None) -> PublisherRef | None:
@@ -535,8 +676,17 @@ PLACEHOLDERS = frozenset(
 )
 
 
+# what normalize.text reads as nothing, and the placeholders: at most 9 characters
+_EMPTY = PLACEHOLDERS | {"", "none", "null", "nil", "n/a", "undefined"}
+
+
 def cell(raw: Any) -> Any:
     """A cell's value: dates as they are, text trimmed, placeholders as None."""
+    if raw.__class__ is str:  # nearly every cell: normalize.text's steps, inline
+        text = unicodedata.normalize("NFC", raw).strip()
+        if len(text) <= 9 and text.lower() in _EMPTY:
+            return None
+        return text
     if hasattr(raw, "year"):
         return raw
     value = normalize.text(raw)
@@ -572,12 +722,12 @@ def _keep(data: dict, field: str, header: str, value: Any) -> None:
         data[field] = value
 
 
-def _plain(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
+def _plain(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
     _keep(data, field, header, value if isinstance(value, str) else str(value))
     return None
 
 
-def _department(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
+def _department(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
     _keep(data, "source_department", header, str(value))
     return None
 
@@ -599,20 +749,25 @@ def openness_code(text: str, config: dict) -> str | None:
     return None
 
 
-def _openness(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
+def _openness(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
     text = str(value)
-    code = openness_code(text, config)
-    if code:
-        data.setdefault("access_rights", code)
+
+    def reading() -> tuple[str, str] | None:
+        code = openness_code(text, rr.config)
+        if code:
+            return "access_rights", code
+        mode = _open_mode(text)
+        if mode:
+            return "open_mode", mode
+        if header in rr.conditions:
+            return "access_conditions", text
         return None
-    mode = _open_mode(text)
-    if mode:
-        data.setdefault("open_mode", mode)
-        return None
-    if header_key(header) in ("开放条件", "条件开放"):
-        data.setdefault("access_conditions", text)
-        return None
-    return _UNREAD
+
+    found = rr.once(("openness", header, text), reading)
+    if found is None:
+        return _UNREAD
+    data.setdefault(found[0], found[1])
+    return None
 
 
 def _open_mode(text: str) -> str | None:
@@ -626,104 +781,128 @@ def _open_mode(text: str) -> str | None:
 _NO_FREQUENCY = {"自定义": "custom", "其他": "other", "按需": "on demand"}
 
 
-def _frequency(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
-    code = vocabmap.frequency(str(value))
+def _frequency(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
+    code, problem = rr.once(("frequency", header, value), lambda: _read_frequency(header, value))
     if code is not None:
         _keep(data, "frequency", header, code)
-        return None
+    return problem
+
+
+def _read_frequency(header: str, value: Any) -> tuple[str | None, str | None]:
+    """(our frequency code, None), or (None, what is wrong with the cell)."""
+    code = vocabmap.frequency(str(value))
+    if code is not None:
+        return code, None
     known = "、".join(zh for zh, _en in vocab.FREQUENCIES.values())
     every = vocabmap.interval(str(value))
     if every is not None:
         n, unit = every
-        return (
+        return None, (
             f"{header} {value!r} not recognised: every {n} {unit}(s) is none of the "
             f"catalog's frequencies ({known}); kept in extras"
         )
     if str(value) in _NO_FREQUENCY:
-        return (
+        return None, (
             f"{header} {value!r} not recognised: {_NO_FREQUENCY[str(value)]} names no "
             f"frequency ({known}); kept in extras"
         )
-    return f"{header} {value!r} not recognised (accepted: {known}); kept in extras"
+    return None, f"{header} {value!r} not recognised (accepted: {known}); kept in extras"
 
 
-def _add_themes(data: dict, items: list[str], config: dict) -> None:
+def _add_themes(data: dict, items: list[str], rr: RowReader) -> None:
     """Themes of domain values; values no mapping knows (and a curator has not looked at)
     are kept for the curators' "unmapped domain values" page."""
-    mapping = config.get("themes") or {}
-    themes, rest = vocabmap.themes(items, mapping)
+    themes, unknown = rr.once(("themes", *items), lambda: _themes(items, rr.config))
     data["themes"] = list(dict.fromkeys([*data.get("themes", []), *themes]))
-    unknown = [v[:100] for v in rest if v not in mapping]
     if unknown:
         extras = data["extras"]
         had = [v for v in (extras.get(UNMAPPED_KEY) or "").split(SEPARATOR) if v]
         extras[UNMAPPED_KEY] = SEPARATOR.join(dict.fromkeys([*had, *unknown]))
 
 
-def _domain(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
+def _themes(items: list[str], config: dict) -> tuple[list[str], list[str]]:
+    mapping = config.get("themes") or {}
+    themes, rest = vocabmap.themes(items, mapping)
+    return themes, [v[:100] for v in rest if v not in mapping]
+
+
+def _domain(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
     text = str(value)
-    items = parts(text)
-    _keep(data, "domain", header, normalize.clip("、".join(items) or text, 100))
-    _add_themes(data, items, config)
+
+    def reading() -> tuple[str | None, list[str]]:
+        items = parts(text)
+        return normalize.clip("、".join(items) or text, 100), items
+
+    domain, items = rr.once(("domain", text), reading)
+    _keep(data, "domain", header, domain)
+    _add_themes(data, items, rr)
     return None
 
 
-def _industry(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
-    _add_themes(data, parts(value), config)
+def _industry(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
+    _add_themes(data, rr.once(("parts", value), lambda: parts(value)), rr)
     data["extras"][header] = str(value)
     return None
 
 
-def _keywords(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
+def _keywords(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
     data["keywords"] = list(dict.fromkeys([*data.get("keywords", []), *parts(value)]))
     return None
 
 
-def _formats(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
-    found = [vocabmap.data_format(v) for v in parts(value, _FORMAT_SPLIT)]
-    data["data_formats"] = list(
-        dict.fromkeys(
-            [
-                *data.get("data_formats", []),
-                *(f.upper() if f and f.islower() else f for f in found if f),
-            ]
-        )
-    )
+def _formats(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
+    found = rr.once(("formats", value), lambda: _read_formats(value))
+    data["data_formats"] = list(dict.fromkeys([*data.get("data_formats", []), *found]))
     return None
 
 
-def _date(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
+def _read_formats(value: Any) -> list[str]:
+    found = [vocabmap.data_format(v) for v in parts(value, _FORMAT_SPLIT)]
+    return [f.upper() if f and f.islower() else f for f in found if f]
+
+
+def _date(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
+    iso = rr.once((field, value), lambda: _read_date(field, value))
+    if iso is None:
+        return f"{header} {value!r} is not a date"
+    _keep(data, field, header, iso)
+    return None
+
+
+def _read_date(field: str, value: Any) -> str | None:
+    """An ``issued`` cell as an ISO date, a ``modified`` one as an ISO date and time."""
     if field == "issued":
         d = normalize.parse_date(value)
-        if d is None:
-            return f"{header} {value!r} is not a date"
-        _keep(data, "issued", header, d.isoformat())
-    else:
-        dt = normalize.parse_datetime(value)
-        if dt is None:
-            return f"{header} {value!r} is not a date"
-        _keep(data, "modified", header, dt.isoformat())
-    return None
+        return d.isoformat() if d is not None else None
+    dt = normalize.parse_datetime(value)
+    return dt.isoformat() if dt is not None else None
 
 
 _PHONE = re.compile(r"^[\d\s()（）+\-－—、,，;；/转ext.#*]+$")
 
 
-def _email(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
+def _email(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
     text = str(value)
+    target, found = rr.once((field, header, text), lambda: _read_contact(field, header, text))
+    if target is None:
+        return found
+    _keep(data, target, header, found)
+    return None
+
+
+def _read_contact(field: str, header: str, text: str) -> tuple[str | None, str]:
+    """(the field, its value), or (None, what is wrong with the cell)."""
     mail = normalize.email(text)
     if mail:
-        _keep(data, "contact_email", header, mail)
-        return None
+        return "contact_email", mail
     if field == "contact_phone":  # 联系方式 holds either
         if sum(ch.isdigit() for ch in text) < 5 or not _PHONE.match(text):
-            return f"{header} {text!r} is not a phone number"
-        _keep(data, "contact_phone", header, normalize.clip(text, 50))
-        return None
-    return f"{header} {text!r} is not an e-mail address"
+            return None, f"{header} {text!r} is not a phone number"
+        return "contact_phone", normalize.clip(text, 50) or text
+    return None, f"{header} {text!r} is not an e-mail address"
 
 
-def _url(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
+def _url(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
     u = normalize.url(value)
     if u is None:
         return f"{header} {value!r} is not a URL"
@@ -731,18 +910,23 @@ def _url(data: dict, field: str, header: str, value: Any, config: dict) -> str |
     return None
 
 
-def _spatial(data: dict, field: str, header: str, value: Any, config: dict) -> str | None:
+def _spatial(data: dict, field: str, header: str, value: Any, rr: RowReader) -> str | None:
+    codes, problem = rr.once(("spatial", header, value), lambda: _read_spatial(header, value))
+    data["spatial"] = list(dict.fromkeys([*data.get("spatial", []), *codes]))
+    return problem
+
+
+def _read_spatial(header: str, value: Any) -> tuple[list[str], str | None]:
     by_name = {zh: code for code, (zh, _en) in vocab.regions().items()}
     codes: list[str] = []
     unknown: list[str] = []
     for part in parts(value):
         code = part if part in vocab.regions() else by_name.get(part)
         (codes if code else unknown).append(code or part)
-    data["spatial"] = list(dict.fromkeys([*data.get("spatial", []), *codes]))
-    return f"{header}: regions not known here: {', '.join(unknown)}" if unknown else None
+    return codes, (f"{header}: regions not known here: {', '.join(unknown)}" if unknown else None)
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[[dict, str, str, Any, RowReader], str | None]] = {
     "department": _department,
     "openness": _openness,
     "frequency": _frequency,

@@ -17,11 +17,14 @@ in the file does, and is scanned here as a stream:
 from __future__ import annotations
 
 import io
+import pickle
 import re
+import tempfile
 import zipfile
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import IO, Any
 
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
@@ -36,8 +39,11 @@ class WorkbookError(Exception):
 
 @dataclass
 class SheetRead:
+    """A sheet opened for reading: its name, what the clerk should know (hidden sheets,
+    merges, unsaved formulas: known once ``rows`` has been read through) and its rows."""
+
     name: str
-    rows: list[list[Any]]
+    rows: SheetRows
     hidden: list[str] = field(default_factory=list)  # hidden sheets skipped
     # merges over several rows: (first row, last row, column), 1-based, already filled down
     merged: list[tuple[int, int, int]] = field(default_factory=list)
@@ -71,36 +77,138 @@ class SheetRead:
         return out
 
 
-def read_sheet(data: bytes, sheet: str | None, limit: int | None = None) -> SheetRead:
-    """The rows of ``sheet`` (or of the first visible sheet), merges filled down; only the
-    first ``limit`` rows when given (a preview)."""
-    from openpyxl import load_workbook
+class SheetRows:
+    """The rows of one sheet, read as many times as the reader needs, in flat memory.
 
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise WorkbookError(f"not a readable XLSX workbook ({exc})") from None
-    try:
+    The first pass streams the sheet through openpyxl's read-only mode (``values_only``),
+    fills merged cells down and finds unsaved formulas as it goes, and spools each row to
+    a temporary file; later passes read the spool (a few microseconds a row), so a sheet of
+    100,000 rows or 50 MB is never held in memory and openpyxl parses it once."""
+
+    def __init__(self, data: bytes, sheet: str | None, limit: int | None):
+        from openpyxl import load_workbook
+
+        self.data = data
+        self.limit = limit
+        try:
+            self.wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:
+            raise WorkbookError(f"not a readable XLSX workbook ({exc})") from None
+        wb = self.wb
         if sheet and sheet not in wb.sheetnames:
+            wb.close()
             raise WorkbookError(f"no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})")
-        hidden: list[str] = []
+        self.hidden: list[str] = []
         if sheet:
-            ws = wb[sheet]
+            self.ws = wb[sheet]
         else:
             visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
-            ws = visible[0] if visible else wb.worksheets[0]
-            hidden = [w.title for w in wb.worksheets if w.sheet_state != "visible"]
-        rows = [list(r) for r in islice(ws.iter_rows(values_only=True), limit)]
-        path = getattr(ws, "_worksheet_path", None)
-    finally:
-        wb.close()
-    read = SheetRead(ws.title, rows, hidden)
-    if path:
-        merges, has_formulas = _scan(data, path)
-        read.merged = _fill_down(rows, merges)
-        if has_formulas:
-            read.formulas = _unsaved_formulas(data, ws.title, rows, limit)
-    return read
+            self.ws = visible[0] if visible else wb.worksheets[0]
+            self.hidden = [w.title for w in wb.worksheets if w.sheet_state != "visible"]
+        path = getattr(self.ws, "_worksheet_path", None)
+        merges, self.has_formulas = _scan(data, path) if path else ([], False)
+        # column merges by first row: (their order in the sheet, 0-based column, last row)
+        self.starts: dict[int, list[tuple[int, int, int]]] = {}
+        for i, ref in enumerate(merges):
+            if ":" not in ref:
+                continue
+            min_col, min_row, _max_col, max_row = range_boundaries(ref)
+            if min_col is None or min_row is None or max_row is None or max_row <= min_row:
+                continue
+            self.starts.setdefault(min_row, []).append((i, min_col - 1, max_row))
+        self.merged: list[tuple[int, int, int]] = []
+        self.formulas: list[tuple[int, int, str]] = []
+        self.count = 0
+        self.spool: IO[bytes] | None = None
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        if self.spool is None:
+            return self._first()
+        return self._again()
+
+    def _first(self) -> Iterator[list[Any]]:
+        # kept open for the later reads (closed by close()); no name, gone when closed
+        spool = tempfile.TemporaryFile(prefix="catalog-sheet-")  # noqa: SIM115
+        dump = pickle.Pickler(spool, protocol=pickle.HIGHEST_PROTOCOL)
+        raw_rows = islice(self.ws.iter_rows(values_only=True), self.limit)
+        formulas = self._formula_rows() if self.has_formulas else None
+        active: dict[int, tuple[Any, int]] = {}  # column -> (merge value, last row)
+        reached: list[tuple[int, int, int, int]] = []  # (order, first row, column, last row)
+        n = 0
+        try:
+            for n, raw in enumerate(raw_rows, start=1):
+                row = list(raw)
+                if active:
+                    for c, (value, last) in list(active.items()):
+                        if n > last:
+                            del active[c]
+                            continue
+                        if len(row) <= c:
+                            row.extend([None] * (c + 1 - len(row)))
+                        if row[c] is None:
+                            row[c] = value
+                for i, c, last in self.starts.get(n, ()):
+                    active[c] = (row[c] if c < len(row) else None, last)
+                    reached.append((i, n, c, last))
+                if formulas is not None:
+                    self._unsaved(n, row, next(formulas, ()))
+                dump.dump(row)
+                dump.clear_memo()  # each row on its own: the spool's memo stays flat
+                yield row
+        except BaseException:
+            spool.close()
+            raise
+        finally:
+            self.wb.close()
+            if formulas is not None:
+                formulas.close()
+        self.count = n
+        self.merged = [(first, min(last, n), c + 1) for _i, first, c, last in sorted(reached)]
+        spool.flush()
+        self.spool = spool
+
+    def _again(self) -> Iterator[list[Any]]:
+        spool = self.spool
+        assert spool is not None
+        spool.seek(0)
+        load = pickle.Unpickler(spool)
+        for _ in range(self.count):
+            yield load.load()
+
+    def close(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
+
+    def _formula_rows(self) -> Generator[tuple[Any, ...], None, None]:
+        """The same sheet with its formulas (a second read, only when the sheet has any)."""
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(self.data), read_only=True, data_only=False)
+        try:
+            yield from islice(wb[self.ws.title].iter_rows(values_only=True), self.limit)
+        finally:
+            wb.close()
+
+    def _unsaved(self, r: int, values: list[Any], raw: tuple[Any, ...]) -> None:
+        for c, cell in enumerate(raw, start=1):
+            unsaved = c > len(values) or values[c - 1] is None
+            if isinstance(cell, str) and cell.startswith("=") and unsaved:
+                self.formulas.append((r, c, cell))
+
+
+def open_sheet(data: bytes, sheet: str | None, limit: int | None = None) -> SheetRead:
+    """``sheet`` (or the first visible sheet) to be read row by row, merges filled down;
+    only the first ``limit`` rows when given (a preview). ``merged`` and ``formulas`` are
+    filled in by the first read through ``rows``."""
+    rows = SheetRows(data, sheet, limit)
+    return SheetRead(rows.ws.title, rows, rows.hidden)
+
+
+def finish(read: SheetRead) -> None:
+    """Take what the first read of the rows found (merges, formulas) into ``read``."""
+    read.merged = read.rows.merged
+    read.formulas = read.rows.formulas
 
 
 def _scan(data: bytes, path: str) -> tuple[list[str], bool]:
@@ -116,47 +224,3 @@ def _scan(data: bytes, path: str) -> tuple[list[str], bool]:
             # keep the end of the chunk: a tag may be cut in two (a repeat is dropped below)
             tail = text[-64:]
     return list(dict.fromkeys(merges)), formulas
-
-
-def _fill_down(rows: list[list[Any]], merges: list[str]) -> list[tuple[int, int, int]]:
-    """Give a merge's value to every row it covers (in its first column)."""
-    filled = []
-    for ref in merges:
-        if ":" not in ref:
-            continue
-        min_col, min_row, _max_col, max_row = range_boundaries(ref)
-        if min_col is None or min_row is None or max_row is None or max_row <= min_row:
-            continue
-        if min_row > len(rows):
-            continue
-        c = min_col - 1
-        top = rows[min_row - 1]
-        value = top[c] if c < len(top) else None
-        for r in range(min_row, min(max_row, len(rows))):
-            row = rows[r]
-            if len(row) <= c:
-                row.extend([None] * (c + 1 - len(row)))
-            if row[c] is None:
-                row[c] = value
-        filled.append((min_row, min(max_row, len(rows)), min_col))
-    return filled
-
-
-def _unsaved_formulas(
-    data: bytes, name: str, rows: list[list[Any]], limit: int | None
-) -> list[tuple[int, int, str]]:
-    """Cells whose formula has no saved value: a second read keeps the formulas."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    found = []
-    try:
-        for r, raw in enumerate(islice(wb[name].iter_rows(values_only=True), limit), start=1):
-            values = rows[r - 1] if r <= len(rows) else []
-            for c, cell in enumerate(raw, start=1):
-                unsaved = c > len(values) or values[c - 1] is None
-                if isinstance(cell, str) and cell.startswith("=") and unsaved:
-                    found.append((r, c, cell))
-    finally:
-        wb.close()
-    return found
