@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench.corpus import documents
 from bench.harvest import MB, RssSampler
@@ -105,6 +106,56 @@ def write_csv(path: Path, n: int, seed: int) -> None:
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv}
 
 
+class SheetClock:
+    """CPU seconds spent in the sheet-specific code of a run: the spreadsheet kind's
+    ``gather`` (reading the file, finding the header, keying the rows) and ``transform``
+    (cell hygiene and the column mapping); the rest of the run's CPU is the shared pipeline
+    (source hash, prepare, validate, store, index). The kind's two methods are wrapped for
+    the block only: the run itself is the real path."""
+
+    def __init__(self) -> None:
+        self.gather = 0.0
+        self.transform = 0.0
+
+    @property
+    def sheet(self) -> float:
+        return self.gather + self.transform
+
+    def __enter__(self) -> SheetClock:
+        from harvesters.spreadsheet import SpreadsheetHarvester as kind
+
+        self.kind = kind
+        self.saved = (kind.gather, kind.transform)
+        gather, transform = self.saved
+        clock = self
+
+        def timed_gather(harvester: Any) -> Iterator[Any]:
+            it = gather(harvester)
+            while True:
+                c0 = time.process_time()
+                try:
+                    rec = next(it)
+                except StopIteration:
+                    clock.gather += time.process_time() - c0
+                    return
+                clock.gather += time.process_time() - c0
+                yield rec
+
+        def timed_transform(harvester: Any, payload: Any, record: Any) -> Any:
+            c0 = time.process_time()
+            try:
+                return transform(harvester, payload, record)
+            finally:
+                clock.transform += time.process_time() - c0
+
+        kind.gather = timed_gather  # type: ignore[method-assign,assignment]
+        kind.transform = timed_transform  # type: ignore[method-assign,assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kind.gather, self.kind.transform = self.saved  # type: ignore[method-assign,assignment]
+
+
 def measure(fmt: str, n: int, seed: int, tmp: str | None) -> tuple[list[Row], list[str], bool]:
     from catalog.context import open_catalog
     from catalog.services import harvest as svc
@@ -144,11 +195,16 @@ def measure(fmt: str, n: int, seed: int, tmp: str | None) -> tuple[list[Row], li
             )
             for label in ("run 1 (all new)", "run 2 (all unchanged)"):
                 job = svc.start_job(cat, svc.enqueue_job(cat, SYSTEM, src.id).id)
-                with RssSampler() as peak:
+                with RssSampler() as peak, SheetClock() as clock:
                     t0, c0 = time.perf_counter(), time.process_time()
                     outcome = run_job(cat, job)
                     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-                print(f"  {fmt} {label}: {outcome.summary} in {seconds:,.1f} s", file=sys.stderr)
+                load = os.getloadavg()[0]
+                print(
+                    f"  {fmt} {label}: {outcome.summary} in {seconds:,.1f} s "
+                    f"(CPU {cpu:,.1f} s, load {load:.1f})",
+                    file=sys.stderr,
+                )
                 rows.append(
                     Row(
                         f"{fmt} {label}: rows/s",
@@ -163,8 +219,57 @@ def measure(fmt: str, n: int, seed: int, tmp: str | None) -> tuple[list[Row], li
                 # on a shared machine the wall clock counts other people's work: rows per
                 # second of this process's CPU time says what the code does
                 rows.append(
-                    Row(f"  {fmt} {label}: rows/s of CPU", n / cpu, "rows/s", fmt="{:,.0f}")
+                    Row(
+                        f"  {fmt} {label}: rows per CPU-s",
+                        n / cpu,
+                        "rows/s",
+                        TARGET_RATE,
+                        higher_is_better=True,
+                        fmt="{:,.0f}",
+                    )
                 )
+                shared = max(cpu - clock.sheet, 0.0)
+                rows.append(Row(f"  {fmt} {label}: CPU", cpu, "s"))
+                rows.append(
+                    Row(
+                        f"  {fmt} {label}: sheet-specific CPU (read {clock.gather:,.1f} s, "
+                        f"map {clock.transform:,.1f} s)",
+                        100 * clock.sheet / cpu,
+                        "%",
+                        fmt="{:,.0f}",
+                    )
+                )
+                rows.append(
+                    Row(
+                        f"  {fmt} {label}: shared-pipeline CPU",
+                        100 * shared / cpu,
+                        "%",
+                        fmt="{:,.0f}",
+                    )
+                )
+                # what the sheet part alone would allow, and the pipeline alone: which of
+                # the two keeps the run under the target
+                rows.append(
+                    Row(
+                        f"  {fmt} {label}: sheet part alone, rows per CPU-s",
+                        n / clock.sheet if clock.sheet else float("inf"),
+                        "rows/s",
+                        TARGET_RATE,
+                        higher_is_better=True,
+                        fmt="{:,.0f}",
+                    )
+                )
+                rows.append(
+                    Row(
+                        f"  {fmt} {label}: shared pipeline alone, rows per CPU-s",
+                        n / shared if shared else float("inf"),
+                        "rows/s",
+                        TARGET_RATE,
+                        higher_is_better=True,
+                        fmt="{:,.0f}",
+                    )
+                )
+                rows.append(Row(f"  {fmt} {label}: 1-min load average", load, ""))
                 rows.append(Row(f"  {fmt} {label}: peak RSS", peak.peak, "MB", fmt="{:,.0f}"))
                 notes.append(f"{fmt} {label}: {outcome.summary}")
                 ok &= outcome.state == "done"

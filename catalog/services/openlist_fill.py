@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.models import (
@@ -186,9 +187,8 @@ def add_matching(cat: Catalog, actor: Actor, filters: dict[str, str]) -> FillRes
 
         raise ValidationFailed({"filters": ["Choose a department, theme, sheet or search."]})
     with cat.session() as s:
-        found = list(s.execute(_filtered(s, filters).order_by(Dataset.id)).scalars())
         via = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
-        return _fill(s, actor, found, via)
+        return _fill(s, actor, _chunked(s, _filtered(s, filters)), via)
 
 
 def fill_from_source(cat: Catalog, actor: Actor, source: str | int) -> FillResult:
@@ -196,14 +196,46 @@ def fill_from_source(cat: Catalog, actor: Actor, source: str | int) -> FillResul
     authz.require_curator(actor)
     with cat.session() as s:
         src = harvest_svc._source(s, source)
-        found = list(
-            s.execute(_filtered(s, {"source": str(src.id)}).order_by(Dataset.id)).scalars()
-        )
+        found = _chunked(s, _filtered(s, {"source": str(src.id)}))
         return _fill(s, actor, found, f"harvest source {src.name}")
 
 
-def _fill(s: Session, actor: Actor, found: list[Dataset], via: str) -> FillResult:
+# datasets read (and new items written) this many at a time: a sheet of 100,000 rows fills
+# the list in flat memory, one INSERT round per chunk instead of one per item
+CHUNK = 500
+
+
+def _chunked(s: Session, q: Select) -> Iterator[Dataset]:
+    """The datasets of a picker query in id order, ``CHUNK`` at a time (only their ids are
+    held; each chunk's rows are let go once read)."""
+    ids = list(s.execute(q.with_only_columns(Dataset.id).order_by(Dataset.id)).scalars())
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        yield from s.execute(
+            select(Dataset).where(Dataset.id.in_(chunk)).order_by(Dataset.id)
+        ).scalars()
+
+
+def _fill(s: Session, actor: Actor, found: Iterable[Dataset], via: str) -> FillResult:
     result = FillResult()
+    added: list[tuple[OpenListEntry, str]] = []
+
+    def flush_added() -> None:
+        """Write the new items, then their audit events (which name their ids)."""
+        if not added:
+            return
+        s.flush()
+        for entry, name in added:
+            audit.record(
+                s,
+                actor,
+                "openlist.add",
+                "openlist",
+                str(entry.id),
+                data={"resource_code": entry.resource_code, "dataset": name, "via": via},
+            )
+        added.clear()
+
     working = list(
         s.execute(select(OpenListEntry).where(OpenListEntry.version_id.is_(None))).scalars()
     )
@@ -228,16 +260,10 @@ def _fill(s: Session, actor: Actor, found: list[Dataset], via: str) -> FillResul
         if entry is None:
             entry = OpenListEntry(version_id=None, dataset_id=ds.id, **values)
             s.add(entry)
-            s.flush()
             by_dataset[ds.id] = by_code[entry.resource_code] = entry
-            audit.record(
-                s,
-                actor,
-                "openlist.add",
-                "openlist",
-                str(entry.id),
-                data={"resource_code": entry.resource_code, "dataset": ds.name, "via": via},
-            )
+            added.append((entry, ds.name))
+            if len(added) >= CHUNK:
+                flush_added()
             result.added += 1
             continue
         changed = [k for k in REFRESHED if getattr(entry, k) != values[k]]
@@ -262,6 +288,7 @@ def _fill(s: Session, actor: Actor, found: list[Dataset], via: str) -> FillResul
             },
         )
         result.updated += 1
+    flush_added()
     return result
 
 
