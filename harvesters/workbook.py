@@ -129,7 +129,6 @@ class SheetRows:
     def _first(self) -> Iterator[list[Any]]:
         # kept open for the later reads (closed by close()); no name, gone when closed
         spool = tempfile.TemporaryFile(prefix="catalog-sheet-")  # noqa: SIM115
-        dump = pickle.Pickler(spool, protocol=pickle.HIGHEST_PROTOCOL)
         raw_rows = islice(self.ws.iter_rows(values_only=True), self.limit)
         formulas = self._formula_rows() if self.has_formulas else None
         active: dict[int, tuple[Any, int]] = {}  # column -> (merge value, last row)
@@ -152,8 +151,8 @@ class SheetRows:
                     reached.append((i, n, c, last))
                 if formulas is not None:
                     self._unsaved(n, row, next(formulas, ()))
-                dump.dump(row)
-                dump.clear_memo()  # each row on its own: the spool's memo stays flat
+                # each row a pickle of its own: no memo grows over the sheet
+                pickle.dump(row, spool, protocol=pickle.HIGHEST_PROTOCOL)
                 yield row
         except BaseException:
             spool.close()
@@ -171,9 +170,8 @@ class SheetRows:
         spool = self.spool
         assert spool is not None
         spool.seek(0)
-        load = pickle.Unpickler(spool)
         for _ in range(self.count):
-            yield load.load()
+            yield pickle.load(spool)
 
     def close(self) -> None:
         if self.spool is not None:
