@@ -267,6 +267,8 @@ class SpreadsheetHarvester(Harvester):
             read, source = self._open(doc)
         except SourceError as exc:
             raise SourceError(_named(doc, exc)) from None
+        if read is None:  # a CSV is read from its decoded text: its bytes can go
+            doc = Document(doc.location, b"", doc.content_type)
         try:
             yield from self._records(doc, overrides, read, source)
         finally:
