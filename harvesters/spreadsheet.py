@@ -22,6 +22,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from catalog.services import harvest_publishers
 from catalog.services.domain_themes import SEPARATOR, UNMAPPED_KEY
 from catalog.services.harvest import PublisherRef
 from catalog.services.harvest_preview import SheetLayout
@@ -644,20 +645,12 @@ def read_row(
 
 def publisher_ref(department: str | None, region: str | None) -> PublisherRef | None:
     """A department within its region: 统计局 of 厦门市 is 厦门市统计局, another place's
-    统计局 another organization; a name that already says its place is kept as it is."""
+    统计局 another organization (the rule every source kind's ``region`` follows)."""
     if not department:
         return None
     if not region:
         return PublisherRef(key=department, title=department)
-    title = department
-    place = re.sub(r"(省|市|自治区|自治州|地区|盟|区|县|旗)$", "", region)
-    if not department.startswith((region, place)):
-        local = (
-            department[1:]
-            if department[0] in "省市区县" and region.endswith(department[0])
-            else department
-        )
-        title = f"{region}{local}"
+    title = harvest_publishers.regional_title(department, harvest_publishers.Place(region))
     return PublisherRef(key=f"{region}/{department}", title=title)
 
 
