@@ -13,8 +13,8 @@ withdrawn. Portals whose search is off or broken are read through ``package_list
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Generator, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,9 +33,10 @@ from harvesters.base import (
     Transformed,
     load_remote,
 )
+from harvesters.ckan_readers import ReadStats, Slice, cut, read_concurrently
 from harvesters.config import SourceConfigSchema
 from harvesters.fields import Raw, Text, warn
-from harvesters.http import FetchError
+from harvesters.http import BoundedSession, FetchError, make_session
 from schemas import vocab
 
 # HDX's "data_update_frequency" is a number of days
@@ -73,6 +74,9 @@ class CkanConfig(SourceConfigSchema):
     fq = fields.String(load_default=None, allow_none=True)
     include_organizations = fields.List(fields.String(), load_default=list)
     page_size = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    # keyset readers working at once on slices of the metadata_modified range
+    # (harvesters.ckan_readers); 1 reads the source one page after another
+    readers = fields.Integer(load_default=4, validate=validate.Range(1, 16))
 
 
 class PackageIn(Schema):
@@ -334,12 +338,10 @@ class CkanHarvester(Harvester):
     def __init__(self, ctx: Any):
         super().__init__(ctx)
         self.site = _site(ctx.spec.url)
-        self.api = RemoteCKAN(
-            self.site,
-            user_agent=ctx.http.session.headers["User-Agent"],
-            get_only=True,
-            session=ctx.http.session,
-        )
+        # each reader thread calls through a session of its own (``_api``)
+        self._local = threading.local()
+        self._local.api = self._remote(ctx.http.session)
+        self.stats = ReadStats()
         self.orgs: dict[str, PublisherRef | None] = {}
         self.listed = 0  # what package_search counted at the start
         self.read: set[str] = set()  # ids read by the paged listing
@@ -347,9 +349,30 @@ class CkanHarvester(Harvester):
         self.ceiling: str | None = None
 
     # -- calls -------------------------------------------------------------------------------
+    def _remote(self, session: BoundedSession) -> RemoteCKAN:
+        return RemoteCKAN(
+            self.site, user_agent=session.headers["User-Agent"], get_only=True, session=session
+        )
+
+    def _api(self) -> RemoteCKAN:
+        """This thread's client: the run's session on the harvest's thread, a session of
+        its own (``harvesters.http``: timeouts, retries, size caps, deadline) on a reader's."""
+        api = getattr(self._local, "api", None)
+        if api is None:
+            api = self._local.api = self._remote(make_session(self.config))
+            self._local.own = api.session
+        return api
+
+    def _close_session(self) -> None:
+        """Close the session a reader thread opened (never the run's)."""
+        own = getattr(self._local, "own", None)
+        if own is not None:
+            own.close()
+            self._local.own = self._local.api = None
+
     def _call(self, action: str, **params: Any) -> Any:
         try:
-            return self.api.call_action(action, params)
+            return self._api().call_action(action, params)
         except FetchError:
             raise
         except NotFound as exc:
@@ -375,65 +398,44 @@ class CkanHarvester(Harvester):
         rest = clauses if len(clauses) > 1 else [*clauses, "dataset_type:dataset"]
         return {"fq": own, "fq_list": rest}
 
-    def _search(
-        self,
-        filters: list[str],
-        fl: str | None = None,
-        rows: int | None = None,
-        since: str | None = None,
-    ) -> Iterator[dict]:
-        """Every package matching ``filters``, by keyset paging: sorted by
-        ``metadata_modified asc, id asc``, each page asks for ``metadata_modified`` at or
-        after the last one read (``[last TO *]``), skipping the records of that stamp it
-        already gave. A record edited meanwhile moves to the end and is read there, so no
-        edit during the run can shift a page over a record (offset paging skips those)."""
-        rows = rows or int(self.config["page_size"])
-        cursor = _solr_stamp(since)  # the last stamp read (as sent: milliseconds, Z)
+    def _slice_pages(
+        self, filters: list[str], fl: str | None, rows: int, piece: Slice
+    ) -> Iterator[list[dict]]:
+        """The pages of one slice, by keyset paging: sorted by ``metadata_modified asc, id
+        asc``, each page asks for ``metadata_modified`` from the last stamp read on
+        (``[last TO until]``); the records of that stamp come again and the caller drops the
+        ones it gave. A record edited meanwhile moves to the end (the open last slice), so no
+        edit during the run can shift a page over a record (offset paging skips those). Only
+        a page holding a single stamp pages on with ``start``."""
+        cursor = piece.since  # the last stamp read (as sent: milliseconds, Z)
         start = 0  # past the records of one stamp when a whole page holds only that stamp
+        while True:
+            results = self._page(filters, fl, rows, piece.clause(cursor), start)["results"]
+            stamps = _stamps(results)
+            yield results
+            if len(results) < rows:
+                return
+            start = start + len(results) if stamps == {cursor} else 0
+            cursor = max(stamps)
+
+    def _search(self, filters: list[str], fl: str | None = None, rows: int = 1000) -> Iterator:
+        """Every package matching ``filters``, read by one keyset reader (the id inventory:
+        ``fl`` pages of 1000 cost the source little)."""
         given: set[str] = set()
-        first = True
-        # the next page is asked for while this one's records are stored: a run then takes
-        # about what the source takes to serve the pages (bench ckan), not that plus our work
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ckan-page") as ahead:
-            pending = ahead.submit(self._page, filters, fl, rows, cursor, start)
-            while True:
-                page = pending.result()
-                results = page["results"]
-                if first:
-                    self.listed = max(self.listed, int(page.get("count") or 0))
-                    first = False
-                stamps = set()
-                for pkg in results:
-                    stamp = _solr_stamp(
-                        pkg.get("metadata_modified") if isinstance(pkg, dict) else None
-                    )
-                    if stamp is None:  # no stamp: keyset paging cannot go on from it
-                        raise _ApiError("package_search", "a result without metadata_modified")
-                    stamps.add(stamp)
-                more = len(results) >= rows
-                if more:
-                    # the next page starts at the last stamp read (its records come again and
-                    # are skipped below); a page of one stamp only pages on inside that stamp
-                    start = start + len(results) if stamps == {cursor} else 0
-                    cursor = max(stamps)
-                    pending = ahead.submit(self._page, filters, fl, rows, cursor, start)
-                for pkg in results:
-                    rid = pkg.get("id")
-                    if rid in given:
-                        continue  # read already: the boundary of the last page, asked again
-                    if rid:
-                        given.add(str(rid))
-                    yield pkg
-                if not more:
-                    return
+        for results in self._slice_pages(filters, fl, rows, Slice(None, None)):
+            for pkg in results:
+                rid = pkg.get("id")
+                if rid in given:
+                    continue  # read already: the boundary of the last page, asked again
+                if rid:
+                    given.add(str(rid))
+                yield pkg
 
     def _page(
-        self, filters: list[str], fl: str | None, rows: int, cursor: str | None, start: int
+        self, filters: list[str], fl: str | None, rows: int, window: str | None, start: int
     ) -> dict:
-        """One keyset page: ``rows`` packages from ``cursor`` on (``start`` inside it)."""
-        clauses = list(filters)
-        if cursor is not None:
-            clauses.append(f"metadata_modified:[{cursor} TO *]")
+        """One keyset page: ``rows`` packages of the ``window`` range (``start`` inside)."""
+        clauses = [*filters, window] if window else list(filters)
         params: dict[str, Any] = {
             "q": "*:*",
             "rows": rows,
@@ -448,16 +450,83 @@ class CkanHarvester(Harvester):
             raise _ApiError("package_search", "answer has no 'results' list")
         return page
 
+    def _plan(self, filters: list[str], since: str | None, count: int) -> list[Slice]:
+        """The slices of this run's range (from ``since`` on), about equal in records: the
+        stamps of the records at equal offsets of the sorted listing cut it. At most
+        ``readers`` slices and at least a page each; a source changing meanwhile only makes
+        them less equal, never leaves a gap (the slices cover the whole range)."""
+        rows = int(self.config["page_size"])
+        n = min(int(self.config["readers"]), max(1, -(-count // rows)))
+        if n <= 1:
+            return [Slice(since, None)]
+        window = [*filters, f"metadata_modified:[{since} TO *]"] if since else list(filters)
+        stamps: list[str | None] = []
+        for k in range(1, n):
+            page = self._call(
+                "package_search",
+                q="*:*",
+                rows=1,
+                start=k * count // n,
+                sort="metadata_modified asc, id asc",
+                fl="id,metadata_modified",
+                **self._fq_params(window),
+            )
+            results = page.get("results") if isinstance(page, dict) else None
+            if results and isinstance(results[0], dict):
+                stamps.append(_solr_stamp(results[0].get("metadata_modified")))
+        return cut(since, stamps)
+
+    def _read_slices(self, filters: list[str], since: str | None, count: int) -> Iterator[dict]:
+        """Every package from ``since`` on, the slices read by threads of their own (each
+        with its own session), each package given once. A slice the source failed is
+        named in the job log; the id inventory then fetches what it did not give."""
+        rows = int(self.config["page_size"])
+        slices = self._plan(filters, since, count)
+        self.stats = ReadStats()
+
+        def read(piece: Slice) -> Generator[list[dict], None, None]:
+            try:
+                yield from self._slice_pages(filters, None, rows, piece)
+            finally:
+                self._close_session()
+
+        given: set[str] = set()
+        pages = read_concurrently(
+            slices,
+            read,
+            self.stats,
+            queue_pages=2 * len(slices),
+            source_errors=(FetchError, _ApiError, RecordError),
+        )
+        for results in pages:
+            for pkg in results:
+                rid = pkg.get("id")
+                if rid in given:
+                    continue  # a boundary record, given by the slice before
+                if rid:
+                    given.add(str(rid))
+                yield pkg
+        self.ctx.log(f"{self.stats.summary(len(given))}; slices: {', '.join(map(str, slices))}")
+        for piece, reason in self.stats.failed:
+            self.ctx.report(
+                None,
+                "warning",
+                f"{piece} could not be read to its end ({reason}); its records left are "
+                "read one by one from the id inventory",
+            )
+
     # -- the pipeline's steps ----------------------------------------------------------------
     def gather(self) -> Iterator[RemoteRecord]:
         filters = self._filters()
         self.listed, self.read, self.edited = 0, set(), 0
         try:
-            self.ceiling = self._newest_stamp(filters)
+            self.ceiling, self.listed = self._newest_stamp(filters)
             if self.ctx.watermark and not self.ctx.full:
-                yield from self._read(self._search(filters, since=self.ctx.watermark))
+                since = _solr_stamp(self.ctx.watermark)
+                count = self._count([*filters, f"metadata_modified:[{since} TO *]"])
+                yield from self._read(self._read_slices(filters, since, count))
             else:
-                yield from self._read(self._search(filters))
+                yield from self._read(self._read_slices(filters, None, self.listed))
             yield from self._inventory(filters)
             return
         except FetchError as exc:
@@ -479,10 +548,11 @@ class CkanHarvester(Harvester):
         for name in names:
             yield RemoteRecord(None, None, None, locator=str(name))
 
-    def _newest_stamp(self, filters: list[str]) -> str | None:
-        """The newest ``metadata_modified`` when the run starts. Records are reported
-        modified at most then, so the run's watermark is at most then: a record edited after
-        it was read in this run is read again by the next incremental run."""
+    def _newest_stamp(self, filters: list[str]) -> tuple[str | None, int]:
+        """The newest ``metadata_modified`` when the run starts, and how many records the
+        source counts. Records are reported modified at most then, so the run's watermark is
+        at most then: a record edited after it was read in this run is read again by the
+        next incremental run."""
         page = self._call(
             "package_search",
             q="*:*",
@@ -491,10 +561,17 @@ class CkanHarvester(Harvester):
             fl="id,metadata_modified",
             **self._fq_params(filters),
         )
-        results = page.get("results") if isinstance(page, dict) else None
+        if not isinstance(page, dict) or not isinstance(page.get("results"), list):
+            raise _ApiError("package_search", "answer has no 'results' list")
+        results = page["results"]
+        count = int(page.get("count") or 0)
         if not results or not isinstance(results[0], dict):
-            return None
-        return normalize.text(results[0].get("metadata_modified"))
+            return None, count
+        return normalize.text(results[0].get("metadata_modified")), count
+
+    def _count(self, clauses: list[str]) -> int:
+        page = self._call("package_search", q="*:*", rows=0, **self._fq_params(clauses))
+        return int(page.get("count") or 0) if isinstance(page, dict) else 0
 
     def _read(self, packages: Iterator[dict]) -> Iterator[RemoteRecord]:
         for pkg in packages:
@@ -593,6 +670,17 @@ class CkanHarvester(Harvester):
                 self.orgs[key] = _org_ref(org) if isinstance(org, dict) else None
             return self.orgs[key]
         return _org_ref(org) if isinstance(org, dict) else None
+
+
+def _stamps(results: list) -> set[str]:
+    """The Solr stamps of a page's records; keyset paging cannot go on without them."""
+    stamps = set()
+    for pkg in results:
+        stamp = _solr_stamp(pkg.get("metadata_modified") if isinstance(pkg, dict) else None)
+        if stamp is None:
+            raise _ApiError("package_search", "a result without metadata_modified")
+        stamps.add(stamp)
+    return stamps
 
 
 def _solr_stamp(value: Any) -> str | None:

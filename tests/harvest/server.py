@@ -108,10 +108,12 @@ class FakeCkan:
             p for p in packages if not p.get("private") and p.get("state", "active") == "active"
         ]
         fq = params.get("fq") or ""
-        m = re.search(r"metadata_modified:\[(\S+) TO \*\]", fq)
-        if m:
-            since = m.group(1).rstrip("Z")
-            rows = [p for p in rows if p["metadata_modified"] >= since]
+        for low, high in re.findall(r"metadata_modified:\[(\S+) TO (\S+)\]", fq):
+            # Solr keeps milliseconds: compare the stamps cut as the harvester cuts them
+            if low != "*":
+                rows = [p for p in rows if p["metadata_modified"][:23] >= low.rstrip("Z")]
+            if high != "*":
+                rows = [p for p in rows if p["metadata_modified"][:23] <= high.rstrip("Z")]
         m = re.search(r"organization:\(([^)]*)\)", fq)
         if m:
             names = {n.strip() for n in m.group(1).split(" OR ")}

@@ -4,6 +4,7 @@ in a run arrives with the next run."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import errors_of
 from sqlalchemy import select
 
@@ -13,48 +14,61 @@ from harvesters.ckan import CkanHarvester
 HDX_DATASETS = 12
 
 
-def test_a_record_the_pages_lost_is_read_from_the_inventory(cat, server, harvest, monkeypatch):
+@pytest.mark.parametrize("readers", [1, 4])
+def test_a_record_the_pages_lost_is_read_from_the_inventory(
+    cat, server, harvest, monkeypatch, readers
+):
     real = CkanHarvester._call
     lost: list[str] = []
 
     def call(self, action, **params):
         answer = real(self, action, **params)
-        if action == "package_search" and not params.get("fl") and not lost:
-            results = answer["results"]  # as an offset shift does: one twice, one never
-            lost.append(results[1]["id"])
-            results[1] = results[0]
+        if action == "package_search" and not params.get("fl"):
+            results = answer["results"]
+            if not lost:
+                lost.extend(r["id"] for r in results[1:] if r.get("type") == "dataset")
+                del lost[1:]
+            if lost:  # as an offset shift does: one twice, one never (on every page)
+                other = next((r for r in results if r["id"] != lost[0]), None)
+                answer["results"] = [other if r["id"] == lost[0] else r for r in results]
+                answer["results"] = [r for r in answer["results"] if r is not None]
         return answer
 
     monkeypatch.setattr(CkanHarvester, "_call", call)
-    out = harvest("ckan", server.url("ckan"), config={"page_size": 4})
+    out = harvest("ckan", server.url("ckan"), config={"page_size": 4, "readers": readers})
     assert out.state == "done", errors_of(cat, out.job_id)
-    assert out.counts.new == HDX_DATASETS
+    assert out.counts.new == HDX_DATASETS and lost
     notes = [reason for stage, _rid, reason in errors_of(cat, out.job_id) if stage == "warning"]
     assert any("1 records were not in the paged listing" in n for n in notes), notes
 
 
-def test_an_edit_after_the_record_was_read_arrives_next_run(cat, server, harvest, monkeypatch):
+@pytest.mark.parametrize("readers", [1, 4])
+def test_an_edit_after_the_record_was_read_arrives_next_run(
+    cat, server, harvest, monkeypatch, readers
+):
     real = CkanHarvester._call
-    pages = {"n": 0}
-    first_name: list[str] = []
+    read_first: list[str] = []
+    touched: list[str] = []
 
     def call(self, action, **params):
         answer = real(self, action, **params)
         if action == "package_search" and params.get("rows") == 3:
-            pages["n"] += 1
-            if pages["n"] == 1:
-                first_name.append(answer["results"][0]["name"])
-            if pages["n"] == 2:  # the first record, read already, is edited now
-                server.ckan.touch(first_name[0], notes="Edited during the run.")
+            if not read_first:  # the first dataset a page brought (readers race for it)
+                datasets = [r for r in answer["results"] if r.get("type") == "dataset"]
+                read_first.extend(r["name"] for r in datasets[:1])
+            elif not touched:  # read already, it is edited now
+                server.ckan.touch(read_first[0], notes="Edited during the run.")
+                touched.append(read_first[0])
         return answer
 
     monkeypatch.setattr(CkanHarvester, "_call", call)
-    out = harvest("ckan", server.url("ckan"), config={"page_size": 3})
+    config = {"page_size": 3, "readers": readers}
+    out = harvest("ckan", server.url("ckan"), config=config)
     assert out.state == "done", errors_of(cat, out.job_id)
-    assert out.counts.new == HDX_DATASETS
+    assert out.counts.new == HDX_DATASETS and touched
     monkeypatch.setattr(CkanHarvester, "_call", real)
-    again = harvest("ckan", server.url("ckan"), config={"page_size": 3})
+    again = harvest("ckan", server.url("ckan"), config=config)
     assert again.counts.updated == 1, again.summary
     with cat.session() as s:
-        ds = s.execute(select(Dataset).where(Dataset.name == first_name[0])).scalar_one()
+        ds = s.execute(select(Dataset).where(Dataset.name == touched[0])).scalar_one()
         assert ds.description == "Edited during the run."
