@@ -12,29 +12,40 @@ reused (linked) rather than installed again. ``load.py`` fills it (all 11 agenci
 loaded peer only counts them again). Then, in this order:
 
 1. ``ckanapi dump datasets --all`` with 1 process (ckanapi's default) and with 4 (as the
-   peer's ``check.py``): the baseline; then the harvester's keyset pages read alone
+   peer's ``check.py``): the baseline; then one keyset reader's pages read alone
    (``package_search`` of 100 whole records, nothing stored): what the peer takes to serve
-   them, the floor of a harvest;
+   them one after another;
 2. a fresh catalog (SQLite, embedded index) harvests the peer through the real path of
    ``catalog harvest run --kind ckan --trusted`` (register, queue, claim,
-   ``harvesters.pipeline.run_job``): every record new, fetched, validated, stored, indexed;
+   ``harvesters.pipeline.run_job``): every record new, read by the source's parallel readers
+   (``--readers N`` to set their number), fetched, validated, stored, indexed;
 3. the same source again: nothing changed, an incremental run.
 
 It checks that the catalog holds exactly the peer's records and resource URLs (exits 1 if
-not), prints one table and writes it to ``<out>/ckan.txt``. The peer is stopped at the end
-if this run started it (``--keep-up`` not to).
+not), prints one table and writes it to ``<out>/ckan.txt``: the harvest / fastest dump ratio
+against the target with its verdict, the load average at the start and the end, the CPU
+seconds of this process (records per CPU second) and of the peer's server (``/proc``) for
+the dumps and the harvest, and the job log's line on where run 1's reading time went (the
+pipeline waiting for pages: the source bounds the run; readers waiting for the pipeline: we
+do). ``--profile`` writes a cProfile of run 1's harvest thread to ``<out>/ckan-profile.txt``.
+The peer is stopped at the end if this run started it (``--keep-up`` not to);
+``--skip-load`` when it holds its records already.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import re
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.search import Row, render
@@ -86,6 +97,28 @@ def start_peer(tool: Path, root: Path, port: int) -> tuple[str, str, bool]:
     m = re.search(r"CKAN_URL=(\S+)", proc.stdout)
     _log(f"  peer up in {time.perf_counter() - t0:,.1f} s")
     return (m.group(1) if m else url), (root / "token.txt").read_text().strip(), not was_up
+
+
+def peer_cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) the peer's web server has used so far (``/proc``)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peer_pid(root: Path) -> int | None:
+    try:
+        return int((root / "ckan.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def load_text() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
 
 
 def load_peer(tool: Path, root: Path, url: str, token: str, agencies: str | None) -> None:
@@ -150,8 +183,12 @@ def time_pages(url: str, rows: int = 100) -> tuple[float, int]:
     return seconds, len(seen)
 
 
-def time_dump(url: str, processes: int, out: Path) -> tuple[float, int]:
+def time_dump(
+    url: str, processes: int, out: Path, pid: int | None
+) -> tuple[float, int, float | None]:
+    """Seconds, records and the peer's CPU seconds of ``ckanapi dump datasets --all``."""
     exe = Path(sys.executable).with_name("ckanapi")
+    peer0 = peer_cpu(pid)
     env = {**os.environ, "PATH": f"{exe.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     t0 = time.perf_counter()
     proc = subprocess.run(  # ckanapi starts its workers as `ckanapi` from PATH
@@ -166,13 +203,28 @@ def time_dump(url: str, processes: int, out: Path) -> tuple[float, int]:
     if proc.returncode != 0:
         raise SystemExit(f"ckanapi dump failed: {proc.stderr[-2000:]}")
     lines = sum(1 for _ in out.open(encoding="utf-8"))
+    peer1 = peer_cpu(pid)
     _log(f"  ckanapi dump -p {processes}: {lines} records in {seconds:,.1f} s")
-    return seconds, lines
+    return seconds, lines, (peer1 - peer0 if peer0 is not None and peer1 is not None else None)
 
 
-def harvest(url: str, instance: Path) -> tuple[list[tuple[str, float, str]], set[str], int]:
-    """Two runs over the peer in a fresh catalog: [(label, seconds, summary)], the remote ids
-    of the published datasets and their distributions' links."""
+@dataclass
+class HarvestRun:
+    label: str
+    seconds: float
+    cpu_s: float  # this process (the pipeline and the reader threads)
+    peer_cpu_s: float | None  # the peer's web server process
+    summary: str
+    reading: str  # the job log's line on reading (harvesters.ckan_readers.ReadStats)
+
+
+def harvest(
+    url: str, instance: Path, readers: int | None, peer_pid: int | None, profile: Path | None
+) -> tuple[list[HarvestRun], set[str], int]:
+    """Two runs over the peer in a fresh catalog: the runs, the remote ids of the published
+    datasets and their distributions' links. ``profile``: run 1 under cProfile (the
+    harvest's thread: mapping, validation, storing, indexing, and its waits for pages),
+    the 40 most expensive functions written there."""
     from sqlalchemy import select
 
     from catalog.context import open_catalog
@@ -184,18 +236,38 @@ def harvest(url: str, instance: Path) -> tuple[list[tuple[str, float, str]], set
     cat = open_catalog(instance_path=instance)
     cat.migrate()
     cat.create_index_if_missing()
-    runs = []
+    runs: list[HarvestRun] = []
     try:
+        config = {} if readers is None else {"readers": readers}
         src = svc.register_source(
-            cat, SYSTEM, name="ckan-peer", kind="ckan", url=url, config={}, trusted=True
+            cat, SYSTEM, name="ckan-peer", kind="ckan", url=url, config=config, trusted=True
         )
         for label in ("run 1: every record new", "run 2: nothing changed"):
             job = svc.start_job(cat, svc.enqueue_job(cat, SYSTEM, src.id).id)
+            profiler = cProfile.Profile() if profile and not runs else None
+            peer0 = peer_cpu(peer_pid)
+            cpu0 = time.process_time()
             t0 = time.perf_counter()
+            if profiler:
+                profiler.enable()
             outcome = run_job(cat, job)
+            if profiler:
+                profiler.disable()
             seconds = time.perf_counter() - t0
-            _log(f"  harvest {label}: {outcome.summary} in {seconds:,.1f} s")
-            runs.append((label, seconds, outcome.summary))
+            cpu = time.process_time() - cpu0
+            peer1 = peer_cpu(peer_pid)
+            peer_s = peer1 - peer0 if peer0 is not None and peer1 is not None else None
+            log = svc.get_job(cat, outcome.job_id).log or ""
+            reading = next(
+                (x for x in log.splitlines() if "records in" in x and "readers" in x), ""
+            )
+            _log(f"  harvest {label}: {outcome.summary} in {seconds:,.1f} s; {reading}")
+            runs.append(HarvestRun(label, seconds, cpu, peer_s, outcome.summary, reading))
+            if profiler and profile:
+                text = io.StringIO()
+                pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(40)
+                profile.write_text(text.getvalue(), encoding="utf-8")
+                _log(f"  profile of run 1 written to {profile}")
         with cat.session() as s:
             ids = set(
                 s.execute(
@@ -222,6 +294,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-up", action="store_true", help="leave the peer running")
     ap.add_argument("--out", default=str(DEFAULT_OUT))
     ap.add_argument("--tmp", default=None, help="where to build the catalog (default: $TMPDIR)")
+    ap.add_argument(
+        "--readers", type=int, default=None, help="the source's readers (default: its default)"
+    )
+    ap.add_argument(
+        "--profile", action="store_true", help="cProfile run 1 into <out>/ckan-profile.txt"
+    )
+    ap.add_argument(
+        "--skip-load",
+        action="store_true",
+        help="the peer holds its records already: do not run load.py (2-3 min) to count them",
+    )
     args = ap.parse_args(argv)
     tool = peer_dir()
     if not (tool / "up.sh").is_file():
@@ -230,14 +313,19 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(args.root)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    load_start = load_text()
+    _log(f"  load average at the start: {load_start}")
     url, token, started = start_peer(tool, root, args.port)
+    pid = peer_pid(root)
+    profile = out / "ckan-profile.txt" if args.profile else None
     try:
-        load_peer(tool, root, url, token, args.agencies)
+        if not args.skip_load:
+            load_peer(tool, root, url, token, args.agencies)
         count, peer_ids, peer_urls = peer_content(url)
         with tempfile.TemporaryDirectory(dir=args.tmp, prefix="bench-ckan-") as tmp:
-            dumps = {p: time_dump(url, p, Path(tmp) / f"dump-{p}.jsonl") for p in (1, 4)}
+            dumps = {p: time_dump(url, p, Path(tmp) / f"dump-{p}.jsonl", pid) for p in (1, 4)}
             pages = time_pages(url)
-            runs, ids, links = harvest(url, Path(tmp) / "instance")
+            runs, ids, links = harvest(url, Path(tmp) / "instance", args.readers, pid, profile)
     finally:
         if started and not args.keep_up:
             subprocess.run(
@@ -247,34 +335,53 @@ def main(argv: list[str] | None = None) -> int:
                 capture_output=True,
                 timeout=300,
             )
-    fastest = min(s for s, _n in dumps.values())
-    first = runs[0][1]
+    fastest = min(s for s, _n, _c in dumps.values())
+    first = runs[0]
     rows = [
         Row("ckanapi dump datasets --all, 1 process (baseline)", dumps[1][0], "s"),
         Row("ckanapi dump datasets --all, 4 processes (baseline)", dumps[4][0], "s"),
-        Row("the harvester's keyset pages alone (peer serving, nothing stored)", pages[0], "s"),
-        Row("harvest run 1: fetch, validate, store, index", first, "s"),
+        Row("one keyset reader's pages alone (peer serving, nothing stored)", pages[0], "s"),
+        Row("harvest run 1: fetch, validate, store, index", first.seconds, "s"),
         Row(
             "harvest time / fastest ckanapi dump",
-            first / fastest,
+            first.seconds / fastest,
             "x",
             target=TARGET_RATIO,
             fmt="{:.2f}",
         ),
-        Row("harvest run 1: records/s", count / first, "rec/s", fmt="{:,.0f}"),
-        Row("harvest run 2 (nothing changed)", runs[1][1], "s"),
+        Row(
+            "harvest time / 1-process ckanapi dump", first.seconds / dumps[1][0], "x", fmt="{:.2f}"
+        ),
+        Row("harvest run 1: records/s", count / first.seconds, "rec/s", fmt="{:,.0f}"),
+        Row("harvest run 1: CPU of this process", first.cpu_s, "s"),
+        Row(
+            "harvest run 1: records per CPU second (this process)",
+            count / first.cpu_s,
+            "rec/CPU-s",
+            fmt="{:,.0f}",
+        ),
     ]
+    for p, (_s, _n, peer_s) in dumps.items():
+        if peer_s:
+            rows.append(Row(f"peer CPU serving ckanapi dump -p {p}", peer_s, "s"))
+    if first.peer_cpu_s:
+        rows.append(Row("peer CPU serving harvest run 1", first.peer_cpu_s, "s"))
+    rows.append(Row("harvest run 2 (nothing changed)", runs[1].seconds, "s"))
     exact = ids == peer_ids and links == peer_urls and pages[1] == count
-    exact = exact and all(n == count for _s, n in dumps.values())
+    exact = exact and all(n == count for _s, n, _c in dumps.values())
+    verdict = "ok" if first.seconds / fastest < TARGET_RATIO else "MISS"
     notes = [
+        f"verdict: harvest / fastest dump = {first.seconds / fastest:.2f}x against the target "
+        f"of at most {TARGET_RATIO}x: {verdict}",
+        f"load average: {load_start} at the start, {load_text()} at the end (other work on "
+        "the machine slows both sides; compare CPU seconds)",
         f"peer {url}: {count} records, {peer_urls} resource URLs; the catalog holds "
         f"{len(ids)} records, {links} distribution links: {'exact' if exact else 'DIFFERENT'}",
-        *(f"harvest {label}: {summary}" for label, _s, summary in runs),
+        *(f"harvest {r.label}: {r.summary}" for r in runs),
+        f"where run 1's time went: {first.reading or '(no reading line in the job log)'}",
         "ckanapi dump reads package_list then package_show per record; the harvester reads "
-        "package_search pages of 100 whole records (keyset by metadata_modified, id) and an "
-        "id inventory",
-        f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
-        f"on {os.cpu_count()} CPUs (other work on the machine slows both sides)",
+        "package_search pages of 100 whole records, its metadata_modified range cut in "
+        "slices keyset-paged at once (source setting readers), and an id inventory",
     ]
     table = render(count, rows, notes)
     print(table)
@@ -283,8 +390,11 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "records": count,
-                "dump_s": {str(p): s for p, (s, _n) in dumps.items()},
-                "harvest_s": [s for _l, s, _m in runs],
+                "dump_s": {str(p): s for p, (s, _n, _c) in dumps.items()},
+                "harvest_s": [r.seconds for r in runs],
+                "harvest_cpu_s": [r.cpu_s for r in runs],
+                "ratio": first.seconds / fastest,
+                "load": os.getloadavg(),
             }
         ),  # fmt: skip
         encoding="utf-8",

@@ -10,7 +10,8 @@ its output. ``CKAN_PEER_PORT`` picks the port (5005).
 * one conformance suite of CKAN API behaviours, run on both servers (``server`` is
   parametrised ``peer`` / ``ours``), so the suite itself is proven on CKAN; it includes
   writes (POST only, refused without a valid key, create / patch / resource_create /
-  delete and CKAN's error envelopes, ``writer``);
+  delete and CKAN's error envelopes, ``writer``) and a file upload with the ``ckanapi``
+  command (the peer keeps files: ``up.sh`` sets ``ckan.storage_path``);
 * keyset paging with the real ``ckanapi`` client while records change: no misses, and an
   id read twice only because it was edited in between;
 * harvesting the peer while its records are edited, then after edits, additions and
@@ -19,6 +20,7 @@ its output. ``CKAN_PEER_PORT`` picks the port (5005).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -40,6 +42,7 @@ from harvesters.ckan import CkanHarvester
 from harvesters.pipeline import Outcome, run_job
 from tests.apisite import load_api_catalog
 from tests.livesite import serve
+from tests.test_ckan_write import _ckanapi
 
 HERE = Path(__file__).resolve().parent
 PEER_DIR = Path(
@@ -48,6 +51,9 @@ PEER_DIR = Path(
 PEER_PORT = int(os.environ.get("CKAN_PEER_PORT") or 5005)
 PEER_ROOT = Path(os.environ.get("CKAN_PEER_ROOT") or "/tmp/ckan-peer")
 FAST = {"timeout": 10.0, "retries": 1, "backoff": 0.05, "withdraw_after_hours": 0}
+# the peer keeps uploaded files (up.sh sets ckan.storage_path) up to ckan.max_resource_size,
+# 10 MB by default; our server in these tests takes the same
+PEER_MAX_RESOURCE_BYTES = 10 * 1024 * 1024
 
 
 class Peer:
@@ -109,7 +115,9 @@ def peer() -> Iterator[Peer]:
 def ours_with_keys(tmp_path_factory) -> Iterator[tuple[str, Catalog, dict]]:
     info: dict = {}
     with serve(
-        tmp_path_factory.mktemp("ckan-ours"), lambda cat: info.update(load_api_catalog(cat))
+        tmp_path_factory.mktemp("ckan-ours"),
+        lambda cat: info.update(load_api_catalog(cat)),
+        upload_max_bytes=PEER_MAX_RESOURCE_BYTES,  # the peer's limit, for the upload checks
     ) as (url, cat):
         yield url, cat, info
 
@@ -265,6 +273,47 @@ def test_create_patch_and_delete_in_ckans_envelopes(writer):
             ckan.action.package_delete(id=made["id"])
             assert ckan.action.package_show(id=made["id"])["state"] == "deleted"
             assert name not in ckan.action.package_list()
+        finally:
+            if org == "gsa":  # the peer: leave it as it was
+                ckan.action.dataset_purge(id=made["id"])
+
+
+def test_resource_upload_with_the_ckanapi_command(writer, tmp_path):
+    """``ckanapi action resource_create ... upload@file``: the file is kept and served at the
+    resource's url; a file over the limit is CKAN's 409 on ``upload`` and adds nothing."""
+    url, token, org = writer
+    data = b"station,year,riders\nBaoding,2024,1200\n"
+    sample = tmp_path / "riders.csv"
+    sample.write_bytes(data)
+    name = f"dpc-upload-{uuid.uuid4().hex[:8]}"
+    with RemoteCKAN(url, apikey=token) as ckan:
+        made = ckan.action.package_create(name=name, title="Upload test", owner_org=org)
+        try:
+            proc = _ckanapi(
+                "action", "resource_create", "-r", url, "-a", token,
+                f"package_id={made['id']}", "name=Riders", f"upload@{sample}",
+            )  # fmt: skip
+            assert proc.returncode == 0, proc.stderr[-2000:]
+            res = json.loads(proc.stdout)
+            assert (res["url_type"], res["name"], res["size"]) == ("upload", "Riders", len(data))
+            assert res["url"].endswith("/riders.csv") and res["url"].startswith(url)
+            assert (res["format"].upper(), res["mimetype"]) == ("CSV", "text/csv")
+            got = requests.get(res["url"], timeout=30)
+            assert got.status_code == 200 and got.content == data
+            shown = ckan.action.package_show(id=name)
+            assert [r["url"] for r in shown["resources"]] == [res["url"]]
+            big = {"upload": ("big.csv", b"x" * (PEER_MAX_RESOURCE_BYTES + 1))}
+            r = requests.post(
+                url + "/api/3/action/resource_create",
+                data={"package_id": made["id"]},
+                files=big,
+                headers={"Authorization": token},
+                timeout=120,
+            )
+            assert r.status_code == 409, r.text[:500]
+            error = r.json()["error"]
+            assert error["__type"] == "Validation Error" and error["upload"], error
+            assert len(ckan.action.package_show(id=name)["resources"]) == 1
         finally:
             if org == "gsa":  # the peer: leave it as it was
                 ckan.action.dataset_purge(id=made["id"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from catalog.db import MAX_INT
 from catalog.errors import NotFound
@@ -427,3 +428,15 @@ def _write(action: str):
         return failure(action, exc.status, exc.error)
     except (ParamError, WriteRefused) as exc:
         return failure(action, 409, {"__type": "Validation Error", **exc.errors})
+    except RequestEntityTooLarge:
+        # the whole request is over what the server reads (a file over the upload limit
+        # but under this is CKAN's 409 on "upload", from the upload service)
+        limit = g.catalog.settings.upload_max_bytes
+        return failure(
+            action,
+            413,
+            {
+                "__type": "Validation Error",
+                "upload": [f"File upload too large: a file may have at most {limit:,} bytes."],
+            },
+        )

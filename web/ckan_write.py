@@ -14,17 +14,20 @@ CKAN's envelope: ``Validation Error`` 409 with CKAN's field names, ``Authorizati
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import BinaryIO, cast
 
 from flask import g, request
+from werkzeug.datastructures import FileStorage
 
 from catalog.errors import Conflict, PermissionDenied, ValidationFailed
 from catalog.models import Dataset
 from catalog.services import ckan_writes, published
 from catalog.services import datasets as dataset_service
 from catalog.services.authz import Actor
+from catalog.services.uploads import StoredFile
 from schemas.formats.ckan import ckan_error_fields, package_dict
 from web.downloads import signer
-from web.links import site_links
+from web.links import absolute_url, site_links
 
 POST_ONLY = "Bad request: JSON Error: Invalid request. Please use POST method for your request"
 
@@ -56,8 +59,31 @@ def _ref(params: dict, key: str = "id") -> str:
 def _no_uploads() -> None:
     if request.files:
         raise WriteRefused(
-            {"upload": ["Files cannot be uploaded through the CKAN API here: give the url."]}
+            {
+                "upload": [
+                    "A package takes no file: create the package, then send the file to "
+                    "resource_create as upload."
+                ]
+            }
         )
+
+
+def _upload() -> FileStorage | None:
+    """The file a CKAN client sent with a resource (multipart field ``upload``, as
+    ``ckanapi action resource_create ... upload@file.csv`` sends it)."""
+    others = sorted(k for k in request.files if k != "upload")
+    if others:
+        raise WriteRefused({others[0]: ["Only the field upload takes a file."]})
+    file = request.files.get("upload")
+    if file is None:
+        return None
+    if not file.filename:
+        raise WriteRefused({"upload": ["The file has no name."]})
+    return file
+
+
+def _file_url(stored: StoredFile) -> str:
+    return absolute_url("editor.file", sha=stored.sha256, name=stored.name)
 
 
 def package_create(params: dict, actor: Actor) -> dict:
@@ -92,17 +118,37 @@ def _resource_shown(actor: Actor, ds: Dataset, position: int) -> dict | None:
 
 
 def resource_create(params: dict, actor: Actor) -> dict | None:
-    _no_uploads()
     ref = _ref(params, "package_id")
-    ds, position = ckan_writes.change_resources(g.catalog, actor, ref, add=params)
+    file = _upload()
+    if file is not None:
+        stream = cast(BinaryIO, file.stream)
+        ds, position = ckan_writes.upload_resource(
+            g.catalog, actor, ref, stream, file.filename or "", _file_url, add=params
+        )
+    else:
+        ds, position = ckan_writes.change_resources(g.catalog, actor, ref, add=params)
     return _resource_shown(actor, ds, position)
 
 
 def _resource_change(params: dict, actor: Actor, keep: bool) -> dict | None:
-    _no_uploads()
     rid = _ref(params)
+    file = _upload()
     ref = ckan_writes.dataset_of_resource(g.catalog, actor, rid)
-    ds, position = ckan_writes.change_resources(g.catalog, actor, ref, replace=(rid, params, keep))
+    if file is not None:
+        stream = cast(BinaryIO, file.stream)
+        ds, position = ckan_writes.upload_resource(
+            g.catalog,
+            actor,
+            ref,
+            stream,
+            file.filename or "",
+            _file_url,
+            replace=(rid, params, keep),
+        )
+    else:
+        ds, position = ckan_writes.change_resources(
+            g.catalog, actor, ref, replace=(rid, params, keep)
+        )
     return _resource_shown(actor, ds, position)
 
 

@@ -18,20 +18,26 @@ and the choices here only say which calls a CKAN action makes:
 * **delete**: a published dataset is withdrawn (its page stays and says so), a withdrawn one
   stays withdrawn; other states are refused: drafts are kept, nothing is erased.
 * **resources**: the dataset's list of distributions with one added, changed or removed.
+* **uploads** (``resource_create`` / ``resource_update`` / ``resource_patch`` with CKAN's
+  multipart ``upload`` file): the file is kept as every upload is (``uploads.store``: size
+  cap, file types, SHA-256, audit) and the resource links to our download of it, which
+  answers only those who may see the distribution (a restricted one stays restricted).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, BinaryIO
 
 from sqlalchemy import select
 
 from catalog.errors import Conflict, NotFound, ValidationFailed
 from catalog.models import Dataset, Distribution, Organization
-from catalog.services import authz
+from catalog.services import authz, uploads
 from catalog.services import datasets as dataset_service
 from catalog.services.authz import Actor
 from catalog.services.records import by_name_or_id
+from catalog.services.uploads import StoredFile
 from schemas.formats.ckan import package_input, resource_input
 
 if TYPE_CHECKING:
@@ -231,10 +237,13 @@ def change_resources(
     add: dict | None = None,
     replace: tuple[str, dict, bool] | None = None,
     remove: str | None = None,
+    new_file: StoredFile | None = None,
 ) -> tuple[Dataset, int]:
     """``resource_create`` (``add``), ``resource_update``/``resource_patch`` (``replace``:
     resource id, the resource, whether fields it does not name are kept) and
-    ``resource_delete`` (``remove``); the dataset and the position of the resource."""
+    ``resource_delete`` (``remove``); the dataset and the position of the resource.
+    ``new_file``: an uploaded file the added or replaced resource holds now (its hash and
+    size replace what the resource had)."""
     ds, existing = _current(cat, actor, ref)
     resources: list[dict] = [{"id": d["id"]} for d in existing]  # each kept as it is
     position = len(resources)
@@ -264,5 +273,53 @@ def change_resources(
         else:
             del resources[position]
     dists, files = _distributions(resources, existing)
+    if new_file is not None and (add is not None or replace is not None):
+        files[position] = new_file.key
+        dists[position].update(sha256=new_file.sha256, byte_size=new_file.byte_size)
     ds = write(cat, actor, ds, {"distributions": dists}, files)
     return ds, position
+
+
+def upload_resource(
+    cat: Catalog,
+    actor: Actor,
+    ref: str,
+    stream: BinaryIO,
+    filename: str,
+    file_url: Callable[[StoredFile], str],
+    *,
+    add: dict | None = None,
+    replace: tuple[str, dict, bool] | None = None,
+) -> tuple[Dataset, int]:
+    """``resource_create`` / ``resource_update`` / ``resource_patch`` with a file (CKAN's
+    ``upload``): as :func:`change_resources`, the resource being the stored file at our
+    download URL (``file_url``, made by the web layer), its size and SHA-256 the file's.
+
+    Whether the caller may edit the dataset is checked before a byte is stored; a refused
+    file (too large, a type not taken, empty) is a Validation Error on ``upload``, CKAN's
+    field, with our message."""
+    _current(cat, actor, ref)
+    try:
+        stored = uploads.store(cat, actor, stream, filename)
+    except ValidationFailed as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {}
+        raise ValidationFailed({"upload": messages.get("file") or [str(exc)]}) from None
+    link = file_url(stored)
+    sent = dict(add if add is not None else replace[1] if replace else {})
+    res = {
+        **sent,
+        "url": link,
+        "download_url": link,
+        "access_url": None,
+        "size": stored.byte_size,
+        "hash": f"sha256:{stored.sha256}",
+        "format": sent.get("format") or stored.format,
+        "mimetype": sent.get("mimetype") or stored.media_type,
+    }
+    if sent.get("name") or not (replace and replace[2]):  # a patch keeps the name it had
+        res["name"] = sent.get("name") or stored.name
+    if replace is not None:
+        return change_resources(
+            cat, actor, ref, replace=(replace[0], res, replace[2]), new_file=stored
+        )
+    return change_resources(cat, actor, ref, add=res, new_file=stored)

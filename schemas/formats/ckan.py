@@ -113,7 +113,7 @@ def resource_dict(record: dict, dist: dict, position: int) -> dict:
         "license_id": dist.get("license"),
         "created": dist.get("created_at"),
         "last_modified": None,
-        "url_type": None,
+        "url_type": "upload" if dist.get("stored_file") else None,  # a file kept here
         "state": "active",
         # ours: a client sending the resource back keeps it restricted (``resource_input``)
         "restricted": bool(dist.get("restricted")),
