@@ -454,10 +454,13 @@ class CkanHarvester(Harvester):
     def _plan(self, filters: list[str], since: str | None, count: int) -> list[Slice]:
         """The slices of this run's range (from ``since`` on), about equal in records: the
         stamps of the records at equal offsets of the sorted listing cut it. At most
-        ``readers`` slices and at least a page each; a source changing meanwhile only makes
-        them less equal, never leaves a gap (the slices cover the whole range)."""
+        ``readers`` slices (one when the source sets ``crawl_delay``) and at least a page
+        each; a source changing meanwhile only makes them less equal, never leaves a gap
+        (the slices cover the whole range)."""
         rows = int(self.config["page_size"])
-        n = min(int(self.config["readers"]), max(1, -(-count // rows)))
+        # a source that asks for a pause between requests gets one request at a time
+        readers = 1 if self.config.get("crawl_delay") else int(self.config["readers"])
+        n = min(readers, max(1, -(-count // rows)))
         if n <= 1:
             return [Slice(since, None)]
         window = [*filters, f"metadata_modified:[{since} TO *]"] if since else list(filters)

@@ -62,8 +62,10 @@ def test_slices_read_at_once_give_every_record_once(cat, server, harvest):
     assert again.counts.unchanged == HDX_DATASETS
 
 
-def test_one_reader_reads_one_open_range(cat, server, harvest):
-    out = harvest("ckan", server.url("ckan"), config={"page_size": 2, "readers": 1})
+@pytest.mark.parametrize("config", [{"readers": 1}, {"readers": 4, "crawl_delay": 0.01}])
+def test_one_reader_reads_one_open_range(cat, server, harvest, config):
+    """``readers: 1``, or a source asking for a pause between requests (``crawl_delay``)."""
+    out = harvest("ckan", server.url("ckan"), config={"page_size": 2, **config})
     assert out.state == "done" and out.counts.new == HDX_DATASETS
     assert not any(" TO 2" in r for r in _ranges(server))  # never an upper bound
     assert "by 1 readers" in _log(cat, out.job_id)
