@@ -18,6 +18,7 @@ from marshmallow import Schema, ValidationError
 from catalog.services.harvest import Counts, PublisherRef, SourceSpec
 from catalog.services.harvest_preview import Preview, SheetLayout
 from harvesters.config import SourceConfigSchema
+from harvesters.fastload import FastLoader
 from harvesters.fields import collecting_warnings
 from harvesters.http import HttpClient
 
@@ -124,6 +125,10 @@ class Harvester(ABC):
     #: ``payload_context()`` decides the whole transform: a rerun then skips a record whose
     #: source hash is the stored one before mapping it (issue 17)
     hashes_payload: ClassVar[bool] = False
+    #: True when ``transform`` needs only the payload, the settings and
+    #: ``payload_context()`` (no HTTP, no job log): a large source then has its records
+    #: mapped in worker processes (``harvesters.mapping``, issue 17)
+    parallel_transform: ClassVar[bool] = False
     #: extra configuration keys of this kind (a marshmallow schema)
     config_schema: ClassVar[type[Schema]] = SourceConfigSchema
 
@@ -134,6 +139,11 @@ class Harvester(ABC):
     def payload_context(self) -> Any:
         """What, besides the payload and the settings, the transform of a record depends on
         (with ``hashes_payload``), e.g. the version of the standard the document declares."""
+        return None
+
+    def use_payload_context(self, context: Any) -> None:
+        """Take on what ``payload_context()`` returned in the harvester that gathered (a
+        worker process's copy of the kind maps records as that one would)."""
         return None
 
     @abstractmethod
@@ -157,9 +167,9 @@ class Harvester(ABC):
         return preview_run(cls, cat, spec, limit=limit, scan=scan)
 
 
-def load_remote(schema: Schema, payload: Any) -> tuple[dict, list[str]]:
-    """Load a remote record with a kind's marshmallow schema, collecting the warnings its
-    lenient fields raise about values they had to drop."""
+def load_remote(schema: Schema | FastLoader, payload: Any) -> tuple[dict, list[str]]:
+    """Load a remote record with a kind's marshmallow schema (or its :class:`FastLoader`),
+    collecting the warnings its lenient fields raise about values they had to drop."""
     if not isinstance(payload, dict):
         raise RecordError("transform", f"expected an object, got {type(payload).__name__}")
     with collecting_warnings() as warnings:

@@ -22,6 +22,9 @@ class SourceConfigSchema(Schema):
     # running
     batch_size = fields.Integer(load_default=200, validate=validate.Range(1, 5000))
     heartbeat_seconds = fields.Float(load_default=15.0, validate=validate.Range(0.05, 3600))
+    # a kind that can (data.json) maps records in worker processes once this many have
+    # been mapped in the run's own process (0: from the first batch; issue 17)
+    map_workers_after = fields.Integer(load_default=2000, validate=validate.Range(0))
     # HTTP
     timeout = fields.Float(load_default=30.0, validate=validate.Range(0.05, 600))
     total_timeout = fields.Float(load_default=600.0, validate=validate.Range(0.1, 86400))

@@ -26,6 +26,7 @@ from harvesters.base import (
 )
 from harvesters.config import SourceConfigSchema
 from harvesters.documents import open_document
+from harvesters.fastload import FastLoader
 from harvesters.fields import Raw, Text, TextList, Url, warn
 from harvesters.http import FetchError
 from harvesters.jsonstream import JsonStream, JsonStreamError
@@ -218,7 +219,9 @@ def _distributions(value: Any) -> list[dict]:
     return out
 
 
-_DISTRIBUTION = DistributionIn()
+# the same schemas loaded without marshmallow's per-call machinery (issue 17): a record in
+# doubt still goes through Schema.load, so its messages and warnings are marshmallow's
+_DISTRIBUTION = FastLoader(DistributionIn())
 
 
 def identifier_of(d: dict) -> str | None:
@@ -253,10 +256,14 @@ class DataJsonHarvester(Harvester):
     kind = "datajson"
     config_schema = DataJsonConfig
     hashes_payload = True
-    _schema: DatasetIn | None = None
+    parallel_transform = True
+    _schema: FastLoader | None = None
 
     def payload_context(self) -> Any:
         return self.version  # which fields a record needs (DCAT-US 1.1 or 3.0)
+
+    def use_payload_context(self, context: Any) -> None:
+        self.version = context
 
     def gather(self) -> Iterator[RemoteRecord]:
         url = self.ctx.spec.url
@@ -343,7 +350,7 @@ class DataJsonHarvester(Harvester):
                 + (f" (title {title!r})" if title else ""),
             )
         if self._schema is None:  # one schema for the run: making one costs more than a load
-            self._schema = DatasetIn(themes=self.config.get("themes"))
+            self._schema = FastLoader(DatasetIn(themes=self.config.get("themes")))
         data, warnings = load_remote(self._schema, payload)
         if not data.get("title"):
             raise RecordError("transform", "no title")

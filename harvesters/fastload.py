@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, RAISE, Schema, fields
 from marshmallow.utils import is_collection, missing
 
 _KNOWN_HOOKS = {"pre_load", "post_load", "validates", "validates_schema"}
@@ -42,6 +42,10 @@ class FastLoader:
             getattr(schema, n) for n, _m, _k in hooks.get("validates_schema", [])
         ]
         self.names = set(schema.load_fields)
+        # keys a record may carry beyond the fields: RAISE sends it the slow way (marshmallow
+        # names them), EXCLUDE drops them, INCLUDE keeps them as they are (a remote
+        # format's schema, such as data.json's, whose unmapped keys become extras)
+        self.unknown = schema.unknown
         self.plan: list[tuple[str, fields.Field, FastLoader | None]] = [
             (name, field, _nested_list(field)) for name, field in schema.load_fields.items()
         ]
@@ -73,7 +77,7 @@ class FastLoader:
             data = hook(data, **kw)
             if not isinstance(data, dict):
                 raise _Slow
-        if not data.keys() <= self.names:
+        if self.unknown == RAISE and not data.keys() <= self.names:
             raise _Slow  # unknown keys: marshmallow says which
         out: dict = {}
         for name, field, nested in self.plan:
@@ -90,6 +94,9 @@ class FastLoader:
                 ]
             else:
                 out[name] = field.deserialize(raw, name, data)
+        if self.unknown == INCLUDE:
+            for key in set(data) - self.names:  # as marshmallow walks them, in its order
+                out[key] = data[key]
         for name, check in self.field_checks:
             if name in out and check(out[name], data_key=name) is missing:
                 out.pop(name)

@@ -12,8 +12,12 @@ longer offers are withdrawn only after a run that read the whole source.
 from __future__ import annotations
 
 import logging
+import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -31,6 +35,7 @@ from catalog.services.harvest import (
     Counts,
     Failed,
     KnownRecord,
+    PublisherRef,
     SourceSpec,
     Unchanged,
 )
@@ -47,6 +52,7 @@ from harvesters.base import (
 )
 from harvesters.config import load_config
 from harvesters.http import FetchError, HttpClient
+from harvesters.mapping import Mapped, MappingPool, Result, Skipped, map_record
 from harvesters.registry import harvester_class
 
 if TYPE_CHECKING:
@@ -58,6 +64,30 @@ Progress = Callable[[int, Counts], None]
 # after the previous update if fewer came, and at the end of the run.
 INDEX_EVERY = 2000
 INDEX_SECONDS = 5.0
+# A kind whose transform may run elsewhere (``Harvester.parallel_transform``) has its
+# records mapped by worker processes once the source's ``map_workers_after`` records have
+# been mapped in the run's own process (starting a pool costs about a second: not worth it
+# for a small source), by this many workers (the run's process writes meanwhile), each
+# batch mapped at most ``MAP_AHEAD`` batches before it is written (memory stays flat).
+POOL_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
+MAP_AHEAD = POOL_WORKERS + 1
+
+
+@dataclass
+class _Todo:
+    """A record the run must map (its source hash did not say it is unchanged), and, once
+    mapped in this process, what it became."""
+
+    rec: RemoteRecord
+    rid: str
+    raw: str | None
+    result: Result | None = None
+
+
+# a batch on its way to the writer: its records, what each became or will become once the
+# pool answers, and the pool's answer
+_Slot = BatchItem | _Todo | None
+_Screened = tuple[list[RemoteRecord], list[_Slot], "Future[list[Result]] | None"]
 
 
 class JobStopped(Exception):
@@ -125,13 +155,15 @@ class Run:
         self.unindexed = 0
         self.last_indexed = time.monotonic()
         self.hash_context: tuple[object, bytes] | None = None  # (payload context, digest)
+        self.dataset_kind = self.config.get("dataset_kind") or self.harvester.dataset_kind
+        self.mapped = 0  # records mapped in this process, before a pool takes over
+        self.pool: MappingPool | None = None
 
     # -- the run -----------------------------------------------------------------------------
     def execute(self) -> Outcome:
         gathered = self.harvester.gather()
         try:
-            for batch in batched(gathered, int(self.config["batch_size"])):
-                items = self._prepare_batch(batch)
+            for batch, items in self._prepared(batched(gathered, int(self.config["batch_size"]))):
                 self._flush_problems()
                 got = records.load_batch(self.cat, self.job_id, self.spec, items, self.loading)
                 self.counts.add(got)
@@ -139,6 +171,7 @@ class Run:
                 if self.progress:
                     self.progress(len(batch), self.counts)
         finally:
+            self._close_pool()
             self.cat.sync_index()  # what the last batches queued, whatever stopped the run
         self._flush_problems()
         return self._finish()
@@ -222,19 +255,120 @@ class Run:
             if state != "running":
                 raise JobStopped(state)
 
+    def _prepared(
+        self, batches: Iterator[list[RemoteRecord]]
+    ) -> Iterator[tuple[list[RemoteRecord], list[BatchItem]]]:
+        """Each batch with what its records became, in order. With a pool, a batch is
+        screened and handed to the workers up to ``MAP_AHEAD`` batches before the writer
+        takes it, so that mapping and writing overlap. The batches are disjoint (a record
+        offered twice is dropped when screened), so a batch's lookups need not wait for
+        the writes of the batches before it."""
+        ahead: deque[_Screened] = deque()
+        for batch in batches:
+            ahead.append(self._screen_batch(batch))
+            while len(ahead) > (MAP_AHEAD if self.pool else 0):
+                yield self._settle(*ahead.popleft())
+        while ahead:
+            yield self._settle(*ahead.popleft())
+
     def _prepare_batch(self, batch: list[RemoteRecord]) -> list[BatchItem]:
+        """What one batch's records become, mapped in this process."""
+        return self._settle(*self._screen_batch(batch))[1]
+
+    def _screen_batch(self, batch: list[RemoteRecord]) -> _Screened:
         known = records.known_records(self.cat, self.spec.id, [r.remote_id for r in batch])
-        items: list[BatchItem] = []
+        slots: list[_Slot] = []
         for rec in batch:
             self._beat()
-            item = self._prepare(rec, known)
+            slots.append(self._screen(rec, known))
+        todo = [slot for slot in slots if isinstance(slot, _Todo)]
+        if (
+            self.pool is None
+            and self.harvester.parallel_transform
+            and self.mapped >= int(self.config["map_workers_after"])
+        ):
+            self.pool = MappingPool(
+                self.harvester, self.spec, self.config, self.dataset_kind, self.full, POOL_WORKERS
+            )
+        if self.pool is not None and todo:
+            work = [(t.rec, _known_hash(known, t.rid)) for t in todo]
+            return batch, slots, self.pool.submit(work)
+        for t in todo:
+            t.result = self._map(t.rec, _known_hash(known, t.rid))
+        self.mapped += len(todo)
+        return batch, slots, None
+
+    def _settle(
+        self,
+        batch: list[RemoteRecord],
+        slots: list[_Slot],
+        mapped: Future[list[Result]] | None,
+    ) -> tuple[list[RemoteRecord], list[BatchItem]]:
+        """The batch's items in order: what the pool mapped put in place, each mapped
+        record's publisher resolved (in this process: it may create an organization)."""
+        results = iter(mapped.result()) if mapped is not None else None
+        items: list[BatchItem] = []
+        for slot in slots:
+            if isinstance(slot, _Todo):
+                result = next(results) if results is not None else slot.result
+                assert result is not None
+                item = self._take(slot, result)
+            else:
+                item = slot
             if item is not None:
                 items.append(item)
-        return items
+        return batch, items
 
-    def _prepare(self, rec: RemoteRecord, known: dict[str, KnownRecord]) -> BatchItem | None:
+    def _map(self, rec: RemoteRecord, known_hash: str | None) -> Result:
+        try:
+            payload = rec.payload if rec.payload is not None else self.harvester.fetch(rec)
+        except FetchError as exc:
+            return Failed(rec.remote_id, "fetch", str(exc))
+        except RecordError as exc:
+            return Failed(rec.remote_id, exc.stage, exc.reason)
+        except SkipRecord:
+            return Skipped()
+        h, spec, config = self.harvester, self.spec, self.config
+        return map_record(h, spec, config, self.dataset_kind, self.full, rec, payload, known_hash)
+
+    def _take(self, todo: _Todo, result: Result) -> BatchItem | None:
+        """A mapped record as the writer takes it: its publisher one of our organizations
+        (a publisher that cannot be resolved fails the record before any rule does, as it
+        always has), then the match key that needs it."""
+        rec, rid = todo.rec, todo.rid
+        if isinstance(result, Skipped):
+            self.seen.discard(rid)  # not a dataset here: as good as not offered
+            return None
+        if isinstance(result, Failed):
+            return self._failed(rec, result.stage, result.reason, rid)
+        if isinstance(result, Unchanged):
+            return Unchanged(rid, todo.raw)
+        assert isinstance(result, Mapped)
+        try:
+            org = self._organization(rid, result.publisher)
+        except CatalogError as exc:
+            return self._failed(rec, "load", f"publisher: {getattr(exc, 'messages', exc)}", rid)
+        if result.values is None:
+            return self._failed(rec, "validate", result.invalid or "", rid)
+        data, values = result.data, result.values
+        data["organization"] = values["organization"] = org
+        emitted = {k for k, v in data.items() if v not in (None, "", [], {})} - {"name"}
+        keys = prepare.with_publisher_key(result.keys, data, org)
+        return Changed(rid, values, emitted, result.digest, keys, result.warnings, todo.raw)
+
+    def _close_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    def _screen(self, rec: RemoteRecord, known: dict[str, KnownRecord]) -> _Slot:
+        """What the run knows of a record before mapping it: offered twice, older than the
+        watermark, or as sent last time (source hash) -- or else a record to map. A record
+        gathered without its identity is read whole here (``_prepare``)."""
         rid = rec.remote_id
-        if rid is not None and self._duplicate(rid):
+        if rid is None:
+            return self._prepare(rec, known)
+        if self._duplicate(rid):
             return None
         if rec.modified and (self.newest is None or rec.modified > self.newest):
             self.newest = rec.modified
@@ -260,23 +394,28 @@ class Run:
             and not self.full
         ):
             return Unchanged(rid)  # as sent last time: same mapping, same content hash
+        return _Todo(rec, rid, raw)
+
+    def _prepare(self, rec: RemoteRecord, known: dict[str, KnownRecord]) -> BatchItem | None:
+        """A record gathered without its identity (a kind that fetches records by name):
+        fetched and transformed first, then known, checked and mapped here."""
+        if rec.modified and (self.newest is None or rec.modified > self.newest):
+            self.newest = rec.modified
+        raw = self._source_hash(rec)
         try:
             payload = rec.payload if rec.payload is not None else self.harvester.fetch(rec)
             t = self.harvester.transform(payload, rec)
         except SkipRecord:
-            if rid:
-                self.seen.discard(rid)  # not a dataset here: as good as not offered
             return None
         except FetchError as exc:
             return self._failed(rec, "fetch", str(exc))
         except RecordError as exc:
             return self._failed(rec, exc.stage, exc.reason)
-        if rid is None:  # known only now (fetched by name)
-            rid = t.remote_id
-            if self._duplicate(rid):
-                return None
-            known.update(records.known_records(self.cat, self.spec.id, [rid]))
-            k = known.get(rid)
+        rid = t.remote_id  # known only now (fetched by name)
+        if self._duplicate(rid):
+            return None
+        known.update(records.known_records(self.cat, self.spec.id, [rid]))
+        k = known.get(rid)
         try:
             data = prepare.finish_input(
                 t,
@@ -287,7 +426,7 @@ class Run:
             digest = prepare.content_hash(data, t.publisher, self.spec)
             if k is not None and k.content_hash == digest and not self.full:
                 return Unchanged(rid, raw)
-            data["organization"] = self._organization(t)
+            data["organization"] = self._organization(rid, t.publisher)
             values = prepare.validate(data)
         except RecordError as exc:
             return self._failed(rec, exc.stage, exc.reason, rid)
@@ -303,7 +442,7 @@ class Run:
             return None
         kind = self.harvester.payload_context()
         if self.hash_context is None or self.hash_context[0] != kind:
-            config = {"run": self.config, "kind": kind}
+            config = {"run": prepare.mapping_settings(self.config), "kind": kind}
             self.hash_context = (kind, prepare.source_context(config, self.spec))
         return prepare.source_hash(rec.payload, self.hash_context[1])
 
@@ -324,8 +463,9 @@ class Run:
                 self.unidentified += 1
         return Failed(rid, stage, reason)
 
-    def _organization(self, t) -> str | None:
-        ref = t.publisher if self.config.get("use_remote_publishers", True) else None
+    def _organization(self, remote_id: str, ref: PublisherRef | None) -> str | None:
+        """The organization of a record's publisher (once per publisher in a run)."""
+        ref = ref if self.config.get("use_remote_publishers", True) else None
         key = (ref.key, ref.title) if ref else None
         if key not in self.orgs:
             self.orgs[key] = records.resolve_publisher(self.cat, self.spec, ref)
@@ -337,6 +477,11 @@ class Run:
             self.ctx.problems.clear()
             svc.record_job_errors(self.cat, self.job_id, problems)
             self.counts.errors += sum(1 for p in problems if p.stage != "warning")
+
+
+def _known_hash(known: dict[str, KnownRecord], rid: str) -> str | None:
+    k = known.get(rid)
+    return k.content_hash if k is not None else None
 
 
 # limits a bureau may set once for every source (``extra.harvest_defaults`` in the settings);

@@ -145,13 +145,23 @@ def _name(t: Transformed, spec: SourceSpec) -> str:
     return f"{kind}-{normalize.short_hash(spec.name, t.remote_id)}"
 
 
+# settings that say how a run goes, not what its records become: left out of the hashes,
+# so that changing them maps nothing again
+RUN_ONLY = frozenset({"map_workers_after"})
+
+
+def mapping_settings(config: dict | None) -> dict:
+    """A source's settings without ``RUN_ONLY``'s."""
+    return {k: v for k, v in (config or {}).items() if k not in RUN_ONLY}
+
+
 def content_hash(data: dict, publisher: PublisherRef | None, spec: SourceSpec) -> str:
     """What decides "unchanged": the record as transformed, its publisher and the source's
     settings (a new mapping in the configuration re-applies every record)."""
     payload = {
         "record": data,
         "publisher": publisher.__dict__ if publisher else None,
-        "config": spec.config,
+        "config": mapping_settings(spec.config) if spec.config is not None else None,
         "trusted": spec.trusted,
         "owner": spec.organization,
     }
@@ -220,6 +230,22 @@ def _key(kind: str, value: str) -> tuple[str, str]:
 def match_keys(data: dict, organization: str | None) -> list[tuple[str, str]]:
     """The keys by which another source's record of the same dataset is recognised,
     strongest first."""
+    return with_publisher_key(record_keys(data), data, organization)
+
+
+def with_publisher_key(
+    keys: list[tuple[str, str]], data: dict, organization: str | None
+) -> list[tuple[str, str]]:
+    """``record_keys`` and, last, the key of the publisher with the folded title (known
+    only once the publisher is one of our organizations)."""
+    if organization and data.get("title"):
+        keys = [*keys, _key("title", f"{organization}\x1f{normalize.fold(data['title'])}")]
+    return list(dict.fromkeys(keys))
+
+
+def record_keys(data: dict) -> list[tuple[str, str]]:
+    """The match keys the record alone decides (identifier, links, content), strongest
+    first: what a worker process computes before the publisher is resolved."""
     keys = []
     ident = data.get("identifier")
     if ident:
@@ -233,6 +259,4 @@ def match_keys(data: dict, organization: str | None) -> list[tuple[str, str]]:
     body = {k: v for k, v in data.items() if k not in ("name", "organization")}
     blob = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
     keys.append(_key("content", blob))
-    if organization and data.get("title"):
-        keys.append(_key("title", f"{organization}\x1f{normalize.fold(data['title'])}"))
     return list(dict.fromkeys(keys))

@@ -42,8 +42,8 @@ def test_a_record_the_store_refuses_fails_alone(cat, server, harvest, monkeypatc
     caplog.set_level(logging.INFO, logger="catalog.services.harvest_records")
     real = pipeline.Run._organization
 
-    def organization(self, t):
-        return "no-such-organization" if t.remote_id == "CCDB" else real(self, t)
+    def organization(self, remote_id, ref):
+        return "no-such-organization" if remote_id == "CCDB" else real(self, remote_id, ref)
 
     monkeypatch.setattr(pipeline.Run, "_organization", organization)
     out = harvest("datajson", server.url(CFPB), config={"batch_size": 4})

@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from conftest import FAST, catalog_state, new_catalog
 from sqlalchemy import select
 
@@ -42,10 +43,14 @@ def _jobs(cat) -> list[HarvestJob]:
         return list(s.execute(select(HarvestJob).order_by(HarvestJob.id)).scalars())
 
 
-def test_kill_9_midway_then_rerun_equals_a_clean_run(tmp_path, server, harvest, cat):
+@pytest.mark.parametrize("workers", [False, True], ids=["in-process", "worker-processes"])
+def test_kill_9_midway_then_rerun_equals_a_clean_run(tmp_path, server, harvest, cat, workers):
+    """Also with records mapped in worker processes (issue 17): the kill takes the run
+    with its workers and the batches they had mapped ahead; nothing of them was stored."""
     url = server.url(PHILADELPHIA)
+    config = {**CONFIG, "map_workers_after": 0} if workers else CONFIG
     args = ["harvest", "run", "--kind", "datajson", "--url", url, "--trusted"]
-    args += ["--config", json.dumps(CONFIG)]
+    args += ["--config", json.dumps(config)]
     killed = tmp_path / "killed"
     new_catalog(killed).dispose()  # `catalog init`
     proc = _cli(killed, *args)
@@ -74,7 +79,7 @@ def test_kill_9_midway_then_rerun_equals_a_clean_run(tmp_path, server, harvest, 
         == f"done: {402 - job.count_new} new, 0 updated, {job.count_new} unchanged, 0 withdrawn, 0 errors"
     )
     # the same source, uninterrupted, into a fresh catalog
-    clean = harvest("datajson", url, config=CONFIG, name=svc.default_source_name("datajson", url))
+    clean = harvest("datajson", url, config=config, name=svc.default_source_name("datajson", url))
     assert clean.summary == "done: 402 new, 0 updated, 0 unchanged, 0 withdrawn, 0 errors"
     assert catalog_state(watcher) == catalog_state(cat)
     watcher.dispose()

@@ -133,3 +133,52 @@ def test_a_missing_title_and_defaults_as_marshmallow_fills_them():
     dist = DistributionSchema()
     assert _outcome(FastLoader(dist).load, with_hash) == _outcome(dist.load, with_hash)
     assert FastLoader(dist).fast(copy.deepcopy(with_hash))["sha256"] == "a" * 64
+
+
+def _remote_outcome(load, payload: dict) -> tuple[str, object, list[str]]:
+    from harvesters.fields import collecting_warnings
+
+    with collecting_warnings() as warnings:
+        try:
+            out = load(copy.deepcopy(payload))
+        except ValidationError as exc:
+            return "error", exc.messages, warnings
+    return "ok", sorted(out.items(), key=repr), warnings
+
+
+def test_data_json_records_load_the_same_through_the_fast_loader(fixtures):
+    """data.json's remote schema keeps unknown keys (INCLUDE, they become extras) and its
+    distributions drop them (EXCLUDE): the fast loader does the same as Schema.load, with
+    the same warnings, on every dataset of real agencies' and GSA's documents."""
+    import json
+
+    from harvesters.datajson import DatasetIn, DistributionIn
+
+    schema = DatasetIn(themes={"transport": "transport"})
+    fast = FastLoader(schema)
+    dist = DistributionIn()
+    fast_dist = FastLoader(dist)
+    assert fast.enabled and fast_dist.enabled
+    records = 0
+    quick = 0
+    for path in sorted((fixtures / "datajson").rglob("*.json")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            continue  # the documents made to be unreadable
+        datasets = doc.get("dataset") if isinstance(doc, dict) else doc
+        for ds in datasets if isinstance(datasets, list) else []:
+            if not isinstance(ds, dict):
+                continue
+            records += 1
+            assert _remote_outcome(fast.load, ds) == _remote_outcome(schema.load, ds), path
+            for d in ds.get("distribution") or []:
+                if isinstance(d, dict):
+                    assert _remote_outcome(fast_dist.load, d) == _remote_outcome(dist.load, d)
+            try:
+                fast.fast(copy.deepcopy(ds))
+                quick += 1
+            except Exception:  # noqa: BLE001 - counted: these went the slow way
+                pass
+    assert records > 100
+    assert quick >= 0.9 * records  # unknown keys no longer send a record the slow way

@@ -1,0 +1,140 @@
+"""Mapping records (transform, limits, content hash, validation, match keys) in worker
+processes, so that a large source uses a second core while the run writes (issue 17).
+
+What a record becomes depends only on its payload, the run's settings and what the kind
+says its transform depends on (``Harvester.payload_context``), never on the store: a kind
+that declares ``parallel_transform`` has its records mapped here, in a process pool, and
+the run's single writer (:mod:`harvesters.pipeline`) does the rest, in the record's order:
+the publisher resolved to one of our organizations (which may create one), then the
+outcome. :func:`map_record` is also what the run calls in its own process, for small sources
+(starting a pool costs a second or so) and kinds that do not declare it, so both ways give
+the same records (a test compares whole catalogs harvested both ways).
+
+Workers are started with ``spawn``: a forked copy of a process that holds database
+connections and threads (the web server's, the worker's heartbeat) may close the parent's
+connections or hang on a lock taken at the moment of the fork.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from catalog.services.harvest import Failed, PublisherRef, SourceSpec, Unchanged
+from harvesters import prepare
+from harvesters.base import HarvestContext, Harvester, RecordError, RemoteRecord, SkipRecord
+
+
+@dataclass
+class Mapped:
+    """A record mapped and checked, before its publisher is one of our organizations.
+
+    ``values`` is what ``DatasetSchema`` loaded with no organization (the field has no rule,
+    so the organization found later is put in its place); ``invalid`` the reason it did not
+    load, reported only once the publisher resolved (as a run in one process does)."""
+
+    data: dict
+    digest: str
+    publisher: PublisherRef | None
+    warnings: list[str]
+    keys: list[tuple[str, str]]
+    values: dict | None
+    invalid: str | None = None
+
+
+class Skipped:
+    """``SkipRecord``: not a dataset here."""
+
+
+#: what mapping one record gives: the record mapped, unchanged by content, failed, skipped
+Result = Mapped | Unchanged | Failed | Skipped
+
+
+def map_record(
+    harvester: Harvester,
+    spec: SourceSpec,
+    config: dict,
+    dataset_kind: str,
+    full: bool,
+    rec: RemoteRecord,
+    payload: Any,
+    known_hash: str | None,
+) -> Result:
+    """Map one record whose identity is known: what ``Run._prepare`` does between the
+    source hash and the publisher."""
+    rid = rec.known_id()
+    try:
+        t = harvester.transform(payload, rec)
+    except SkipRecord:
+        return Skipped()
+    except RecordError as exc:
+        return Failed(rid, exc.stage, exc.reason)
+    try:
+        data = prepare.finish_input(t, spec, config, dataset_kind)
+        digest = prepare.content_hash(data, t.publisher, spec)
+    except RecordError as exc:
+        return Failed(rid, exc.stage, exc.reason)
+    if known_hash == digest and not full:
+        return Unchanged(rid)
+    data["organization"] = None  # resolved by the writer
+    try:
+        values: dict | None = prepare.validate(data)
+        invalid = None
+    except RecordError as exc:
+        values, invalid = None, exc.reason
+    keys = prepare.record_keys(data)
+    return Mapped(data, digest, t.publisher, list(t.warnings), keys, values, invalid)
+
+
+# -- the worker's side ------------------------------------------------------------------------
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(
+    cls: type[Harvester], spec: SourceSpec, config: dict, dataset_kind: str, full: bool
+) -> None:
+    ctx = HarvestContext(spec=spec, config=config, http=None, full=full)  # type: ignore[arg-type]
+    _worker.update(harvester=cls(ctx), spec=spec, config=config, kind=dataset_kind, full=full)
+
+
+def _map_chunk(context: Any, work: list[tuple[RemoteRecord, str | None]]) -> list[Result]:
+    harvester: Harvester = _worker["harvester"]
+    harvester.use_payload_context(context)
+    spec, config, kind, full = _worker["spec"], _worker["config"], _worker["kind"], _worker["full"]
+    return [
+        map_record(harvester, spec, config, kind, full, rec, rec.payload, known)
+        for rec, known in work
+    ]
+
+
+# -- the run's side --------------------------------------------------------------------------
+class MappingPool:
+    """Worker processes mapping chunks of records in the order they were given."""
+
+    def __init__(
+        self,
+        harvester: Harvester,
+        spec: SourceSpec,
+        config: dict,
+        dataset_kind: str,
+        full: bool,
+        workers: int,
+    ):
+        self.harvester = harvester
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(type(harvester), spec, config, dataset_kind, full),
+        )
+
+    def submit(self, work: Iterable[tuple[RemoteRecord, str | None]]) -> Future[list[Result]]:
+        """Map these records (each with the content hash the catalog holds) in a worker;
+        the payloads travel pickled, the results come back in the same order."""
+        return self.executor.submit(_map_chunk, self.harvester.payload_context(), list(work))
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)

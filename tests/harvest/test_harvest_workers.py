@@ -1,0 +1,116 @@
+"""Issue 17: records mapped in worker processes give the catalog records mapped in the
+run's own process give -- datasets, versions, audit events, errors and warnings -- on real
+agencies' and GSA's data.json documents, valid and invalid."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FAST, catalog_state, errors_of, new_catalog
+from sqlalchemy import func, select
+
+from catalog.models import AuditEvent, DatasetMatchKey, DatasetSource, DatasetVersion
+from catalog.services import harvest as svc
+from catalog.services.authz import SYSTEM
+from harvesters import mapping, pipeline
+from harvesters.pipeline import run_job
+
+SOURCES = [
+    "files/datajson/us-agencies/fda.json",
+    "files/datajson/us-agencies/opm.json",
+    "files/datajson/gsa-harvester/dcatus_multiple_invalid.json",
+    "files/datajson/gsa-harvester/dcatus_with_none.json",
+    "files/datajson/gsa-harvester/dcatus3_0_series_with_members.json",
+]
+
+
+def _harvest_all(cat, server, config: dict, sources: list[str] = SOURCES) -> list[tuple[str, list]]:
+    out = []
+    for path in sources:
+        url = server.url(path)
+        src = svc.find_source(cat, "datajson", url) or svc.register_source(
+            cat,
+            SYSTEM,
+            name=svc.default_source_name("datajson", url),
+            kind="datajson",
+            url=url,
+            config={**FAST, "strict": False, **config},
+            trusted=True,
+        )
+        job = svc.start_job(cat, svc.enqueue_job(cat, SYSTEM, src.id).id)
+        outcome = run_job(cat, job)
+        errors = sorted(errors_of(cat, outcome.job_id), key=repr)
+        out.append((outcome.summary, errors))
+    return out
+
+
+def _rows(cat) -> dict:
+    with cat.session() as s:
+
+        def count(*what):
+            return s.execute(select(func.count()).select_from(*what)).scalar_one()
+
+        return {
+            "versions": count(DatasetVersion),
+            "audit": sorted(
+                s.execute(select(AuditEvent.action, func.count()).group_by(AuditEvent.action)).all()
+            ),
+            "links": count(DatasetSource),
+            "keys": sorted(s.execute(select(DatasetMatchKey.kind, DatasetMatchKey.key)).all()),
+            "indexed": cat.search.count(),
+        }
+
+
+@pytest.fixture
+def submits(monkeypatch) -> list[int]:
+    """How many records each chunk handed to the workers held (the real pool, counted)."""
+    sizes: list[int] = []
+
+    class Counted(mapping.MappingPool):
+        def submit(self, work):
+            work = list(work)
+            sizes.append(len(work))
+            return super().submit(work)
+
+    monkeypatch.setattr(pipeline, "MappingPool", Counted)
+    return sizes
+
+
+def test_records_mapped_by_workers_make_the_same_catalog(tmp_path, server, submits):
+    alone = new_catalog(tmp_path / "alone")
+    pooled = new_catalog(tmp_path / "pooled")
+    try:
+        in_process = _harvest_all(alone, server, {"batch_size": 7})
+        assert not submits  # under the threshold: mapped in the run's own process
+        workers = _harvest_all(pooled, server, {"batch_size": 7, "map_workers_after": 0})
+        assert sum(submits) > 400 and len(submits) > 50  # the workers mapped them
+        assert workers == in_process
+        assert any(e for _summary, e in workers)  # invalid records failed alone, as before
+        assert catalog_state(pooled) == catalog_state(alone)
+        assert _rows(pooled) == _rows(alone)
+        # and the rerun skips them all by their source hashes, without the workers
+        submits.clear()
+        again = _harvest_all(pooled, server, {"batch_size": 7, "map_workers_after": 0})
+        assert all(" 0 new, 0 updated" in summary for summary, _e in again)
+        assert not submits
+    finally:
+        alone.dispose()
+        pooled.dispose()
+
+
+def test_the_pool_starts_after_the_threshold(tmp_path, server, submits):
+    """``map_workers_after``: that many records are mapped in the run's own process
+    (whole batches), the rest in the workers."""
+    mapped_by_workers = []
+    for after in (0, 30):
+        cat = new_catalog(tmp_path / f"after-{after}")
+        submits.clear()
+        try:
+            [(summary, _errors), *_] = _harvest_all(
+                cat, server, {"batch_size": 10, "map_workers_after": after}, SOURCES[:1]
+            )
+        finally:
+            cat.dispose()
+        assert summary.startswith("done")
+        mapped_by_workers.append(sum(submits))
+    assert mapped_by_workers[0] > 80  # nearly every record of the FDA's catalog
+    assert mapped_by_workers[0] - mapped_by_workers[1] == 30  # three batches of ten
