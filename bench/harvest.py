@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -213,18 +214,25 @@ def rss_mb() -> float:
 
 
 class RssSampler:
-    """The peak resident memory, sampled in a thread every ``every`` seconds."""
+    """The peak resident memory, sampled in a thread every ``every`` seconds, and the
+    machine's mean 1-minute load average meanwhile (what the figures were measured under)."""
 
     def __init__(self, every: float = 0.05):
         self.every = every
         self.peak = 0.0
+        self.loads: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.peak = max(self.peak, rss_mb())
+            self.loads.append(os.getloadavg()[0])
             self._stop.wait(self.every)
+
+    @property
+    def load(self) -> float:
+        return sum(self.loads) / len(self.loads) if self.loads else os.getloadavg()[0]
 
     def __enter__(self) -> RssSampler:
         self.peak = rss_mb()
@@ -242,12 +250,15 @@ class RssSampler:
 class RunStats:
     label: str
     seconds: float
-    cpu: float  # CPU time of this process (all its threads)
+    cpu: float  # CPU time of this process (all its threads) and of its mapping workers
     records: int
     summary: str
     rss_start: float
     rss_peak: float
     rss_at: dict[int, float] = field(default_factory=dict)  # % of the records -> MB
+    load: float = 0.0  # mean 1-minute load average during the run
+    worker_cpu: float = 0.0  # of which the mapping workers' (issue 17)
+    worker_rss: float = 0.0  # the largest peak RSS of a mapping worker so far, MB
 
     @property
     def rate(self) -> float:
@@ -274,17 +285,39 @@ def harvest_once(cat: Catalog, source_id: int, size: int, label: str) -> RunStat
 
     start = rss_mb()
     with RssSampler() as peak:
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0, w0 = time.perf_counter(), time.process_time(), _children_cpu()
         outcome = run_job(cat, job, progress=progress)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        # the run's mapping workers have exited (and been waited for) by now; the file
+        # server, still running, is not counted
+        workers = _children_cpu() - w0
     for m in marks:  # fewer records than expected: say so with the last figure
         rss_at[m] = rss_mb()
     print(
-        f"  {label}: {outcome.summary} in {seconds:,.1f} s ({cpu:,.1f} s CPU)",
+        f"  {label}: {outcome.summary} in {seconds:,.1f} s ({cpu:,.1f} s CPU + {workers:,.1f} s "
+        f"in mapping workers, load {peak.load:.1f})",
         file=sys.stderr,
         flush=True,
     )
-    return RunStats(label, seconds, cpu, size, outcome.summary, start, peak.peak, rss_at)
+    return RunStats(
+        label,
+        seconds,
+        cpu + workers,
+        size,
+        outcome.summary,
+        start,
+        peak.peak,
+        rss_at,
+        load=peak.load,
+        worker_cpu=workers,
+        # ru_maxrss of waited-for children: the mapping workers (the file server still runs)
+        worker_rss=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    )
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def pipeline_alone(cat: Catalog, source_id: int, size: int) -> float:
@@ -416,7 +449,7 @@ def rows(m: Measured) -> list[Row]:
     for i, r in enumerate(m.runs):
         out.append(
             Row(
-                f"{r.label}: throughput",
+                f"{r.label}: throughput (load {r.load:.1f})",
                 r.rate,
                 "rec/s",
                 TARGET_RERUN_RATE if i == 1 else TARGET_RATE,
@@ -426,6 +459,10 @@ def rows(m: Measured) -> list[Row]:
         )
         out.append(Row(f"  {r.label}: time", r.seconds, "s"))
         out.append(Row(f"  {r.label}: CPU time", r.cpu, "s"))
+        out.append(Row("    of which mapping workers", r.worker_cpu, "s"))
+        out.append(
+            Row(f"  {r.label}: CPU per record", r.cpu * 1000 / r.records, "ms", fmt="{:.3f}")
+        )
         # on a shared machine the wall time says more about the neighbours than the code
         out.append(Row(f"  {r.label}: per CPU second", r.records / r.cpu, "rec", fmt="{:,.0f}"))
     out.append(
@@ -438,6 +475,9 @@ def rows(m: Measured) -> list[Row]:
         out.append(
             Row(f"  run 1: RSS at {pct}% of records", first.rss_at[pct], "MB", fmt="{:,.0f}")
         )
+    out.append(
+        Row("mapping workers: largest peak RSS (each)", m.runs[-1].worker_rss, "MB", fmt="{:,.0f}")
+    )
     growth = first.rss_at[100] - first.rss_at[25]
     out.append(Row("run 1: RSS growth 25% -> 100%", growth, "MB", fmt="{:,.1f}"))
     out.append(
@@ -467,6 +507,10 @@ def notes(m: Measured) -> list[str]:
         f"run 3: one record in {CHANGED_EVERY} changed (description and modified). "
         "baseline: the same source through gather, transform and prepare (validate, hash, "
         "keys) with nothing stored (a `full` run without load_batch).",
+        "CPU time: the run's process and its mapping workers (worker processes of "
+        "harvesters.mapping, started once a source's map_workers_after records were mapped); "
+        "the load figure beside each throughput is the mean 1-minute load average during "
+        "that run (2 cores: above 2 the run shared them).",
         f"memory: RSS sampled every 50 ms (VmRSS); run 1 started at {m.runs[0].rss_start:,.0f} "
         "MB. 'flat' = RSS grows by less than "
         f"{TARGET_RSS_PER_RECORD:,} bytes a record from 25% to 100% of run 1 (a run that held "

@@ -12,7 +12,10 @@ the same records (a test compares whole catalogs harvested both ways).
 
 Workers are started with ``spawn``: a forked copy of a process that holds database
 connections and threads (the web server's, the worker's heartbeat) may close the parent's
-connections or hang on a lock taken at the moment of the fork.
+connections or hang on a lock taken at the moment of the fork. A spawned worker imports the
+program's main module again, so a program that runs harvests guards its top level with
+``if __name__ == "__main__":`` (the ``catalog`` command, the worker, the benchmarks and
+pytest do); where no process can be started, the run maps its records itself.
 """
 
 from __future__ import annotations

@@ -158,6 +158,7 @@ class Run:
         self.dataset_kind = self.config.get("dataset_kind") or self.harvester.dataset_kind
         self.mapped = 0  # records mapped in this process, before a pool takes over
         self.pool: MappingPool | None = None
+        self.pool_refused = False
 
     # -- the run -----------------------------------------------------------------------------
     def execute(self) -> Outcome:
@@ -284,6 +285,7 @@ class Run:
         todo = [slot for slot in slots if isinstance(slot, _Todo)]
         if (
             self.pool is None
+            and not self.pool_refused
             and self.harvester.parallel_transform
             and self.mapped >= int(self.config["map_workers_after"])
         ):
@@ -292,7 +294,12 @@ class Run:
             )
         if self.pool is not None and todo:
             work = [(t.rec, _known_hash(known, t.rid)) for t in todo]
-            return batch, slots, self.pool.submit(work)
+            try:
+                return batch, slots, self.pool.submit(work)
+            except (OSError, RuntimeError) as exc:  # no processes to be had: map them here
+                self.ctx.log(f"mapping workers could not start ({exc}): records mapped in-process")
+                self.pool_refused = True
+                self._close_pool()
         for t in todo:
             t.result = self._map(t.rec, _known_hash(known, t.rid))
         self.mapped += len(todo)

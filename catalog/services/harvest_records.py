@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from catalog.errors import CatalogError, ValidationFailed
@@ -105,19 +105,26 @@ def load_batch(
     notes: list[tuple[int, str | None, str, str]] = []  # errors and warnings, by position
     with cat.session() as s:
         job = s.get(HarvestJob, job_id)
-        rids = [i.remote_id for i in items if i.remote_id]
-        links: dict[str, DatasetSource] = {}
-        for chunk in chunks(rids):
-            for ln in s.execute(
-                select(DatasetSource).where(
-                    DatasetSource.source_id == spec.id,
-                    DatasetSource.source_record_id.in_(chunk),
-                )
-            ).scalars():
-                links[ln.source_record_id] = ln
+        # unchanged records still offered (the common case): read as plain rows and written
+        # with one UPDATE by primary key, without an ORM object each (issue 17: a rerun)
+        plain = _plain_links(s, spec.id, [i.remote_id for i in items if isinstance(i, Unchanged)])
+        links = _links(
+            s,
+            spec.id,
+            [
+                i.remote_id
+                for i in items
+                if i.remote_id and not (isinstance(i, Unchanged) and i.remote_id in plain)
+            ],
+        )
         changed: list[tuple[int, Changed, DatasetSource | None]] = []
-        seen: list[dict] = []  # unchanged records still offered: one UPDATE by primary key
+        seen: list[dict] = []
         for pos, item in enumerate(items):
+            if isinstance(item, Unchanged) and item.remote_id in plain:
+                link_id, old_hash = plain[item.remote_id]
+                seen.append({"link_id": link_id, "seen": now, "hash": item.source_hash or old_hash})
+                counts.unchanged += 1
+                continue
             link = links.get(item.remote_id) if item.remote_id else None
             if isinstance(item, Failed):
                 counts.errors += 1
@@ -127,16 +134,6 @@ def load_batch(
                 continue
             if isinstance(item, Unchanged):
                 if link is None:  # e.g. removed by hand since: treat as new next time
-                    continue
-                if link.gone_since is None:  # the common case: written together below
-                    seen.append(
-                        {
-                            "id": link.id,
-                            "last_seen_at": now,
-                            "source_hash": item.source_hash or link.source_hash,
-                        }
-                    )
-                    counts.unchanged += 1
                     continue
                 link.last_seen_at = now
                 if item.source_hash:
@@ -149,7 +146,7 @@ def load_batch(
                 continue
             changed.append((pos, item, link))
         if seen:
-            s.execute(update(DatasetSource), seen)
+            s.connection().execute(_SEEN, seen)
         for (pos, item, link), outcome in zip(
             changed, _store(s, spec, job, changed, now, state), strict=True
         ):
@@ -170,6 +167,46 @@ def load_batch(
         if job.state == "running":
             job.heartbeat_at = utcnow()
     return counts
+
+
+# the unchanged records of a batch: seen now, with their new source hash (one executemany
+# of a Core UPDATE: no ORM bookkeeping per row)
+_LINK_TABLE = cast(Table, DatasetSource.__table__)
+_SEEN = (
+    update(_LINK_TABLE)
+    .where(_LINK_TABLE.c.id == bindparam("link_id"))
+    .values(last_seen_at=bindparam("seen"), source_hash=bindparam("hash"))
+)
+
+
+def _plain_links(s: Session, source_id: int, rids: list[str]) -> dict[str, tuple[int, str | None]]:
+    """``remote id -> (link id, source hash)`` of the links still offered (not gone)."""
+    out: dict[str, tuple[int, str | None]] = {}
+    for chunk in chunks(rids):
+        for rid, link_id, raw in s.execute(
+            select(
+                DatasetSource.source_record_id, DatasetSource.id, DatasetSource.source_hash
+            ).where(
+                DatasetSource.source_id == source_id,
+                DatasetSource.source_record_id.in_(chunk),
+                DatasetSource.gone_since.is_(None),
+            )
+        ):
+            out[rid] = (link_id, raw)
+    return out
+
+
+def _links(s: Session, source_id: int, rids: list[str]) -> dict[str, DatasetSource]:
+    links: dict[str, DatasetSource] = {}
+    for chunk in chunks(rids):
+        for ln in s.execute(
+            select(DatasetSource).where(
+                DatasetSource.source_id == source_id,
+                DatasetSource.source_record_id.in_(chunk),
+            )
+        ).scalars():
+            links[ln.source_record_id] = ln
+    return links
 
 
 def _reason(exc: Exception) -> str:
