@@ -265,10 +265,19 @@ class Run:
         offered twice is dropped when screened), so a batch's lookups need not wait for
         the writes of the batches before it."""
         ahead: deque[_Screened] = deque()
-        for batch in batches:
-            ahead.append(self._screen_batch(batch))
-            while len(ahead) > (MAP_AHEAD if self.pool else 0):
+        try:
+            for batch in batches:
+                ahead.append(self._screen_batch(batch))
+                while len(ahead) > (MAP_AHEAD if self.pool else 0):
+                    yield self._settle(*ahead.popleft())
+        except JobStopped:
+            raise
+        except Exception:
+            # the source failed while being read: what was read before it is stored, as a
+            # run that writes every batch at once stores it
+            while ahead:
                 yield self._settle(*ahead.popleft())
+            raise
         while ahead:
             yield self._settle(*ahead.popleft())
 

@@ -114,3 +114,36 @@ def test_the_pool_starts_after_the_threshold(tmp_path, server, submits):
         mapped_by_workers.append(sum(submits))
     assert mapped_by_workers[0] > 80  # nearly every record of the FDA's catalog
     assert mapped_by_workers[0] - mapped_by_workers[1] == 30  # three batches of ten
+
+
+def test_a_source_cut_short_keeps_what_was_read_before_with_workers_too(
+    tmp_path, server, fixtures, submits
+):
+    """A document that breaks off: the job fails, and the batches read before the break
+    are stored whether or not workers were mapping batches ahead of the writer."""
+    from catalog.models import Dataset
+
+    text = (fixtures / "datajson/gsa-harvester/dcatus_with_none.json").read_text("utf-8")
+    url = server.put("cut.json", text[: len(text) * 6 // 10], "application/json")
+    stored = []
+    for after in (10_000, 0):
+        cat = new_catalog(tmp_path / f"after-{after}")
+        try:
+            src = svc.register_source(
+                cat,
+                SYSTEM,
+                name="cut",
+                kind="datajson",
+                url=url,
+                config={**FAST, "strict": False, "batch_size": 5, "map_workers_after": after},
+                trusted=True,
+            )
+            job = svc.start_job(cat, svc.enqueue_job(cat, SYSTEM, src.id).id)
+            outcome = run_job(cat, job)
+            assert outcome.state == "failed" and "not a JSON document" in outcome.message
+            with cat.session() as s:
+                stored.append(s.execute(select(func.count()).select_from(Dataset)).scalar_one())
+        finally:
+            cat.dispose()
+    assert submits  # the second run mapped in the workers
+    assert stored[0] > 100 and stored[1] == stored[0]
