@@ -75,9 +75,11 @@ def submits(monkeypatch) -> list[int]:
     return sizes
 
 
-def test_records_mapped_by_workers_make_the_same_catalog(tmp_path, server, submits):
+def test_records_mapped_by_workers_make_the_same_catalog(tmp_path, server, submits, database_url):
+    """The workers' run writes into each database (SQLite, PostgreSQL); the run mapping in
+    its own process into SQLite: the same catalog either way."""
     alone = new_catalog(tmp_path / "alone")
-    pooled = new_catalog(tmp_path / "pooled")
+    pooled = new_catalog(tmp_path / "pooled", database_url)
     try:
         in_process = _harvest_all(alone, server, {"batch_size": 7})
         assert not submits  # under the threshold: mapped in the run's own process
