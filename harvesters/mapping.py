@@ -21,6 +21,9 @@ pytest do); where no process can be started, the run maps its records itself.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -94,13 +97,23 @@ def map_record(
 
 # -- the worker's side ------------------------------------------------------------------------
 _worker: dict[str, Any] = {}
+LEAVE_CHECK_SECONDS = 0.5
 
 
 def _start_worker(
     cls: type[Harvester], spec: SourceSpec, config: dict, dataset_kind: str, full: bool
 ) -> None:
+    threading.Thread(target=_leave_with, args=(os.getppid(),), daemon=True).start()
     ctx = HarvestContext(spec=spec, config=config, http=None, full=full)  # type: ignore[arg-type]
     _worker.update(harvester=cls(ctx), spec=spec, config=config, kind=dataset_kind, full=full)
+
+
+def _leave_with(run_pid: int) -> None:
+    """End this worker when the run that started it is gone (killed with ``kill -9``, it
+    cannot shut its pool down): it would otherwise wait for work forever."""
+    while os.getppid() == run_pid:
+        time.sleep(LEAVE_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _map_chunk(context: Any, work: list[tuple[RemoteRecord, str | None]]) -> list[Result]:

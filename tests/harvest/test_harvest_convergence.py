@@ -38,6 +38,23 @@ def _cli(instance: Path, *args: str) -> subprocess.Popen:
     )
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux: /proc/<pid>/task/*/children)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text()
+        found += [int(c) for c in text.split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def _jobs(cat) -> list[HarvestJob]:
     with cat.session() as s:
         return list(s.execute(select(HarvestJob).order_by(HarvestJob.id)).scalars())
@@ -63,8 +80,15 @@ def test_kill_9_midway_then_rerun_equals_a_clean_run(tmp_path, server, harvest, 
         if progress >= 60:
             break
         time.sleep(0.02)
+    children = _children(proc.pid)
+    assert bool(children) == workers  # the mapping workers (and multiprocessing's tracker)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    # its mapping workers do not outlive it
+    deadline = time.monotonic() + 10
+    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(c) for c in children)
     [job] = _jobs(watcher)
     assert job.state == "running" and 60 <= job.count_new < 402, (job.state, job.count_new)
     # the worker is dead: anyone looking at the jobs sees it failed, not running
