@@ -221,12 +221,14 @@ class RssSampler:
         self.every = every
         self.peak = 0.0
         self.loads: list[float] = []
+        self.worker_peak = 0.0  # the largest RSS of a mapping worker seen, MB
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.peak = max(self.peak, rss_mb())
+            self.worker_peak = max([self.worker_peak, *_worker_rss()])
             self.loads.append(os.getloadavg()[0])
             self._stop.wait(self.every)
 
@@ -258,7 +260,7 @@ class RunStats:
     rss_at: dict[int, float] = field(default_factory=dict)  # % of the records -> MB
     load: float = 0.0  # mean 1-minute load average during the run
     worker_cpu: float = 0.0  # of which the mapping workers' (issue 17)
-    worker_rss: float = 0.0  # the largest peak RSS of a mapping worker so far, MB
+    worker_rss: float = 0.0  # the largest RSS of a mapping worker during the run, MB
 
     @property
     def rate(self) -> float:
@@ -310,9 +312,29 @@ def harvest_once(cat: Catalog, source_id: int, size: int, label: str) -> RunStat
         rss_at,
         load=peak.load,
         worker_cpu=workers,
-        # ru_maxrss of waited-for children: the mapping workers (the file server still runs)
-        worker_rss=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        worker_rss=peak.worker_peak,
     )
+
+
+def _worker_rss() -> list[float]:
+    """The resident memory of this process's mapping workers (its children running
+    multiprocessing's spawn), in MB; empty where /proc is missing."""
+    out = []
+    for children in Path("/proc/self/task").glob("*/children"):
+        try:
+            pids = children.read_text().split()
+        except OSError:
+            continue
+        for pid in pids:
+            try:
+                if b"multiprocessing" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    continue
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        out.append(int(line.split()[1]) / 1024)
+            except OSError:
+                continue
+    return out
 
 
 def _children_cpu() -> float:
@@ -475,9 +497,7 @@ def rows(m: Measured) -> list[Row]:
         out.append(
             Row(f"  run 1: RSS at {pct}% of records", first.rss_at[pct], "MB", fmt="{:,.0f}")
         )
-    out.append(
-        Row("mapping workers: largest peak RSS (each)", m.runs[-1].worker_rss, "MB", fmt="{:,.0f}")
-    )
+    out.append(Row("run 1: mapping worker peak RSS (each)", first.worker_rss, "MB", fmt="{:,.0f}"))
     growth = first.rss_at[100] - first.rss_at[25]
     out.append(Row("run 1: RSS growth 25% -> 100%", growth, "MB", fmt="{:,.1f}"))
     out.append(
