@@ -77,6 +77,9 @@ class CkanConfig(SourceConfigSchema):
     # keyset readers working at once on slices of the metadata_modified range
     # (harvesters.ckan_readers); 1 reads the source one page after another
     readers = fields.Integer(load_default=4, validate=validate.Range(1, 16))
+    # every this many days a run reads every record and compares content hashes, so edits
+    # that kept their metadata_modified arrive (harvesters.pipeline); 0 never
+    content_check_days = fields.Float(load_default=7.0, validate=validate.Range(0, 3650))
 
 
 class PackageIn(Schema):

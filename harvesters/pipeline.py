@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from marshmallow import ValidationError
 
 from catalog.errors import CatalogError
-from catalog.models import HarvestJob
+from catalog.models import HarvestJob, utcnow
 from catalog.services import domain_themes
 from catalog.services import harvest as svc
 from catalog.services import harvest_records as records
@@ -135,6 +135,8 @@ class Run:
             self.config["themes"] = {**stored, **(self.config.get("themes") or {})}
         self.http = HttpClient(self.config)
         watermark = None if self.full else svc.last_watermark(cat, spec.id)
+        if watermark is not None and cls.uses_watermark and self._content_check_due():
+            watermark = None
         self.ctx = HarvestContext(
             spec=spec,
             config=self.config,
@@ -451,6 +453,26 @@ class Run:
         emitted = {k for k, v in data.items() if v not in (None, "", [], {})} - {"name"}
         keys = prepare.match_keys(data, data.get("organization"))
         return Changed(rid, values, emitted, digest, keys, list(t.warnings), raw)
+
+    def _content_check_due(self) -> bool:
+        """Whether this run reads every record and compares content hashes instead of
+        reading what changed since the watermark: due every ``content_check_days``."""
+        days = float(self.config.get("content_check_days") or 0)
+        if days <= 0:
+            return False
+        last = svc.last_full_read(self.cat, self.spec.id)
+        if last is not None and utcnow() - last < timedelta(days=days):
+            return False
+        svc.mark_content_check(self.cat, self.job_id)
+        since = last.strftime("%Y-%m-%d %H:%M") if last else "never"
+        svc.log_job(
+            self.cat,
+            self.job_id,
+            f"content check: every record is read and compared by content hash "
+            f"(last read in whole {since}; every {days:g} days), so edits that kept "
+            "their modification stamp arrive",
+        )
+        return True
 
     def _source_hash(self, rec: RemoteRecord) -> str | None:
         """The record's source hash, for a kind whose gathered payload decides its mapping."""

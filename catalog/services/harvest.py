@@ -804,6 +804,40 @@ def last_watermark(cat: Catalog, source_id: int) -> str | None:
         ).scalar()
 
 
+def last_full_read(cat: Catalog, source_id: int) -> datetime | None:
+    """When a finished run of the source last read every record: its first run, a full
+    run or a content check. An incremental run reads only what the source says changed,
+    and a source may change a record without saying so (a CKAN ``package_update`` that
+    keeps ``metadata_modified``); reading everything now and then, comparing content
+    hashes, is how such edits arrive."""
+    with cat.session() as s:
+        rows = s.execute(
+            select(HarvestJob.finished_at, HarvestJob.options)
+            .where(
+                HarvestJob.source_id == source_id,
+                HarvestJob.job_type == "harvest",
+                HarvestJob.state.in_(("done", "done_with_errors")),
+            )
+            .order_by(HarvestJob.id.desc())
+            .limit(1000)
+        )
+        first = None
+        for finished_at, options in rows:
+            opts = options or {}
+            if opts.get("full") or opts.get("content_check"):
+                return finished_at
+            first = finished_at
+        return first  # the first finished run read everything; None when there is none
+
+
+def mark_content_check(cat: Catalog, job_id: int) -> None:
+    """Note on the job that it reads every record, so the next check counts from it."""
+    with cat.session() as s:
+        job = s.get(HarvestJob, job_id)
+        if job is not None:
+            job.options = {**(job.options or {}), "content_check": True}
+
+
 def schedule_due(cat: Catalog, now: datetime | None = None) -> list[HarvestJob]:
     """Queue a job for every active scheduled source whose interval has passed."""
     now = now or utcnow()

@@ -63,12 +63,14 @@ class FakeCkan:
     def find(self, ref: str) -> dict | None:
         return next((p for p in self.packages if ref in (p["id"], p["name"])), None)
 
-    def touch(self, name: str, **changes: object) -> None:
-        """Change a package as an editor would: new values, a new metadata_modified."""
+    def touch(self, name: str, keep_stamp: bool = False, **changes: object) -> None:
+        """Change a package as an editor would: new values, a new metadata_modified (kept
+        with ``keep_stamp``, as CKAN 2.12's package_show -> package_update round trip does)."""
         with self.lock:
             p = self.find(name)
             p.update(changes)
-            p["metadata_modified"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+            if not keep_stamp:
+                p["metadata_modified"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
     def remove(self, name: str) -> dict:
         with self.lock:
@@ -118,7 +120,9 @@ class FakeCkan:
         if m:
             names = {n.strip() for n in m.group(1).split(" OR ")}
             rows = [p for p in rows if (p.get("organization") or {}).get("name") in names]
-        rows.sort(key=lambda p: (p["metadata_modified"], p["id"]))
+        # the harvester's two sorts: by (metadata_modified, id), ascending or descending
+        descending = "desc" in str(params.get("sort") or "")
+        rows.sort(key=lambda p: (p["metadata_modified"], p["id"]), reverse=descending)
         start, count = int(params.get("start", 0)), int(params.get("rows", 10))
         page = rows[start : start + count]
         if params.get("fl"):

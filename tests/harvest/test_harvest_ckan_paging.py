@@ -4,11 +4,13 @@ in a run arrives with the next run."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from conftest import errors_of
 from sqlalchemy import select
 
-from catalog.models import Dataset
+from catalog.models import Dataset, HarvestJob
 from harvesters.ckan import CkanHarvester
 
 HDX_DATASETS = 12
@@ -72,3 +74,31 @@ def test_an_edit_after_the_record_was_read_arrives_next_run(
     with cat.session() as s:
         ds = s.execute(select(Dataset).where(Dataset.name == touched[0])).scalar_one()
         assert ds.description == "Edited during the run."
+
+
+def test_an_edit_that_kept_its_stamp_arrives_with_the_content_check(cat, server, harvest):
+    """CKAN 2.12 can change a record and keep its metadata_modified; an incremental run
+    never sees that, the periodic content check (every content_check_days) does."""
+    config = {"page_size": 5}
+    first = harvest("ckan", server.url("ckan"), config=config)
+    assert first.state == "done" and first.counts.new == HDX_DATASETS
+    datasets = [p for p in server.ckan.packages if p.get("type", "dataset") == "dataset"]
+    name = min(datasets, key=lambda p: p["metadata_modified"])["name"]  # well below the mark
+    server.ckan.touch(name, keep_stamp=True, notes="Edited without a new stamp.")
+    quiet = harvest("ckan", server.url("ckan"), config=config)
+    assert quiet.counts.updated == 0 and quiet.counts.unchanged == HDX_DATASETS
+    # a week on (the default content_check_days is 7), the check is due
+    with cat.session() as s:
+        for job in s.execute(select(HarvestJob)).scalars():
+            job.finished_at -= timedelta(days=8)
+    due = harvest("ckan", server.url("ckan"))
+    assert due.counts.updated == 1 and due.counts.unchanged == HDX_DATASETS - 1, due.summary
+    with cat.session() as s:
+        ds = s.execute(select(Dataset).where(Dataset.name == name)).scalar_one()
+        assert ds.description == "Edited without a new stamp."
+        job = s.get(HarvestJob, due.job_id)
+        assert job.options.get("content_check") and "content check" in job.log
+    # counted from that check: the next run is incremental again
+    after = harvest("ckan", server.url("ckan"))
+    with cat.session() as s:
+        assert not s.get(HarvestJob, after.job_id).options.get("content_check")
