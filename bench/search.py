@@ -25,7 +25,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -40,7 +40,7 @@ from catalog.search.embedded import EmbeddedBackend, to_index_doc
 # Performance targets of DESIGN.md ("Performance targets"), set at 1,000,000 datasets.
 TARGET_SIZE = 1_000_000
 TARGET_SEARCH_P95_MS = 20.0
-TARGET_SERVICE_OVER_RAW = 3.0
+TARGET_SERVICE_OVER_RAW = 1.5
 TARGET_REBUILD_S = 300.0
 # The facets a search page counts (DESIGN.md: "six facet counts").
 BENCH_FACETS = ("theme", "publisher", "openness", "kind", "format", "license")
@@ -230,6 +230,10 @@ class QueryStats:
     totals: list[int]
     slowest: list[tuple[float, BenchQuery, int]]  # service ms, query, hits
     repeated: list[float]  # the same query again: total and facets kept (count_cache)
+    # CPU time of this process per query (every thread: the facet pool's too): what a
+    # query costs whatever else shares the machine, where wall-clock latency is not
+    service_cpu: list[float] = field(default_factory=list)
+    raw_cpu: list[float] = field(default_factory=list)
 
 
 def _search_query(q: BenchQuery) -> SearchQuery:
@@ -240,14 +244,15 @@ def _search_query(q: BenchQuery) -> SearchQuery:
 def run_queries(backend: EmbeddedBackend, qs: list[BenchQuery], desc: str) -> QueryStats:
     """Each query through the service and the raw engine, alternating which goes first."""
     stats = QueryStats([], [], defaultdict(list), [], [], [])
-    clock = time.perf_counter
+    clock, cpu = time.perf_counter, time.process_time
     for i, q in enumerate(tqdm(qs, desc=desc, file=sys.stderr, mininterval=2.0, leave=False)):
         sq = _search_query(q)
         for which in (0, 1) if i % 2 == 0 else (1, 0):
-            t0 = clock()
+            t0, c0 = clock(), cpu()
             if which == 0:
                 res = backend.search(sq)
                 ms = (clock() - t0) * 1000
+                stats.service_cpu.append((cpu() - c0) * 1000)
                 stats.service.append(ms)
                 stats.by_kind[q.kind.split("+")[0]].append(ms)
                 if q.filters and q.text:
@@ -257,6 +262,7 @@ def run_queries(backend: EmbeddedBackend, qs: list[BenchQuery], desc: str) -> Qu
             else:
                 backend.raw_search(sq)
                 stats.raw.append((clock() - t0) * 1000)
+                stats.raw_cpu.append((cpu() - c0) * 1000)
         t0 = clock()
         backend.search(sq)
         stats.repeated.append((clock() - t0) * 1000)
@@ -392,6 +398,9 @@ def search_rows(s: QueryStats, br: QueryStats, qpeak: float) -> list[Row]:
         Row("search: service p95", pct(s.service, 95), "ms", target),
         Row("search: raw p50", pct(s.raw, 50), "ms"),
         Row("search: raw p95", pct(s.raw, 95), "ms"),
+        Row("search: service CPU p50", pct(s.service_cpu, 50), "ms"),
+        Row("search: service CPU p95", pct(s.service_cpu, 95), "ms"),
+        Row("search: raw CPU p95", pct(s.raw_cpu, 95), "ms"),
         Row("search: service p95, repeated query", pct(s.repeated, 95), "ms", target),
         Row(
             "search: service p95 / raw p95",
@@ -423,6 +432,8 @@ def search_rows(s: QueryStats, br: QueryStats, qpeak: float) -> list[Row]:
         Row("browse: service p95", pct(br.service, 95), "ms", target),
         Row("browse: raw p50", pct(br.raw, 50), "ms"),
         Row("browse: raw p95", pct(br.raw, 95), "ms"),
+        Row("browse: service CPU p95", pct(br.service_cpu, 95), "ms"),
+        Row("browse: raw CPU p95", pct(br.raw_cpu, 95), "ms"),
         Row("browse: service p95, repeated filter set", pct(br.repeated, 95), "ms", target),
         Row(
             "browse: service p95 / raw p95",

@@ -136,6 +136,8 @@ def search_datasets():
     return api_json(
         {
             "total": res.total,
+            # "gte": at least `total` datasets match (totals are exact up to 10,000)
+            "total_relation": res.total_relation,
             "page": res.page,
             "page_size": res.page_size,
             # true when under a page of records held enough of the words: they come first,

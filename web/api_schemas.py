@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from catalog.search.base import TOTAL_RELATIONS
 from schemas import vocab
 from schemas.dataset import DatasetSchema
 from schemas.distribution import DistributionSchema
@@ -82,7 +83,16 @@ class SearchHit(Schema):
 
 
 class SearchPage(Schema):
-    total = fields.Integer()
+    total = fields.Integer(
+        metadata={"description": "Datasets found: exact up to 10,000, see total_relation"}
+    )
+    total_relation = fields.String(
+        validate=validate.OneOf(TOTAL_RELATIONS),
+        metadata={
+            "description": "eq: total is exact; gte: at least total datasets match (totals "
+            "are counted exactly up to 10,000, as Elasticsearch's track_total_hits does)"
+        },
+    )
     page = fields.Integer()
     page_size = fields.Integer()
     relaxed = fields.Boolean(

@@ -175,7 +175,7 @@ def _text_hits(ps: PackageSearch) -> list[str]:
     ids: list[str] = []
     page = 1
     while True:
-        q = SearchQuery(ps.text, ps.filters, (), "relevance", page, MAX_PAGE_SIZE)
+        q = SearchQuery(ps.text, ps.filters, (), "relevance", page, MAX_PAGE_SIZE, exact_total=True)
         res = g.catalog.search.search(q)
         if res.total > MAX_OFFSET:
             raise SearchQueryError(

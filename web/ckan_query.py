@@ -454,13 +454,29 @@ class PackageSearch:
         facets = tuple(dict.fromkeys(self.facets.values()))
         if self.rows == 0:
             return [
-                SearchQuery(self.text, self.filters, facets, "relevance", 1, 1, self.facet_limit)
+                SearchQuery(
+                    self.text,
+                    self.filters,
+                    facets,
+                    "relevance",
+                    1,
+                    1,
+                    self.facet_limit,
+                    exact_total=True,
+                )
             ]
         if self.rows <= MAX_PAGE_SIZE and self.start % self.rows == 0:
             page = self.start // self.rows + 1
             return [
                 SearchQuery(
-                    self.text, self.filters, facets, "relevance", page, self.rows, self.facet_limit
+                    self.text,
+                    self.filters,
+                    facets,
+                    "relevance",
+                    page,
+                    self.rows,
+                    self.facet_limit,
+                    exact_total=True,
                 )
             ]
         size = MAX_PAGE_SIZE
@@ -475,6 +491,8 @@ class PackageSearch:
                 p,
                 size,
                 self.facet_limit,
+                # CKAN clients page by `count`: the first page counts every match
+                exact_total=p == first,
             )
             for p in range(first, last + 1)
         ]

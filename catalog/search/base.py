@@ -61,6 +61,13 @@ MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10_000
 # Hits fetched per page shown, so that collapsing identical records still fills the page.
 COLLAPSE_WINDOW = 3
+# Totals are exact up to this many matches (Elasticsearch's ``track_total_hits``); beyond it
+# a search says "at least this many" (``SearchResult.total_relation`` "gte"), so that a query
+# matching half the catalog is not slowed down by counting every match. Nobody pages past
+# MAX_OFFSET anyway; callers that page by the total (the CKAN API) ask for
+# ``SearchQuery.exact_total``.
+EXACT_TOTAL_UP_TO = MAX_OFFSET
+TOTAL_RELATIONS = ("eq", "gte")
 
 
 class SearchUnavailable(RuntimeError):
@@ -86,6 +93,17 @@ class SearchQuery:
     # only these datasets (ids): which of a few new datasets match a saved search, or the
     # candidates of "related datasets"; never set from a request
     only_ids: tuple[str, ...] | None = None
+    # count every match even beyond EXACT_TOTAL_UP_TO: for clients that page by the total
+    # (the CKAN API's ``count``); never set from a search page or /api/v1 request
+    exact_total: bool = False
+    # count exactly up to this many matches instead of EXACT_TOTAL_UP_TO (tests, previews)
+    count_up_to: int | None = None
+
+    def count_limit(self) -> int | None:
+        """Up to how many matches the total is exact; None: all of them."""
+        if self.exact_total:
+            return None
+        return self.count_up_to if self.count_up_to is not None else EXACT_TOTAL_UP_TO
 
     def validate(self) -> SearchQuery:
         if self.sort not in SORTS:
@@ -157,6 +175,19 @@ class SearchResult:
     relaxed: bool = False
     # when nothing matched: the query with misspelled Latin words corrected, to offer
     did_you_mean: str | None = None
+    # "eq": ``total`` is exact; "gte": at least ``total`` (EXACT_TOTAL_UP_TO) datasets match
+    total_relation: str = "eq"
+
+
+def bounded_total(total: int, query: SearchQuery) -> tuple[int, str]:
+    """A total as a search reports it, with its relation: exact up to the query's count
+    limit, else "at least the limit" (how Elasticsearch reports a total it stopped counting
+    at ``track_total_hits``). A backend that stopped counting passes any total above the
+    limit."""
+    limit = query.count_limit()
+    if limit is None or total <= limit:
+        return total, "eq"
+    return limit, "gte"
 
 
 class SearchBackend(Protocol):

@@ -12,27 +12,36 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT_SIZE = 1024
 
 
+class Counts(NamedTuple):
+    """What a query counted: its total, whether that total is exact (else it is a lower
+    bound: the search stopped counting, base.EXACT_TOTAL_UP_TO) and the facet aggregation."""
+
+    total: int
+    exact: bool
+    facets: dict[str, Any]
+
+
 class CountCache:
-    """A small thread-safe LRU map from a query key to (total, facet aggregation)."""
+    """A small thread-safe LRU map from a query key to its :class:`Counts`."""
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, tuple[int, dict[str, Any]]] = OrderedDict()
+        self._items: OrderedDict[Hashable, Counts] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> tuple[int, dict[str, Any]] | None:
+    def get(self, key: Hashable) -> Counts | None:
         with self._lock:
             value = self._items.get(key)
             if value is not None:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key: Hashable, value: tuple[int, dict[str, Any]]) -> None:
+    def put(self, key: Hashable, value: Counts) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)

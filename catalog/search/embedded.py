@@ -8,6 +8,7 @@ and swaps it in, so searches keep answering from the old index until the new one
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -21,7 +22,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import tantivy
 
-from catalog.search import integrity, spelling
+from catalog.search import facet_table, integrity, spelling
 from catalog.search import pinyin as py
 from catalog.search import query_plan as qp
 from catalog.search import text as ta
@@ -34,12 +35,14 @@ from catalog.search.base import (
     SearchQuery,
     SearchResult,
     SearchUnavailable,
+    bounded_total,
     collapse,
     collapse_window,
     updated_since,
 )
-from catalog.search.count_cache import CountCache
+from catalog.search.count_cache import CountCache, Counts
 from catalog.search.documents import payload, related_texts, same_key
+from catalog.search.facet_table import FacetTable
 from catalog.search.hits import snippets_of
 from catalog.search.ranking import BIGRAM_FIELDS as _BIGRAM_FIELDS
 from catalog.search.ranking import (
@@ -64,6 +67,12 @@ _MAX_SUGGEST_SCAN = 50
 
 
 _POOL: ThreadPoolExecutor | None = None
+# facet tables kept per generation (one per set of facets asked for, and per minute when the
+# recency facet is among them)
+_MAX_TABLES = 8
+# the count of a search rides in its facet aggregation: every document has a ``modified``
+_COUNT_AGG = "catalog:count"
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -91,15 +100,16 @@ class _Page(NamedTuple):
     total: int
 
 
-def _aggregations(query: SearchQuery) -> dict:
+def _aggregations(query: SearchQuery, now: int | None = None) -> dict:
     """A terms aggregation per keyword facet; recency as ranges of the ``modified`` date."""
-    aggs: dict = {}
-    for f in query.facets:
-        if f == "updated":
-            aggs[f] = {"range": {"field": "modified", "ranges": recency_ranges(_recency_now())}}
-        else:
-            aggs[f] = {"terms": {"field": f, "size": query.facet_size}}
-    return aggs
+    now = _recency_now() if now is None else now
+    return {f: _aggregation(f, query.facet_size, now) for f in query.facets}
+
+
+def _aggregation(facet: str, size: int, now: int) -> dict:
+    if facet == "updated":
+        return {"range": {"field": "modified", "ranges": recency_ranges(now)}}
+    return {"terms": {"field": facet, "size": size}}
 
 
 def _recency_now() -> int:
@@ -212,6 +222,10 @@ class EmbeddedBackend:
         self._inode: int | None = None
         self._error: str | None = None
         self._counts = CountCache()
+        # facet tables (facet_table.py) of the current index generation, by the facets they
+        # count, and those being counted in the background
+        self._tables: dict[tuple, FacetTable] = {}
+        self._tables_counting: set[tuple] = set()
         self._seen_generation: tuple[int, int] | None = None
         self._verified: integrity.Verified | None = None
         # how long a rebuild waits for a writer in another process to commit before its swap
@@ -500,6 +514,54 @@ class EmbeddedBackend:
         )
         return q if boost == 1.0 else Q.boost_query(q, boost)
 
+    def _flat_terms(self, clause: qp.Clause) -> list[tantivy.Query] | None:
+        """The clause as boosted single-term queries whose sum scores it exactly as
+        ``_clause`` does, or None when it needs more than terms (several tokens in one
+        spelling, a phrase, bigram phrases, a single character)."""
+        Q = tantivy.Query
+        if not isinstance(clause, qp.Term) or clause.unigram or len(clause.grams) > 1:
+            return None
+        out: list[tantivy.Query] = []
+        for variant in clause.variants:
+            terms = [self._terms(tok) for tok in variant]
+            if not all(terms):
+                continue
+            if len(terms) > 1:
+                return None
+            out += [
+                Q.boost_query(Q.term_query(self._schema, f, terms[0][0]), boost)
+                for f, boost in _TEXT_FIELDS.items()
+            ]
+        for f, boost in _BIGRAM_FIELDS.items() if clause.grams else ():
+            out.append(Q.boost_query(Q.term_query(self._schema, f, clause.grams[0]), boost))
+        return out or None
+
+    def _term_union(
+        self, query: SearchQuery, plan: qp.QueryPlan, pinyin: list[str] | None
+    ) -> tantivy.Query | None:
+        """A one-word search with nothing else (no filter, no exclusion, no optional word)
+        as one flat disjunction of boosted terms: the same matches and the same scores as
+        the nested query ``build_query`` makes, in the one shape for which tantivy skips
+        the blocks of postings that cannot reach the top hits (block-max WAND). That is
+        what makes a word found in half the catalog cheap."""
+        if (
+            pinyin
+            or plan.must
+            or len(plan.should) != 1
+            or len(plan.should[0].options) != 1
+            or len(plan.should[0].options[0]) != 1
+            or plan.optional
+            or plan.excluded
+            or plan.proximity
+            or query.only_ids is not None
+            or any(v for values in query.filters.values() for v in values)
+        ):
+            return None
+        terms = self._flat_terms(plan.should[0].options[0][0])
+        if not terms:
+            return None
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
+
     def _bigram_options(self, term: qp.Term) -> list[tantivy.Query]:
         """The term's characters as bigrams, matched whatever way a document was segmented."""
         Q, Occur = tantivy.Query, tantivy.Occur
@@ -582,11 +644,19 @@ class EmbeddedBackend:
         query: SearchQuery,
         plan: qp.QueryPlan | None = None,
         pinyin: list[str] | None = None,
+        scoring: bool = True,
     ) -> tuple[tantivy.Query, list[str], bool]:
         """The engine query for a search, the words to highlight, and whether text was given;
-        with ``pinyin`` syllables, the title-pinyin phrase takes the place of the words."""
+        with ``pinyin`` syllables, the title-pinyin phrase takes the place of the words.
+
+        ``scoring=False`` leaves out the clauses that only add to the score (the strict
+        bonus, optional words, proximity): the query then matches the same datasets for
+        less work, which is all that counting and facets need."""
         Q, Occur = tantivy.Query, tantivy.Occur
         plan = plan if plan is not None else self.plan(query)
+        union = self._term_union(query, plan, pinyin)
+        if union is not None:
+            return union, list(plan.highlight), True
         should = [q for g in plan.should if (q := self._group(g)) is not None]
         must = [q for g in plan.must if (q := self._group(g)) is not None]
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
@@ -600,13 +670,14 @@ class EmbeddedBackend:
             text_clauses = [(Occur.Must, q) for q in must] + [(Occur.Should, q) for q in should]
             msm = min(plan.minimum_should_match, len(should)) if should else None
             clauses.append((Occur.Must, Q.boolean_query(text_clauses, msm or None)))
-            if plan.relaxed and should and plan.strict_minimum > 1:
+            if scoring and plan.relaxed and should and plan.strict_minimum > 1:
                 strict = Q.boolean_query(text_clauses, min(plan.strict_minimum, len(should)))
                 clauses.append((Occur.Should, Q.const_score_query(strict, STRICT_BONUS)))
-            for term in plan.optional:
+            for term in plan.optional if scoring else ():
                 if (q := self._clause(term)) is not None:
                     clauses.append((Occur.Should, Q.boost_query(q, OPTIONAL_WEIGHT)))
-            clauses += [(Occur.Should, q) for q in self._proximity(plan.proximity)]
+            if scoring:
+                clauses += [(Occur.Should, q) for q in self._proximity(plan.proximity)]
         has_text = bool(clauses)
         for conj in plan.excluded:
             if (q := self._conjunction(conj)) is not None:
@@ -688,8 +759,9 @@ class EmbeddedBackend:
                     facets[f] = _recency_buckets(buckets)
                 else:
                     facets[f] = [(b["key"], int(b["doc_count"])) for b in buckets]
+        total, relation = bounded_total(res.total, query)
         return SearchResult(
-            total=res.total,
+            total=total,
             hits=hits,
             facets=facets,
             page=query.page,
@@ -697,6 +769,7 @@ class EmbeddedBackend:
             terms=hl_terms,
             relaxed=plan.relaxed,
             did_you_mean=did_you_mean,
+            total_relation=relation,
         )
 
     def _did_you_mean(self, searcher: tantivy.Searcher, text: str, plan: qp.QueryPlan):
@@ -727,44 +800,99 @@ class EmbeddedBackend:
         """One page of top hits, and the facet counts started beside it: tantivy releases
         the GIL, so on two cores the slower of the two sets the latency, not their sum.
 
-        The total and the facet counts of a query depend only on the index's content, so
-        they are kept per index generation (``_counts``): a repeated query, and every
-        browse page of one filter set, then runs only the top-hits collector, which
-        needs no count and lets tantivy skip blocks that cannot reach the top."""
+        The top hits are always collected alone, without a count: tantivy then skips the
+        blocks of postings that cannot reach the top (block-max WAND), which is what keeps
+        frequent words cheap. The total and the facet counts come from elsewhere:
+        - kept from an earlier run of the same query in this index generation
+          (``_counts``): a repeated query, every page of one search;
+        - a no-text search of at most one filter value: the generation's facet table
+          (``facet_table.py``), counted once for every such filter set;
+        - otherwise one unscored aggregation pass (facets and the count together) beside
+          the top hits, its result then kept."""
         q, hl_terms, has_text = self.build_query(query, plan, pinyin)
         minute = _recency_now() if "updated" in query.facets else None
         key = (generation, repr(q), tuple(query.facets), query.facet_size, minute)
-        known = self._counts.get(key)
         window = collapse_window(query, MAX_OFFSET + MAX_PAGE_SIZE)
         sort = query.sort
         if sort == "relevance" and not has_text:
             sort = "modified"
         by = None if sort == "relevance" else _SORT_FIELDS[sort]
-        pending: Future | None = None
-        if known is not None:
-            total, facet_result = known
+        known = self._counts.get(key)
+        if known is None and not has_text and not plan.excluded and query.only_ids is None:
+            known = self._table_counts(searcher, query, generation)
+        if known is not None and (known.exact or query.count_limit() is not None):
             res = searcher.search(q, limit=window, count=False, order_by_field=by)
+            pending: Future | None = None
             if query.facets:
                 pending = Future()
-                pending.set_result(facet_result)
-            return _Page(res.hits, total), pending, hl_terms
+                pending.set_result(known.facets)
+            return _Page(res.hits, known.total), pending, hl_terms
+        aggs = _aggregations(query, minute)
+        aggs[_COUNT_AGG] = {"value_count": {"field": "modified"}}
+        matching = self.build_query(query, plan, pinyin, scoring=False)[0] if has_text else q
+        counted = _facet_pool().submit(searcher.aggregate, matching, aggs)
+        res = searcher.search(q, limit=window, count=False, order_by_field=by)
+        result = counted.result()
+        total = int(result.pop(_COUNT_AGG, {}).get("value") or 0)
+        self._counts.put(key, Counts(total, True, result))
+        pending = None
         if query.facets:
-            pending = _facet_pool().submit(searcher.aggregate, q, _aggregations(query))
-        res = searcher.search(q, limit=window, count=True, order_by_field=by)
-        total = int(res.count)  # type: ignore[attr-defined]  # tantivy's stub lacks count
-        if pending is None:
-            self._counts.put(key, (total, {}))
-        else:
-
-            def remember(done: Future) -> None:
-                if not done.cancelled() and done.exception() is None:
-                    self._counts.put(key, (total, done.result()))
-
-            pending.add_done_callback(remember)
+            pending = Future()
+            pending.set_result(result)
         return _Page(res.hits, total), pending, hl_terms
 
+    def _table_counts(
+        self, searcher: tantivy.Searcher, query: SearchQuery, generation: tuple[int, int]
+    ) -> Counts | None:
+        """The total and facet counts of a no-text search with at most one filter value,
+        from the facet table of this index generation; None when the table cannot say or
+        is not counted yet (the first such search starts counting it in the background,
+        and is itself counted the ordinary way)."""
+        if sum(1 for values in query.filters.values() for v in values if v) > 1:
+            return None
+        now = _recency_now()
+        key = (
+            generation,
+            tuple(query.facets),
+            query.facet_size,
+            now if "updated" in query.facets else None,
+        )
+        with self._lock:
+            table = self._tables.get(key)
+            if table is None and key not in self._tables_counting:
+                self._tables_counting.add(key)
+                _facet_pool().submit(self._count_table, searcher, query, key, now)
+        if table is None:
+            return None
+        found = table.lookup(query.filters)
+        return None if found is None else Counts(found[0], True, found[1])
+
+    def _count_table(
+        self, searcher: tantivy.Searcher, query: SearchQuery, key: tuple, now: int
+    ) -> None:
+        """Count a facet table in one nested aggregation over the whole index (seconds at a
+        million datasets, off the request path); keep it while its generation is current."""
+        try:
+            request = facet_table.nested_request(
+                query.facets, lambda f: _aggregation(f, query.facet_size, now)
+            )
+            result = self._reading(lambda: searcher.aggregate(tantivy.Query.all_query(), request))
+            table = FacetTable(result, query.facets, searcher.num_docs)
+            with self._lock:
+                if key[0] == self._seen_generation:
+                    kept = [(k, t) for k, t in self._tables.items() if k[0] == key[0]]
+                    self._tables = dict(kept[-(_MAX_TABLES - 1) :])
+                    self._tables[key] = table
+        except Exception:  # noqa: BLE001 - a table is an optimisation: searches count anyway
+            log.exception("counting the facet table of %s failed", self.path)
+        finally:
+            with self._lock:
+                self._tables_counting.discard(key)
+
     def raw_search(self, query: SearchQuery) -> int:
-        """The engine alone: the same query, top hits and facet counts, nothing decoded.
+        """The engine alone on the service's query plan for a query seen the first time:
+        the top hits (no count) and the unscored count-and-facets pass, one after the
+        other, nothing decoded, nothing kept.
 
         The benchmark compares the service layer against this to show what our layer costs.
         """
@@ -772,12 +900,17 @@ class EmbeddedBackend:
 
     def _raw_search(self, query: SearchQuery) -> int:
         index = self._open()
-        q, _terms, _has_text = self.build_query(query)
+        plan = self.plan(query)
+        q, _terms, has_text = self.build_query(query, plan)
         searcher = index.searcher()
-        res = searcher.search(q, limit=query.page_size, count=True)
-        if query.facets:
-            searcher.aggregate(q, _aggregations(query))
-        return res.count  # type: ignore[attr-defined]  # tantivy's stub lacks count
+        sort = query.sort if has_text or query.sort != "relevance" else "modified"
+        by = None if sort == "relevance" else _SORT_FIELDS[sort]
+        window = collapse_window(query, MAX_OFFSET + MAX_PAGE_SIZE)
+        searcher.search(q, limit=window, count=False, order_by_field=by)
+        matching = self.build_query(query, plan, scoring=False)[0] if has_text else q
+        aggs = _aggregations(query)
+        aggs[_COUNT_AGG] = {"value_count": {"field": "modified"}}
+        return int(searcher.aggregate(matching, aggs)[_COUNT_AGG]["value"])
 
     def related(self, doc: dict, limit: int = 5) -> list[Hit]:
         """Datasets most like ``doc``: constant scores for each shared task, modality and

@@ -354,7 +354,8 @@ def effective_sort(query: SearchQuery, has_text: bool) -> str:
 
 def search_body(query: SearchQuery, built: BuiltQuery, *, with_source: bool = True) -> dict:
     """The request body: one page of hits (ties broken by id, so paging is stable), the
-    exact total, and a terms aggregation per requested facet."""
+    total (exact up to base.EXACT_TOTAL_UP_TO unless the query asks for every match to be
+    counted), and a terms aggregation per requested facet."""
     sort = effective_sort(query, built.has_text)
     order = [{"_score": "desc"}] if sort == "relevance" else [{sort: "desc"}]
     body: dict = {
@@ -363,7 +364,7 @@ def search_body(query: SearchQuery, built: BuiltQuery, *, with_source: bool = Tr
         # (base.collapse), exactly as in the embedded backend
         "from": 0,
         "size": collapse_window(query, MAX_OFFSET + MAX_PAGE_SIZE),
-        "track_total_hits": True,
+        "track_total_hits": query.count_limit() or True,
         "sort": order + [{"id": "asc"}],
         "_source": ["payload"] if with_source else False,
     }
@@ -444,6 +445,12 @@ def read_facets(response: dict, facets: Iterable[str]) -> dict[str, list[tuple[s
 def read_total(response: dict) -> int:
     total = response["hits"]["total"]
     return int(total["value"] if isinstance(total, dict) else total)
+
+
+def read_total_relation(response: dict) -> str:
+    """ "eq" or "gte" (the engine stopped counting at ``track_total_hits``)."""
+    total = response["hits"]["total"]
+    return str(total.get("relation", "eq")) if isinstance(total, dict) else "eq"
 
 
 # -- related datasets ------------------------------------------------------------------------

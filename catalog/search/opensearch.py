@@ -422,6 +422,7 @@ class ClusterBackend:
                     h.identical = max(h.identical, counts.get(h.doc["same"], 1) - 1)
         return SearchResult(
             total=eq.read_total(resp),
+            total_relation=eq.read_total_relation(resp),
             hits=hits,
             facets=eq.read_facets(resp, query.facets),
             page=query.page,
