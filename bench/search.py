@@ -495,19 +495,24 @@ def measure(
         + f"), after {warmup} warm-up queries; facets {', '.join(BENCH_FACETS)}, page size 20, "
         "snippets. service = EmbeddedBackend.search (query build, top hits, stored docs, "
         "JSON payload decode, snippets, facet aggregations); raw = EmbeddedBackend.raw_search "
-        "(the same engine query incl. its construction, top hits count and the same "
-        "aggregations; no stored docs, no snippets). Each query runs through both, "
+        "(the service's engine plan for a query seen the first time: the query built, its top "
+        "hits without a count, then the unscored count-and-facets pass, one after the other; "
+        "no stored docs, no snippets, nothing kept). Each query runs through both, "
         "alternating which goes first, then through the service once more ('repeated': "
         "the total and facet counts are then kept per index generation, "
         "catalog/search/count_cache.py, and only the top hits are collected). A query that "
         "also occurred earlier in the run (warm-up included) is answered that way the first "
-        "time too.",
+        "time too. CPU = CPU time of the process per query (all threads): what a query "
+        "costs whatever else shares the machine.",
         "slowest searches (service): "
         + "; ".join(f"{_describe(q)} {ms:,.0f} ms, {n:,} hits" for ms, q, n in s.slowest)
         + ".",
         f"browse: {len(br.service)} no-text queries (1-2 filters, sort by modified, six "
-        "facets); raw_search does not sort by modified (it ranks by score), so the ratio "
-        "includes the sorted collection. The search p95 target is applied to browse too.",
+        "facets); raw_search sorts by modified too and aggregates the filtered set every "
+        "time, where the service takes the counts of a one-value filter set from the facet "
+        "table of the index generation (catalog/search/facet_table.py; counted in the "
+        "background once the warm-up's first browse asks). The search p95 target is applied "
+        "to browse too.",
         f"analytics: the {len(qs)} search queries through search_analytics.run (what the "
         "page and the API call), recording on and off, alternating which goes first; "
         f"{an.recorded} events were still buffered at the end and written then (the rest "
@@ -568,7 +573,15 @@ def main(argv: list[str] | None = None) -> int:
         from bench import search_cluster
 
         return search_cluster.run(
-            sizes, args.queries, args.seed, args.warmup, out, args.tmp, args.heap
+            sizes,
+            args.queries,
+            args.seed,
+            args.warmup,
+            out,
+            args.tmp,
+            args.heap,
+            args.keep,
+            args.reuse,
         )
     for size in sizes:
         table = measure(size, args.queries, args.seed, args.warmup, args.tmp, args.keep, args.reuse)

@@ -40,6 +40,7 @@ def test_search_keeps_its_shape_and_answers_304_to_if_none_match(site):
     body = r.json()
     assert set(body) == {
         "total",
+        "total_relation",
         "page",
         "page_size",
         "relaxed",

@@ -708,6 +708,22 @@ def test_quoted_phrase_and_exclusion(corpus: Corpus) -> None:
     assert "chest-xray" in found
 
 
+# -- totals: exact up to a limit, then "at least" (issue 17) ---------------------------------
+@pytest.mark.parametrize("text", ["", "保定"])
+def test_totals_are_exact_up_to_the_limit_then_at_least(corpus: Corpus, text: str) -> None:
+    full = corpus.search(text)
+    n = full.total
+    assert n > 3 and full.total_relation == "eq"
+    capped = corpus.search(text, count_up_to=3)
+    assert (capped.total, capped.total_relation) == (3, "gte")
+    # the page and the facets do not change with the count limit
+    assert [h.id for h in capped.hits] == [h.id for h in full.hits]
+    assert capped.facets == full.facets
+    assert corpus.search(text, count_up_to=n).total_relation == "eq"
+    exact = corpus.search(text, count_up_to=3, exact_total=True)  # the CKAN API's count
+    assert (exact.total, exact.total_relation) == (n, "eq")
+
+
 # -- facets and filters ---------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["", "保定", "imaging", "统计"])
 def test_facet_counts_equal_filtered_totals(corpus: Corpus, text: str) -> None:
