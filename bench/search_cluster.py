@@ -118,7 +118,9 @@ class _JvmPeak(PeakRss):
 def measure_opensearch(size: int, n: int, seed: int, warmup: int, node: object) -> Side:
     from catalog.search.opensearch import ClusterBackend
 
-    backend = ClusterBackend(f"{node.search_url_base}/bench{size}", create=True)
+    # a loaded shared machine can hold the node's refresh after the bulk load past the
+    # default 10 s request timeout: the rebuild then fails instead of being measured
+    backend = ClusterBackend(f"{node.search_url_base}/bench{size}?timeout=60", create=True)
     bar = tqdm(
         total=size,
         unit="doc",
