@@ -17,7 +17,7 @@ def test_pages_link_fingerprinted_assets_that_browsers_keep_for_a_year(tmp_path)
     with serve(tmp_path / "instance") as (url, _cat):
         page = requests.get(f"{url}/", timeout=30).text
         links = re.findall(r'(?:href|src)="(/static/([\w.-]+)\?v=(\w+))"', page)
-        assert {name for _, name, _ in links} >= {"site.css", "suggest.js"}
+        assert {name for _, name, _ in links} >= {"site.css", "combobox.js", "suggest.js"}
         for path, name, v in links:
             assert v == hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
             resp = requests.get(url + path, timeout=30)

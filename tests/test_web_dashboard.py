@@ -89,10 +89,14 @@ def test_dashboard_counts_and_charts(site) -> None:
     assert "baoding-ckan" in page
     # nothing outside loads here: no scripts, styles or images from other hosts
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', page)
-    # the charts need no script: the only one is the site's own search-box suggester
+    # the charts need no script: the only ones are the site's search-box suggester and the
+    # shared combobox it is built on
     scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, re.S)
-    assert scripts == [""]  # no inline code
-    assert re.findall(r'<script src="(/static/[^"?]+)\?v=\w+"', page) == ["/static/suggest.js"]
+    assert scripts == ["", ""]  # no inline code
+    assert re.findall(r'<script src="(/static/[^"?]+)\?v=\w+"', page) == [
+        "/static/combobox.js",
+        "/static/suggest.js",
+    ]
 
 
 def test_dashboard_is_for_curators(site) -> None:
