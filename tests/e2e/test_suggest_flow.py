@@ -4,15 +4,12 @@ composition asks nothing, and the form still works without JavaScript."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.livesite import load_small_catalog, serve
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOT = Path("/tmp/suggest.png")
 BOX = "form.searchbox input[name=q]"
 LIST = "#suggest-list-0"
 
@@ -36,7 +33,7 @@ def _watch(page) -> tuple[list[str], list[str]]:
     return asked, errors
 
 
-def test_typing_a_prefix_shows_the_listbox_and_arrow_enter_searches_the_title(site, page):
+def test_typing_a_prefix_shows_the_listbox_and_arrow_enter_searches_the_title(site, page, shots):
     asked, errors = _watch(page)
     page.goto(site + "/")
     box = page.locator(BOX)
@@ -60,7 +57,8 @@ def test_typing_a_prefix_shows_the_listbox_and_arrow_enter_searches_the_title(si
     first = options.first
     assert box.get_attribute("aria-activedescendant") == first.get_attribute("id")
     assert first.get_attribute("aria-selected") == "true"
-    page.screenshot(path=str(SCREENSHOT))  # the open listbox, its first option chosen
+    # the open listbox, its first option chosen (build/screenshots/, not a /tmp name others share)
+    page.screenshot(path=str(shots / "suggest-open-zh.png"))
     page.keyboard.press("Enter")
     page.wait_for_url("**/search?q=*")
     assert page.locator(BOX).input_value() == "肺结节CT影像标注数据集"
