@@ -140,6 +140,12 @@ def _eligible() -> bool:
     )
 
 
+def skip() -> None:
+    """Keep nothing of this response: it shows a passing state (the search index
+    unavailable) that must not outlive the repair, which no audit event marks."""
+    g.page_cache_skip = True
+
+
 def on_read(replay: Callable[[], None]) -> None:
     """What a view wants done on every read of its kept page too (e.g. record a search)."""
     g.page_cache_on_read = replay
@@ -202,7 +208,7 @@ def register_page_cache(app: Flask, cat: Catalog) -> None:
             or "csrf_token" in g
             or (person is not None and person.is_authenticated)
         )
-        if key is not None and not per_person:
+        if key is not None and not per_person and not g.get("page_cache_skip"):
             store.put(
                 key,
                 Kept(

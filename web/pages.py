@@ -117,6 +117,7 @@ def home():
         facets, newest, total = res.facets, [h.doc for h in res.hits], res.total
     except SearchUnavailable:
         notice = str(UNAVAILABLE)
+        page_cache.skip()
     featured = dataset_service.featured_datasets(cat)
     return render_template(
         "index.html", facets=facets, newest=newest, featured=featured, total=total, notice=notice
@@ -150,6 +151,7 @@ def search():
         result.facets = _ordered_facets(result.facets)
     except SearchUnavailable:
         notice = str(UNAVAILABLE)
+        page_cache.skip()
     pages = 0
     if result:
         pages = max(1, -(-min(result.total, 10_000) // query.page_size))
@@ -183,6 +185,7 @@ def dataset(ref: str):
         related = dataset_service.related_datasets(cat, ds) if ds.status == "published" else []
     except SearchUnavailable:
         related = []
+        page_cache.skip()
     editor = authz.can_edit_dataset(actor, ds)
     # a grant holder reaches restricted resources only through signed, expiring links (never
     # their URL); the dataset's editors see their own links as in the edit form

@@ -16,6 +16,7 @@ from catalog.services import curation, organization_merge, partners
 from catalog.services import organizations as org_service
 from catalog.services.quality_report import publisher_quality
 from schemas import vocab
+from web import page_cache
 from web.forms import field_errors, values_of
 from web.i18n import locale
 from web.links import absolute_url
@@ -80,6 +81,7 @@ def organization(ref: str):
         )
     except SearchUnavailable:
         notice = _("The dataset list is temporarily unavailable.")
+        page_cache.skip()
     pages = max(1, -(-(result.total if result else 0) // ORG_PAGE_SIZE))
     member = actor.member_of(org.id)
     return render_template(
