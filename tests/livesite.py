@@ -18,6 +18,29 @@ from web import create_app
 
 
 @contextmanager
+def serve_on(request, instance: Path, load=None, **settings: object):
+    """``serve`` on the database a parametrised fixture names (``request.param``): SQLite
+    in the instance, or a fresh migrated PostgreSQL database that is dropped afterwards."""
+    cluster = dbname = None
+    if request.param == "postgres":
+        import pytest
+
+        cluster = request.getfixturevalue("pg_cluster")
+        pool = request.getfixturevalue("pg_migrated_pool")
+        for failed in (cluster, pool):
+            if failed is None or isinstance(failed, Exception):
+                pytest.fail(f"PostgreSQL test cluster unavailable: {failed}", pytrace=False)
+        dbname = pool.take()
+        settings["database_url"] = cluster.url(dbname)
+    try:
+        with serve(instance, load, **settings) as site:
+            yield site
+    finally:
+        if cluster is not None and dbname:
+            cluster.drop_database(dbname)
+
+
+@contextmanager
 def serve(instance: Path, load=None, **settings: object):
     """Start the app on 127.0.0.1 at a free port; ``load(cat)`` fills the catalog first.
 

@@ -25,7 +25,7 @@ from catalog.models import AuditEvent, DatasetRevision, UploadedFile
 from catalog.services import datasets as dataset_service
 from catalog.services.authz import SYSTEM
 from tests.apisite import load_api_catalog
-from tests.livesite import serve
+from tests.livesite import serve_on
 from tests.test_api_restricted import CALLS
 from tests.test_ckan_write import _ckanapi
 
@@ -38,27 +38,14 @@ LIMIT = 64 * 1024  # the catalog's upload_max_bytes here
 )
 def site(request, tmp_path_factory):
     """A live server with the API catalog and a small upload limit, on each database."""
-    settings: dict = {"upload_max_bytes": LIMIT}
-    cluster = dbname = None
-    if request.param == "postgres":
-        cluster = request.getfixturevalue("pg_cluster")
-        pool = request.getfixturevalue("pg_migrated_pool")
-        for failed in (cluster, pool):
-            if failed is None or isinstance(failed, Exception):
-                pytest.fail(f"PostgreSQL test cluster unavailable: {failed}", pytrace=False)
-        dbname = pool.take()
-        settings["database_url"] = cluster.url(dbname)
     info: dict = {}
-    try:
-        with serve(
-            tmp_path_factory.mktemp(f"ckan-upload-{request.param}"),
-            lambda cat: info.update(load_api_catalog(cat)),
-            **settings,
-        ) as (url, cat):
-            yield url, cat, info
-    finally:
-        if cluster is not None and dbname:
-            cluster.drop_database(dbname)
+    with serve_on(
+        request,
+        tmp_path_factory.mktemp(f"ckan-upload-{request.param}"),
+        lambda cat: info.update(load_api_catalog(cat)),
+        upload_max_bytes=LIMIT,
+    ) as (url, cat):
+        yield url, cat, info
 
 
 def _upload(url: str, key: str, action: str, path: Path, **fields: str) -> dict:

@@ -29,7 +29,7 @@ from schemas.dataset import EDITABLE_FIELDS
 from schemas.formats import SiteLinks
 from schemas.formats.ckan import package_dict, package_input, resource_input
 from tests.apisite import PUBLIC_URL, SECRET_URL, load_api_catalog
-from tests.livesite import serve
+from tests.livesite import serve_on
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ckan-api"
 if not FIXTURES.is_dir():  # the repository checked out beside the shared folder (CI)
@@ -43,27 +43,13 @@ if not FIXTURES.is_dir():  # the repository checked out beside the shared folder
 def site(request, tmp_path_factory):
     """A live server with the API catalog (tokens for a curator, a partner of ``medai``, a
     user without organization), on each database."""
-    settings: dict = {}
-    cluster = dbname = None
-    if request.param == "postgres":
-        cluster = request.getfixturevalue("pg_cluster")
-        pool = request.getfixturevalue("pg_migrated_pool")
-        for failed in (cluster, pool):
-            if failed is None or isinstance(failed, Exception):
-                pytest.fail(f"PostgreSQL test cluster unavailable: {failed}", pytrace=False)
-        dbname = pool.take()
-        settings["database_url"] = cluster.url(dbname)
     info: dict = {}
-    try:
-        with serve(
-            tmp_path_factory.mktemp(f"ckan-write-{request.param}"),
-            lambda cat: info.update(load_api_catalog(cat)),
-            **settings,
-        ) as (url, cat):
-            yield url, cat, info
-    finally:
-        if cluster is not None and dbname:
-            cluster.drop_database(dbname)
+    with serve_on(
+        request,
+        tmp_path_factory.mktemp(f"ckan-write-{request.param}"),
+        lambda cat: info.update(load_api_catalog(cat)),
+    ) as (url, cat):
+        yield url, cat, info
 
 
 def _fixture_packages() -> list[dict]:
