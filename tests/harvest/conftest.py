@@ -61,6 +61,20 @@ def cat(tmp_path: Path) -> Iterator[Catalog]:
         c.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Catalog]:
+    """A fresh catalog on each database: the ``cat`` fixture's SQLite, or a migrated
+    PostgreSQL database."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("cat")
+        return
+    pg = new_catalog(tmp_path / "pg", request.getfixturevalue("pg_migrated_database"))
+    try:
+        yield pg
+    finally:
+        pg.dispose()
+
+
 @pytest.fixture
 def harvest(cat: Catalog) -> Callable[..., Outcome]:
     """``harvest(kind, url, **options)``: register (once) and run a source in-process."""

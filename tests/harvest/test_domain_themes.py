@@ -8,7 +8,6 @@ import csv
 import io
 
 import pytest
-from conftest import new_catalog
 from sqlalchemy import select
 
 from catalog.errors import PermissionDenied, ValidationFailed
@@ -23,18 +22,6 @@ def _sheet(rows: list[list[str]]) -> bytes:
     buf = io.StringIO()
     csv.writer(buf).writerows([HEAD, *rows])
     return buf.getvalue().encode("utf-8")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path):
-    if request.param == "sqlite":
-        yield request.getfixturevalue("cat")
-        return
-    pg = new_catalog(tmp_path / "pg", request.getfixturevalue("pg_migrated_database"))
-    try:
-        yield pg
-    finally:
-        pg.dispose()
 
 
 def _themes(cat) -> dict[str, list[str]]:

@@ -7,25 +7,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from conftest import new_catalog
 from sqlalchemy import select
 
 from catalog.models import Dataset, Organization
 from catalog.services.harvest import PublisherRef
 from catalog.services.harvest_publishers import Place, regional_title, source_place, within_place
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path):
-    if request.param == "sqlite":
-        yield request.getfixturevalue("cat")
-        return
-    pg = new_catalog(tmp_path / "pg", request.getfixturevalue("pg_migrated_database"))
-    try:
-        yield pg
-    finally:
-        pg.dispose()
 
 
 def _datajson(prefix: str, publisher: str, titles: list[str]) -> str:

@@ -9,7 +9,6 @@ import csv
 import io
 
 import pytest
-from conftest import new_catalog
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -41,18 +40,6 @@ def _csv(head: list[str], rows: list[list[str]]) -> bytes:
     buf = io.StringIO()
     csv.writer(buf).writerows([["保定市公共数据开放清单"], head, *rows])
     return buf.getvalue().encode("gb18030")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path):
-    if request.param == "sqlite":
-        yield request.getfixturevalue("cat")
-        return
-    pg = new_catalog(tmp_path / "pg", request.getfixturevalue("pg_migrated_database"))
-    try:
-        yield pg
-    finally:
-        pg.dispose()
 
 
 @pytest.fixture

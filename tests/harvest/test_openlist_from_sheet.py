@@ -35,18 +35,6 @@ def _csv(rows: list[list[str]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path):
-    if request.param == "sqlite":
-        yield request.getfixturevalue("cat")
-        return
-    pg = new_catalog(tmp_path / "pg", request.getfixturevalue("pg_migrated_database"))
-    try:
-        yield pg
-    finally:
-        pg.dispose()
-
-
 def _working(cat) -> dict[str, dict]:
     return {e["resource_code"]: e for e in openlist.working_entries(cat, SYSTEM)}
 
