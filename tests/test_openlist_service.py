@@ -85,6 +85,7 @@ def test_publish_freezes_versions_and_diff_finds_changes(cat, curator) -> None:
         {
             "resource_code": "A1",
             "title": "资源A1",
+            "title_en": None,  # typed in by hand: no dataset to give it English
             "changes": {"openness": {"old": "unconditional", "new": "conditional"}},
         }
     ]

@@ -139,6 +139,15 @@ def test_public_list_filters(site) -> None:
         f"{url}/openlist", params={"lang": "en", "openness": "conditional"}, timeout=10
     ).text
     assert "Conditionally open" in en and "Government public data resource open list" in en
+    # an item linked to a dataset reads in English where the catalog has English for it;
+    # an item typed in by hand stays as written
+    rows = {r[0]: r for r in table_rows(en, "openlist-table")}
+    assert rows["taxi-orders"][1:3] == ["Taxi operations", "Baoding Transport Bureau"]
+    assert rows["HB-001"][1:3] == ["资源HB-001", "保定市生态环境局"]
+    zh_rows = {r[0]: r for r in table_rows(cond, "openlist-table")}
+    assert zh_rows["taxi-orders"][1:3] == ["出租车运营数据", "保定市交通运输局"]
+    found = requests.get(f"{url}/openlist", params={"lang": "en", "q": "taxi"}, timeout=10).text
+    assert [r[0] for r in table_rows(found, "openlist-table")] == ["taxi-orders"]
     old = requests.get(f"{url}/openlist/v/1", timeout=10).text
     assert "第 1 版" in old and "HB-002" in old
     assert requests.get(f"{url}/openlist/v/9", timeout=10).status_code == 404

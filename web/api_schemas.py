@@ -226,6 +226,15 @@ class OpenListEntry(Schema):
     dataset_id = fields.String(allow_none=True)
     id = fields.Integer()
     dataset = fields.String(allow_none=True, metadata={"description": "Linked dataset's name"})
+    title_en = fields.String(
+        allow_none=True, metadata={"description": "The linked dataset's English title"}
+    )
+    source_department_en = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The department's English name, from the linked dataset's publisher"
+        },
+    )
 
 
 class OpenListEntryPage(Schema):
@@ -245,6 +254,9 @@ class FieldChange(Schema):
 class EntryChange(Schema):
     resource_code = fields.String()
     title = fields.String()
+    title_en = fields.String(
+        allow_none=True, metadata={"description": "The linked dataset's English title"}
+    )
     changes = fields.Dict(keys=fields.String(), values=fields.Nested(FieldChange))
 
 

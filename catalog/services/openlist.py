@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 
 from catalog.db import storable
 from catalog.errors import NotFound, ValidationFailed
-from catalog.models import Dataset, OpenListEntry, OpenListVersion, utcnow
+from catalog.models import Dataset, OpenListEntry, OpenListVersion, Organization, utcnow
 from catalog.services import audit, authz, openness
 from catalog.services.authz import Actor
 from catalog.services.datasets import _get as _get_dataset
@@ -97,10 +97,41 @@ def _working_rows(s) -> list[tuple[OpenListEntry, str | None]]:
     )
 
 
+def _listed(s, version_id: int | None) -> list[dict]:
+    """A version's items (the working copy for ``None``) with what their datasets say in
+    English. A department's sheet names its items in Chinese only, so the English pages
+    show the linked dataset's English title, and its publisher's English name when the
+    item's department is that publisher (the name as written, or without the place the
+    harvest put in front of it); items the catalog has no English for stay as written."""
+    where = (
+        OpenListEntry.version_id.is_(None)
+        if version_id is None
+        else OpenListEntry.version_id == version_id
+    )
+    rows = s.execute(
+        select(
+            OpenListEntry, Dataset.name, Dataset.title_en, Organization.title, Organization.title_en
+        )
+        .outerjoin(Dataset, Dataset.id == OpenListEntry.dataset_id)
+        .outerjoin(Organization, Organization.id == Dataset.organization_id)
+        .where(where)
+        .order_by(OpenListEntry.resource_code, OpenListEntry.id)
+    ).all()
+    out = []
+    for e, name, title_en, org_title, org_title_en in rows:
+        d = _entry_dict(e, name)
+        d["title_en"] = title_en
+        dept = e.source_department
+        same = bool(dept and org_title and (org_title == dept or org_title.endswith(dept)))
+        d["source_department_en"] = org_title_en if same else None
+        out.append(d)
+    return out
+
+
 def working_entries(cat: Catalog, actor: Actor) -> list[dict]:
     authz.require_curator(actor)
     with cat.session() as s:
-        return [_entry_dict(e, n) for e, n in _working_rows(s)]
+        return _listed(s, None)
 
 
 def add_entry(cat: Catalog, actor: Actor, data: dict) -> dict:
@@ -345,7 +376,7 @@ def version_entries(
     if number == WORKING:
         authz.require_curator(actor)
         with cat.session() as s:
-            return None, [_entry_dict(e, n) for e, n in _working_rows(s)]
+            return None, _listed(s, None)
     return published_version(cat, number)
 
 
@@ -353,17 +384,12 @@ def published_version(cat: Catalog, number: int | str) -> tuple[dict, list[dict]
     """(version, entries) of a published version (``latest`` or its number)."""
     with cat.session() as s:
         v = _version(s, number)
-        rows = s.execute(
-            select(OpenListEntry, Dataset.name)
-            .outerjoin(Dataset, Dataset.id == OpenListEntry.dataset_id)
-            .where(OpenListEntry.version_id == v.id)
-            .order_by(OpenListEntry.resource_code, OpenListEntry.id)
-        ).all()
+        entries = _listed(s, v.id)
         d = row_to_dict(v)
         d.pop("published_by", None)
         d["published_at"] = v.published_at
-        d["entry_count"] = len(rows)
-        return d, [_entry_dict(e, n) for e, n in rows]
+        d["entry_count"] = len(entries)
+        return d, entries
 
 
 def filter_entries(entries: list[dict], filters: dict[str, str]) -> list[dict]:
@@ -382,7 +408,15 @@ def filter_entries(entries: list[dict], filters: dict[str, str]) -> list[dict]:
             for e in out
             if q
             in " ".join(
-                str(e[k] or "") for k in ("resource_code", "title", "source_department", "domain")
+                str(e.get(k) or "")
+                for k in (
+                    "resource_code",
+                    "title",
+                    "title_en",
+                    "source_department",
+                    "source_department_en",
+                    "domain",
+                )
             ).lower()
         ]
     return out
@@ -420,7 +454,12 @@ def diff(cat: Catalog, actor: Actor, old: int | str, new: int | str) -> dict:
         }
         if fields:
             changed.append(
-                {"resource_code": code, "title": after[code]["title"], "changes": fields}
+                {
+                    "resource_code": code,
+                    "title": after[code]["title"],
+                    "title_en": after[code].get("title_en"),
+                    "changes": fields,
+                }
             )
     return {
         "from": v_old,

@@ -34,6 +34,7 @@ class Conflict:
     dataset_openness: str
     # the dataset came from a sheet row without a readable openness (held for review)
     under_review: bool
+    title_en: str | None = None  # the dataset's, for the English pages
 
     @property
     def kind(self) -> str:
@@ -95,6 +96,7 @@ def conflicts(s: Session) -> list[Conflict]:
                     listed=entry.openness,
                     dataset_openness=ds.access_rights,
                     under_review=review,
+                    title_en=ds.title_en,
                 )
             )
     return out
