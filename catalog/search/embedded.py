@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import tantivy
 
-from catalog.search import facet_table, integrity, spelling
+from catalog.search import answer_cache, facet_table, integrity, spelling
 from catalog.search import pinyin as py
 from catalog.search import query_plan as qp
 from catalog.search import text as ta
@@ -88,9 +88,14 @@ def _facet_pool() -> ThreadPoolExecutor:
     return _POOL
 
 
+def _payload_bytes(searcher: tantivy.Searcher, addr: tantivy.DocAddress) -> bytes:
+    """The stored payload of a hit (documents.payload) as the index holds it (JSON)."""
+    return bytes(searcher.doc(addr)["payload"][0])
+
+
 def _payload(searcher: tantivy.Searcher, addr: tantivy.DocAddress) -> dict:
     """The stored payload of a hit (documents.payload): what a result shows."""
-    return json.loads(bytes(searcher.doc(addr)["payload"][0]).decode("utf-8"))
+    return json.loads(_payload_bytes(searcher, addr).decode("utf-8"))
 
 
 class _Page(NamedTuple):
@@ -222,6 +227,7 @@ class EmbeddedBackend:
         self._inode: int | None = None
         self._error: str | None = None
         self._counts = CountCache()
+        self._answers = answer_cache.AnswerCache()
         # facet tables (facet_table.py) of the current index generation, by the facets they
         # count, and those being counted in the background
         self._tables: dict[tuple, FacetTable] = {}
@@ -715,6 +721,9 @@ class EmbeddedBackend:
             # from a searcher that already sees it
             index.reload()
             self._seen_generation = generation
+        key = self._answer_key(query, plan, generation)
+        if key is not None and (kept := self._answers.get(key)) is not None:
+            return kept
         searcher = index.searcher()
         res, pending, hl_terms = self._run(searcher, query, plan, generation)
         if plan.wants_relaxing(res.total):
@@ -734,9 +743,11 @@ class EmbeddedBackend:
         addrs = [addr for _s, addr in res.hits]
         keys = searcher.fast_field_values("same", addrs) if addrs else []
         ranked = [(float(s), a, k) for (s, a), k in zip(res.hits, keys, strict=True)]
-        hits = []
+        hits, payloads = [], []
         for score, addr, absorbed in collapse(ranked, query):
-            doc = _payload(searcher, addr)
+            raw = _payload_bytes(searcher, addr)
+            doc = json.loads(raw)
+            payloads.append(raw)
             identical = 0
             if absorbed:
                 same = tantivy.Query.term_query(self._schema, "same", int(doc["same"], 16))
@@ -760,7 +771,7 @@ class EmbeddedBackend:
                 else:
                     facets[f] = [(b["key"], int(b["doc_count"])) for b in buckets]
         total, relation = bounded_total(res.total, query)
-        return SearchResult(
+        result = SearchResult(
             total=total,
             hits=hits,
             facets=facets,
@@ -770,6 +781,33 @@ class EmbeddedBackend:
             relaxed=plan.relaxed,
             did_you_mean=did_you_mean,
             total_relation=relation,
+        )
+        if key is not None:
+            self._answers.put(key, answer_cache.keep(result, payloads))
+        return result
+
+    @staticmethod
+    def _answer_key(
+        query: SearchQuery, plan: qp.QueryPlan, generation: tuple[int, int]
+    ) -> tuple | None:
+        """What decides a search's whole answer in this index generation (answer_cache.py):
+        None for a search that is not kept (a curator's draft synonym list, a set of ids)."""
+        if query.synonyms is not None or query.only_ids is not None:
+            return None
+        filters = tuple(sorted((f, tuple(v)) for f, v in query.filters.items()))
+        recency = "updated" in query.facets or any(query.filters.get("updated") or ())
+        return (
+            generation,
+            repr(plan),
+            query.text,
+            filters,
+            tuple(query.facets),
+            query.facet_size,
+            query.sort,
+            query.page,
+            query.page_size,
+            query.count_limit(),
+            _recency_now() if recency else None,
         )
 
     def _did_you_mean(self, searcher: tantivy.Searcher, text: str, plan: qp.QueryPlan):
