@@ -838,15 +838,17 @@ class EmbeddedBackend:
         """One page of top hits, and the facet counts started beside it: tantivy releases
         the GIL, so on two cores the slower of the two sets the latency, not their sum.
 
-        The top hits are always collected alone, without a count: tantivy then skips the
-        blocks of postings that cannot reach the top (block-max WAND), which is what keeps
-        frequent words cheap. The total and the facet counts come from elsewhere:
+        The top hits of a one-word search (a flat term union) are collected alone, without
+        a count: tantivy then skips the blocks of postings that cannot reach the top
+        (block-max WAND), which is what keeps frequent words cheap. Any other query (several
+        words, a filter, a sort by date) visits every match for its top hits anyway, so it
+        counts them there at no cost. The total and the facet counts come from:
         - kept from an earlier run of the same query in this index generation
           (``_counts``): a repeated query, every page of one search;
         - a no-text search of at most one filter value: the generation's facet table
           (``facet_table.py``), counted once for every such filter set;
-        - otherwise one unscored aggregation pass (facets and the count together) beside
-          the top hits, its result then kept."""
+        - otherwise one unscored aggregation pass beside the top hits (the facets, and the
+          count when the top hits could not carry it), its result then kept."""
         q, hl_terms, has_text = self.build_query(query, plan, pinyin)
         minute = _recency_now() if "updated" in query.facets else None
         key = (generation, repr(q), tuple(query.facets), query.facet_size, minute)
@@ -866,12 +868,22 @@ class EmbeddedBackend:
                 pending.set_result(known.facets)
             return _Page(res.hits, known.total), pending, hl_terms
         aggs = _aggregations(query, minute)
-        aggs[_COUNT_AGG] = {"value_count": {"field": "modified"}}
-        matching = self.build_query(query, plan, pinyin, scoring=False)[0] if has_text else q
-        counted = _facet_pool().submit(searcher.aggregate, matching, aggs)
-        res = searcher.search(q, limit=window, count=False, order_by_field=by)
-        result = counted.result()
-        total = int(result.pop(_COUNT_AGG, {}).get("value") or 0)
+        # a query tantivy cannot prune (sorted by a field, or not a flat term union) visits
+        # every match for its top hits anyway, so it counts them there for nothing; the
+        # aggregation pass then holds only the facets (and is skipped when none are asked)
+        count_on_top = by is not None or self._term_union(query, plan, pinyin) is None
+        if not count_on_top:
+            aggs[_COUNT_AGG] = {"value_count": {"field": "modified"}}
+        counted: Future | None = None
+        if aggs:
+            matching = self.build_query(query, plan, pinyin, scoring=False)[0] if has_text else q
+            counted = _facet_pool().submit(searcher.aggregate, matching, aggs)
+        res = searcher.search(q, limit=window, count=count_on_top, order_by_field=by)
+        result = counted.result() if counted is not None else {}
+        if count_on_top:
+            total = int(res.count)  # type: ignore[attr-defined]
+        else:
+            total = int(result.pop(_COUNT_AGG, {}).get("value") or 0)
         self._counts.put(key, Counts(total, True, result))
         pending = None
         if query.facets:
@@ -944,9 +956,14 @@ class EmbeddedBackend:
         sort = query.sort if has_text or query.sort != "relevance" else "modified"
         by = None if sort == "relevance" else _SORT_FIELDS[sort]
         window = collapse_window(query, MAX_OFFSET + MAX_PAGE_SIZE)
-        searcher.search(q, limit=window, count=False, order_by_field=by)
+        count_on_top = by is not None or self._term_union(query, plan, None) is None
+        res = searcher.search(q, limit=window, count=count_on_top, order_by_field=by)
         matching = self.build_query(query, plan, scoring=False)[0] if has_text else q
         aggs = _aggregations(query)
+        if count_on_top:
+            if aggs:
+                searcher.aggregate(matching, aggs)
+            return int(res.count)  # type: ignore[attr-defined]
         aggs[_COUNT_AGG] = {"value_count": {"field": "modified"}}
         return int(searcher.aggregate(matching, aggs)[_COUNT_AGG]["value"])
 
