@@ -280,8 +280,8 @@ class AnalyticsStats:
 
 def run_analytics(backend: EmbeddedBackend, qs: list[BenchQuery], db_dir: Path) -> AnalyticsStats:
     """Each query through ``search_analytics.run`` with recording on and off (two catalogs
-    on one index, a SQLite store each), alternating which goes first; the recorder's writer
-    thread flushes to its store as in production."""
+    on one index, a SQLite store and a backend each), alternating which goes first; the
+    recorder's writer thread flushes to its store as in production."""
     from catalog.context import open_catalog
     from catalog.services import search_analytics
 
@@ -296,7 +296,10 @@ def run_analytics(backend: EmbeddedBackend, qs: list[BenchQuery], db_dir: Path) 
         )
         cat.migrate()
         cat.search.close()
-        cat.search = backend  # the bench's index, shared
+        # the bench's index, each catalog through a backend of its own: a shared one would
+        # answer the second catalog's search from the first one's kept answer
+        # (catalog/search/answer_cache.py), and recording would be compared against no work
+        cat.search = EmbeddedBackend(backend.path)
         cats[flag] = cat
     stats = AnalyticsStats([], [], 0)
     clock = time.perf_counter
@@ -310,6 +313,7 @@ def run_analytics(backend: EmbeddedBackend, qs: list[BenchQuery], db_dir: Path) 
             (stats.on if flag else stats.off).append((clock() - t0) * 1000)
     stats.recorded = search_analytics.recorder(cats[True]).flush()
     for cat in cats.values():
+        cat.search.close()
         cat.engine.dispose()
     return stats
 
@@ -499,8 +503,8 @@ def measure(
         "hits without a count, then the unscored count-and-facets pass, one after the other; "
         "no stored docs, no snippets, nothing kept). Each query runs through both, "
         "alternating which goes first, then through the service once more ('repeated': "
-        "the total and facet counts are then kept per index generation, "
-        "catalog/search/count_cache.py, and only the top hits are collected). A query that "
+        "the whole answer, hits and snippets, is then kept per index generation, "
+        "catalog/search/answer_cache.py, and read back without the engine). A query that "
         "also occurred earlier in the run (warm-up included) is answered that way the first "
         "time too. CPU = CPU time of the process per query (all threads): what a query "
         "costs whatever else shares the machine.",

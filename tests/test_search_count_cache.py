@@ -15,6 +15,7 @@ import pytest
 from bench.corpus import documents
 from catalog.search import SearchQuery
 from catalog.search.embedded import EmbeddedBackend, _aggregations
+from catalog.search.ranking import STRICT_BONUS
 
 
 def _facets(result, name):
@@ -129,3 +130,41 @@ def test_a_one_word_search_scores_alike_as_a_flat_term_union(tmp_path):
         # the same terms summed in another order: equal to float rounding
         assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits], rel=1e-5)
     assert tried >= 3
+
+
+def test_a_relaxed_search_ranks_alike_from_its_strict_hits_and_tail(tmp_path):
+    """A relaxed search ranks the strict matches it already holds first and asks the engine
+    only for the rest (embedded._relaxed_tail): the same page as the full relaxed query."""
+    fast = EmbeddedBackend(tmp_path / "index", create=True)
+    fast.index(documents(600))
+    full = EmbeddedBackend(tmp_path / "index")
+    run = EmbeddedBackend._run
+
+    def without_tail(searcher, query, plan, generation, pinyin=None, strict=None):
+        return run(full, searcher, query, plan, generation, pinyin, None)
+
+    full._run = without_tail  # type: ignore[method-assign]
+    relaxed = with_strict = 0
+    texts = (
+        # 1-9 strict matches among the 600 (a nested tail, then a flat one), then none
+        "AI agricultural",
+        "AI crop",
+        "AI air",
+        "Anguo annual",
+        "Anguo Baoding",
+        "Anguo Anxin",
+        "票价 目标检测",
+        "数据集 目标检测 病害",
+        "traffic speech",
+        "水质 图像 annual",
+    )
+    for text in texts:
+        for page in (1, 2):
+            query = SearchQuery(text=text, facets=("kind",), page=page, page_size=5)
+            a, b = fast.search(query), full.search(query)
+            relaxed += a.relaxed
+            with_strict += page == 1 and a.hits[0].score >= STRICT_BONUS
+            assert (a.relaxed, a.total, a.facets) == (b.relaxed, b.total, b.facets), text
+            assert [h.id for h in a.hits] == [h.id for h in b.hits], text
+            assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits], rel=1e-5)
+    assert relaxed == 2 * len(texts) and with_strict >= 5

@@ -148,6 +148,24 @@ def _recency_buckets(buckets: list[dict] | dict) -> list[tuple[str, int]]:
     return out
 
 
+def _relaxed_tail(strict: list, tail: list, window: int) -> list:
+    """The top hits of a relaxed search from the strict run's hits (every strict match,
+    fewer than a page) and the top hits of its tail query (any one word, no strict bonus,
+    no proximity; ``build_query(tail=True)``).
+
+    The full relaxed query adds STRICT_BONUS to every strict match, which ranks them all
+    first; the bonus aside, a strict match scores there what it scored in the strict run
+    (the same clauses, the same index statistics), and the proximity clauses can only match
+    a dataset holding every word, which is a strict match. So the strict hits in their order,
+    each with the bonus, then the tail's other hits are the full query's ranking (tested),
+    while the tail is a plain disjunction that tantivy can prune (block-max WAND) instead of
+    a union with the strict query nested inside."""
+    held = {(a.segment_ord, a.doc) for _s, a in strict}
+    ranked = [(score + STRICT_BONUS, addr) for score, addr in strict]
+    ranked += [(s, a) for s, a in tail if (a.segment_ord, a.doc) not in held]
+    return ranked[:window]
+
+
 class WriterBusy(RuntimeError):
     """Another process holds the index writer; the caller leaves its changes queued."""
 
@@ -543,29 +561,41 @@ class EmbeddedBackend:
         return out or None
 
     def _term_union(
-        self, query: SearchQuery, plan: qp.QueryPlan, pinyin: list[str] | None
+        self,
+        query: SearchQuery,
+        plan: qp.QueryPlan,
+        pinyin: list[str] | None,
+        tail: bool = False,
     ) -> tantivy.Query | None:
         """A one-word search with nothing else (no filter, no exclusion, no optional word)
         as one flat disjunction of boosted terms: the same matches and the same scores as
         the nested query ``build_query`` makes, in the one shape for which tantivy skips
         the blocks of postings that cannot reach the top hits (block-max WAND). That is
-        what makes a word found in half the catalog cheap."""
+        what makes a word found in half the catalog cheap.
+
+        With ``tail`` (the rest of a relaxed search, see ``_relaxed_tail``), any number of
+        words joins the union: any one of them matches, and the tail has no proximity and no
+        strict bonus, so the flat sum again scores as the nested query does."""
+        words = plan.should
         if (
             pinyin
             or plan.must
-            or len(plan.should) != 1
-            or len(plan.should[0].options) != 1
-            or len(plan.should[0].options[0]) != 1
+            or not words
+            or (len(words) != 1 and not (tail and plan.relaxed))
+            or any(len(g.options) != 1 or len(g.options[0]) != 1 for g in words)
             or plan.optional
             or plan.excluded
-            or plan.proximity
+            or (plan.proximity and not tail)
             or query.only_ids is not None
             or any(v for values in query.filters.values() for v in values)
         ):
             return None
-        terms = self._flat_terms(plan.should[0].options[0][0])
-        if not terms:
-            return None
+        terms: list[tantivy.Query] = []
+        for group in words:
+            flat = self._flat_terms(group.options[0][0])
+            if not flat:
+                return None
+            terms += flat
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
 
     def _bigram_options(self, term: qp.Term) -> list[tantivy.Query]:
@@ -651,16 +681,19 @@ class EmbeddedBackend:
         plan: qp.QueryPlan | None = None,
         pinyin: list[str] | None = None,
         scoring: bool = True,
+        tail: bool = False,
     ) -> tuple[tantivy.Query, list[str], bool]:
         """The engine query for a search, the words to highlight, and whether text was given;
         with ``pinyin`` syllables, the title-pinyin phrase takes the place of the words.
 
         ``scoring=False`` leaves out the clauses that only add to the score (the strict
         bonus, optional words, proximity): the query then matches the same datasets for
-        less work, which is all that counting and facets need."""
+        less work, which is all that counting and facets need. ``tail=True`` (a relaxed
+        plan) leaves out the strict bonus and proximity, which score only the strict matches
+        that ``_relaxed_tail`` already holds."""
         Q, Occur = tantivy.Query, tantivy.Occur
         plan = plan if plan is not None else self.plan(query)
-        union = self._term_union(query, plan, pinyin)
+        union = self._term_union(query, plan, pinyin, tail)
         if union is not None:
             return union, list(plan.highlight), True
         should = [q for g in plan.should if (q := self._group(g)) is not None]
@@ -676,13 +709,13 @@ class EmbeddedBackend:
             text_clauses = [(Occur.Must, q) for q in must] + [(Occur.Should, q) for q in should]
             msm = min(plan.minimum_should_match, len(should)) if should else None
             clauses.append((Occur.Must, Q.boolean_query(text_clauses, msm or None)))
-            if scoring and plan.relaxed and should and plan.strict_minimum > 1:
+            if scoring and not tail and plan.relaxed and should and plan.strict_minimum > 1:
                 strict = Q.boolean_query(text_clauses, min(plan.strict_minimum, len(should)))
                 clauses.append((Occur.Should, Q.const_score_query(strict, STRICT_BONUS)))
             for term in plan.optional if scoring else ():
                 if (q := self._clause(term)) is not None:
                     clauses.append((Occur.Should, Q.boost_query(q, OPTIONAL_WEIGHT)))
-            if scoring:
+            if scoring and not tail:
                 clauses += [(Occur.Should, q) for q in self._proximity(plan.proximity)]
         has_text = bool(clauses)
         for conj in plan.excluded:
@@ -732,7 +765,11 @@ class EmbeddedBackend:
                 if pending is not None:
                     pending.cancel()
                 plan = relaxed
-                res, pending, hl_terms = self._run(searcher, query, plan, generation)
+                # every strict match is in hand (fewer than a page): the relaxed search
+                # ranks them first, so the engine need only rank the rest (_relaxed_tail)
+                held = len(res.hits) >= res.total and query.sort == "relevance"
+                strict = res.hits if held else None
+                res, pending, hl_terms = self._run(searcher, query, plan, generation, None, strict)
         if plan.has_text and res.total == 0:
             syllables = py.split_syllables(query.text)
             if syllables:
@@ -834,9 +871,11 @@ class EmbeddedBackend:
         plan: qp.QueryPlan,
         generation: tuple[int, int],
         pinyin: list[str] | None = None,
+        strict: list | None = None,
     ):
         """One page of top hits, and the facet counts started beside it: tantivy releases
         the GIL, so on two cores the slower of the two sets the latency, not their sum.
+        ``strict``: a relaxed plan's run given every strict match (``_relaxed_tail``).
 
         The top hits of a one-word search (a flat term union) are collected alone, without
         a count: tantivy then skips the blocks of postings that cannot reach the top
@@ -849,10 +888,12 @@ class EmbeddedBackend:
           (``facet_table.py``), counted once for every such filter set;
         - otherwise one unscored aggregation pass beside the top hits (the facets, and the
           count when the top hits could not carry it), its result then kept."""
-        q, hl_terms, has_text = self.build_query(query, plan, pinyin)
+        tail = strict is not None
+        q, hl_terms, has_text = self.build_query(query, plan, pinyin, tail=tail)
         minute = _recency_now() if "updated" in query.facets else None
         key = (generation, repr(q), tuple(query.facets), query.facet_size, minute)
         window = collapse_window(query, MAX_OFFSET + MAX_PAGE_SIZE)
+        limit = window + len(strict) if strict is not None else window
         sort = query.sort
         if sort == "relevance" and not has_text:
             sort = "modified"
@@ -861,24 +902,25 @@ class EmbeddedBackend:
         if known is None and not has_text and not plan.excluded and query.only_ids is None:
             known = self._table_counts(searcher, query, generation)
         if known is not None and (known.exact or query.count_limit() is not None):
-            res = searcher.search(q, limit=window, count=False, order_by_field=by)
+            res = searcher.search(q, limit=limit, count=False, order_by_field=by)
             pending: Future | None = None
             if query.facets:
                 pending = Future()
                 pending.set_result(known.facets)
-            return _Page(res.hits, known.total), pending, hl_terms
+            hits = res.hits if strict is None else _relaxed_tail(strict, res.hits, window)
+            return _Page(hits, known.total), pending, hl_terms
         aggs = _aggregations(query, minute)
         # a query tantivy cannot prune (sorted by a field, or not a flat term union) visits
         # every match for its top hits anyway, so it counts them there for nothing; the
         # aggregation pass then holds only the facets (and is skipped when none are asked)
-        count_on_top = by is not None or self._term_union(query, plan, pinyin) is None
+        count_on_top = by is not None or self._term_union(query, plan, pinyin, tail) is None
         if not count_on_top:
             aggs[_COUNT_AGG] = {"value_count": {"field": "modified"}}
         counted: Future | None = None
         if aggs:
             matching = self.build_query(query, plan, pinyin, scoring=False)[0] if has_text else q
             counted = _facet_pool().submit(searcher.aggregate, matching, aggs)
-        res = searcher.search(q, limit=window, count=count_on_top, order_by_field=by)
+        res = searcher.search(q, limit=limit, count=count_on_top, order_by_field=by)
         result = counted.result() if counted is not None else {}
         if count_on_top:
             total = int(res.count)  # type: ignore[attr-defined]
@@ -889,7 +931,8 @@ class EmbeddedBackend:
         if query.facets:
             pending = Future()
             pending.set_result(result)
-        return _Page(res.hits, total), pending, hl_terms
+        hits = res.hits if strict is None else _relaxed_tail(strict, res.hits, window)
+        return _Page(hits, total), pending, hl_terms
 
     def _table_counts(
         self, searcher: tantivy.Searcher, query: SearchQuery, generation: tuple[int, int]
