@@ -11,8 +11,8 @@ synonyms in force), filters, facets, sort, page and the counting limits.
 
 An entry keeps each hit's stored payload as the engine's bytes and rebuilds fresh
 :class:`Hit` objects on every read, so a caller that changes what it was handed cannot
-change what the next caller gets. Memory is bounded by entries and by payload bytes (a page
-of 20 hits holds 20-40 KB of payloads); measured in bench/README.md.
+change what the next caller gets. Memory is bounded by entries and by payload bytes; at a
+million datasets 512 answers held 9.9 MB of payloads, 23.6 MB in all (docs/search.md).
 """
 
 from __future__ import annotations
