@@ -29,7 +29,7 @@ from pathlib import Path
 from flask import current_app, g
 
 # bump when the serializers' output changes, so pages made by the old code are not reused
-FORMAT_VERSION = "2"  # 2: Turtle by schemas/formats/turtle.py
+FORMAT_VERSION = "3"  # 2: Turtle by schemas/formats/turtle.py; 3: JSON-LD, RDF/XML written directly
 _MB = 1024 * 1024
 
 

@@ -28,6 +28,8 @@ from schemas.formats import (
     SiteLinks,
     media_type,
 )
+from schemas.formats.jsonld import to_jsonld
+from schemas.formats.rdfxml import to_rdfxml
 from schemas.formats.turtle import to_turtle
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -68,19 +70,6 @@ PUBLISHER_TYPES = {
 CHECKSUM_ALGORITHMS = {"md5", "sha1", "sha256", "sha512"}
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 
-_CONTEXT_PREFIXES = {
-    "dcat",
-    "dct",
-    "foaf",
-    "vcard",
-    "skos",
-    "spdx",
-    "adms",
-    "hydra",
-    "xsd",
-    "rdfs",
-    "ext",
-}
 FORMATS = {
     "jsonld": ("json-ld", "application/ld+json"),
     "ttl": ("turtle", "text/turtle"),
@@ -542,14 +531,11 @@ def catalog_graph(
 
 
 def serialize(graph: Graph, ext: str) -> tuple[bytes, str]:
-    """(body, content type) for ``jsonld``, ``ttl`` or ``rdf``."""
+    """(body, content type) for ``jsonld``, ``ttl`` or ``rdf``: written directly, since
+    rdflib's serializers cost ten times more (turtle.py, jsonld.py, rdfxml.py)."""
     fmt, mime = FORMATS[ext]
-    if fmt == "turtle":  # rdflib's own serializer costs ten times more (turtle.py)
+    if fmt == "turtle":
         return to_turtle(graph), mime
     if fmt == "json-ld":
-        context = {p: str(ns) for p, ns in graph.namespaces() if p in _CONTEXT_PREFIXES}
-        body = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    else:
-        body = graph.serialize(format=fmt)
-    data = body.encode("utf-8") if isinstance(body, str) else body
-    return data, mime
+        return to_jsonld(graph), mime
+    return to_rdfxml(graph), mime

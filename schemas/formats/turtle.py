@@ -12,22 +12,17 @@ not pretty (no nested blank nodes, no lists) but parses to a graph isomorphic to
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-# a conservative PN_LOCAL: letters, digits, '_' and '-', not starting with a digit or '-'
-_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
-_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
+from schemas.formats.qnames import namespaces, prefixed
 
 
 def _splitter(graph: Graph):
-    prefixes = {
-        str(ns): prefix for prefix, ns in graph.namespaces() if prefix and _PREFIX.match(prefix)
-    }
+    prefixes = namespaces(graph)
     cache: dict[URIRef, str] = {}
     used: set[str] = set()
 
@@ -35,13 +30,10 @@ def _splitter(graph: Graph):
         if isinstance(t, URIRef):
             text = cache.get(t)
             if text is None:
-                s = str(t)
-                cut = max(s.rfind("#"), s.rfind("/")) + 1
-                prefix = prefixes.get(s[:cut]) if cut else None
-                local = s[cut:]
-                if prefix is not None and _LOCAL.match(local):
-                    text = f"{prefix}:{local}"
-                    used.add(s[:cut])
+                hit = prefixed(str(t), prefixes)
+                if hit is not None:
+                    used.add(hit[0])
+                    text = hit[1]
                 else:
                     text = t.n3()
                 cache[t] = text
