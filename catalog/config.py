@@ -49,6 +49,7 @@ _INT_SETTINGS = (
     "export_cache_mb",
     "index_drain_seconds",
     "page_cache_mb",
+    "page_cache_shared_mb",
 )
 _BOOL_SETTINGS = ("smtp_starttls", "session_cookie_secure")
 
@@ -92,6 +93,9 @@ class Settings:
     # anonymous pages kept rendered in each web process's memory, per catalog change and
     # language (web/page_cache.py); 0: none
     page_cache_mb: int = 64
+    # the same pages kept on disk under <instance>/cache/pages/, shared by every web process
+    # of the instance (gunicorn's workers), so a page one rendered the others read; 0: none
+    page_cache_shared_mb: int = 256
     extra: dict = field(default_factory=dict)
 
     @property
@@ -134,6 +138,7 @@ def load_settings(**overrides: object) -> Settings:
         "export_cache_mb": os.environ.get("CATALOG_EXPORT_CACHE_MB"),
         "index_drain_seconds": os.environ.get("CATALOG_INDEX_DRAIN_SECONDS"),
         "page_cache_mb": os.environ.get("CATALOG_PAGE_CACHE_MB"),
+        "page_cache_shared_mb": os.environ.get("CATALOG_PAGE_CACHE_SHARED_MB"),
     }
     values: dict = {k: v for k, v in file_values.items() if k in Settings.__dataclass_fields__}
     values.update({k: v for k, v in env.items() if v})

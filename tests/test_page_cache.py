@@ -56,8 +56,7 @@ def site(tmp_path: Path, database_url: str):
 
 
 def _kept_bodies(app) -> list[str]:
-    store = app.extensions["page_cache"]
-    return [k.body.decode("utf-8") for k in store._items.values()]
+    return [body.decode("utf-8") for body in app.extensions["page_cache"].memory.bodies()]
 
 
 def test_a_save_shows_on_the_next_anonymous_read(site):

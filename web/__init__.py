@@ -15,6 +15,7 @@ from web.page_cache import register_page_cache
 from web.ratelimit import RateLimiter
 from web.security import register_security
 from web.static_assets import register_static_assets
+from web.template_gettext import register_template_gettext
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -71,6 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             session["lang"] = lang
 
     babel.init_app(app, locale_selector=_select_locale)
+    register_template_gettext(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     app.extensions["rate_limiter"] = RateLimiter(cat, settings.extra.get("rate_limits"))
