@@ -8,6 +8,9 @@ harvest benchmark's source, every record published). Then, through the app in th
 
 * every ``/catalog.{ttl,jsonld,rdf}?page=N`` page read once with the export cache emptied
   (rendered: the baseline) and once more (served from the cache), per format;
+* for the first pages, where a rendered page's CPU goes: building the rdflib graph, writing
+  it with the direct writers (``schemas/formats/turtle.py``, ``jsonld.py``, ``rdfxml.py``)
+  and, the baseline, with rdflib's own serializers;
 * the HTML pages people open most (home, search with and without words, a dataset, the
   organization list, the open list), each read 30 times, with the number of SQL statements
   one read issues, so a page whose queries grow with its rows shows here.
@@ -89,6 +92,67 @@ def _timed(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - t0) * 1000
 
 
+SERIALIZER_PAGES = 5
+
+
+def _cpu(fn: Callable[[], object]) -> float:
+    t0 = time.process_time()
+    fn()
+    return (time.process_time() - t0) * 1000
+
+
+def writer_rows(app, pages: int) -> list[Row]:
+    """CPU per page of building the graph, of the direct writer and of rdflib's serializer
+    (the baseline) on the same graphs, per syntax."""
+    from flask import g
+
+    from catalog.services import published, registrations
+    from catalog.services.authz import ANONYMOUS
+    from schemas.formats.dcat import FORMATS, catalog_graph, serialize
+    from web.links import catalog_info, site_links
+
+    cat = app.extensions["catalog"]
+    rows: list[Row] = []
+    n = min(pages, SERIALIZER_PAGES)
+    with app.test_request_context("/"):
+        g.catalog = cat
+        total = published.count_published(cat)
+        links, info = site_links(), catalog_info(published.last_change(cat))
+        for ext in ("ttl", "jsonld", "rdf"):
+            built = direct = baseline = 0.0
+            for page in range(1, n + 1):
+                t0 = time.process_time()
+                rows_ = published.page_published(cat, page, 100)
+                records = registrations.attach(
+                    cat, [published.dataset_record(ANONYMOUS, ds) for ds in rows_]
+                )
+                graph = catalog_graph(
+                    records, links, info, page=page, per_page=100, total=total, ext=ext
+                )
+                built += (time.process_time() - t0) * 1000
+                direct += _cpu(lambda graph=graph, ext=ext: serialize(graph, ext))
+                fmt = FORMATS[ext][0]
+                if fmt == "json-ld":
+                    context = {p: str(ns) for p, ns in graph.namespaces() if p}
+                    baseline += _cpu(
+                        lambda graph=graph, context=context: graph.serialize(
+                            format="json-ld", context=context, auto_compact=True
+                        )
+                    )
+                else:
+                    baseline += _cpu(lambda graph=graph, fmt=fmt: graph.serialize(format=fmt))
+            rows.append(Row(f"/catalog.{ext}: graph building, CPU per page", built / n, "ms"))
+            rows.append(
+                Row(
+                    f"/catalog.{ext}: rdflib serializer, CPU per page (baseline)",
+                    baseline / n,
+                    "ms",
+                )
+            )
+            rows.append(Row(f"/catalog.{ext}: direct writer, CPU per page", direct / n, "ms"))
+    return rows
+
+
 def measure(size: int, seed: int, tmp: str | None) -> tuple[list[Row], list[str]]:
     from web import create_app
 
@@ -141,6 +205,7 @@ def measure(size: int, seed: int, tmp: str | None) -> tuple[list[Row], list[str]
                     higher_is_better=False,
                 )
             )
+        rows += writer_rows(app, pages)
         with cat.session() as s:
             from sqlalchemy import select
 

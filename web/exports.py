@@ -16,6 +16,9 @@ These are public feeds, built for an anonymous caller: through
 from __future__ import annotations
 
 import json
+import threading
+import time
+from datetime import datetime
 
 from flask import Blueprint, abort, g, request
 from jinja2.utils import htmlsafe_json_dumps
@@ -32,10 +35,34 @@ from web import export_cache
 from web.conditional import conditional
 from web.i18n import locale
 from web.links import catalog_info, site_links
+from web.page_cache import MAX_AGE_SECONDS, catalog_state
 
 bp = Blueprint("exports", __name__)
 PER_PAGE = 100
 EXT = "<any(jsonld,ttl,rdf):ext>"
+# (newest audit event id, when read) -> (published datasets, last change), in this process
+_facts: dict[int, tuple[float, int, datetime | None]] = {}
+_facts_lock = threading.Lock()
+
+
+def _catalog_facts() -> tuple[int, datetime | None]:
+    """How many datasets are published and when the catalog last changed, read again only
+    when an audit event was written since (every change of a dataset or organization
+    writes one; web/page_cache.py) or after ``MAX_AGE_SECONDS``: the count and the newest
+    ``updated_at`` scan the datasets table, a kept page's whole cost without this, and
+    their time grows with the catalog, while the newest audit id is one index look-up."""
+    newest = catalog_state(g.catalog)[0]
+    now = time.monotonic()
+    with _facts_lock:
+        known = _facts.get(newest)
+    if known is not None and now - known[0] <= MAX_AGE_SECONDS:
+        return known[1], known[2]
+    total = published.count_published(g.catalog)
+    changed = published.last_change(g.catalog)
+    with _facts_lock:
+        _facts.clear()
+        _facts[newest] = (now, total, changed)
+    return total, changed
 
 
 def _public_dataset(ref: str) -> Dataset:
@@ -48,11 +75,10 @@ def catalog_export(ext: str):
         page = int(request.args.get("page", "1"))
     except ValueError:
         abort(400, "page must be a whole number")
-    total = published.count_published(g.catalog)
+    total, changed = _catalog_facts()
     last = max(1, -(-total // PER_PAGE))
     if not 1 <= page <= last:
         abort(404)
-    changed = published.last_change(g.catalog)
     links = site_links()
 
     def render() -> bytes:
