@@ -228,3 +228,16 @@ def test_a_shared_page_past_its_age_is_rendered_again(workers, monkeypatch):
     monkeypatch.setattr(page_cache, "MAX_AGE_SECONDS", -1)
     _client(url_b).get_page("/organizations")
     assert _counts(app_b).shared == 0 and _counts(app_b).kept == 1
+
+
+def test_a_client_that_never_stores_its_cookie_still_gets_kept_pages(workers):
+    """Flask-Login marks an anonymous session 'not fresh' on its first page, which changes
+    the cookie; a client that keeps sending the cookie it got from /lang/en (a crawler, the
+    pages benchmark) must not have every page rendered for it."""
+    (url_a, app_a), _b = workers[0]
+    first = requests.get(url_a + "/lang/en", allow_redirects=False, timeout=20)
+    cookie = {"Cookie": first.headers["Set-Cookie"].split(";", 1)[0]}
+    pages = [requests.get(url_a + "/organizations", headers=cookie, timeout=20) for _ in range(3)]
+    assert all(_lang(p.text) == "en" for p in pages)
+    assert _counts(app_a).kept == 1 and _counts(app_a).fast == 2
+    assert "Set-Cookie" not in pages[2].headers

@@ -91,6 +91,11 @@ _MB = 1024 * 1024
 _NOT_KEPT = frozenset({"set-cookie", "content-length", "date", "server"})
 # what a 304 leaves out (RFC 9110: no content, so no content headers)
 _NOT_IN_304 = frozenset({"content-type", "content-length"})
+# what Flask-Login writes into an anonymous visitor's session (its session protection marks
+# a session without a login identifier not fresh): nothing of a person, so a page whose
+# rendering only added it is kept. A client that never stores the cookie it is sent (a
+# crawler with a language cookie) would otherwise have every page rendered, never kept.
+_BOOKKEEPING = frozenset({"_fresh"})
 # environ keys the middleware and the Flask hooks pass each other
 _STATE = "catalog.page_cache.state"
 _PENDING = "catalog.page_cache.pending"
@@ -301,6 +306,10 @@ def on_read(replay: Callable[[], None]) -> None:
     g.page_cache_on_read = replay
 
 
+def _personal(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k not in _BOOKKEEPING}
+
+
 def _etag(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()[:32]
 
@@ -507,7 +516,7 @@ def register_page_cache(app: Flask, cat: Catalog) -> None:
         etag = _etag(body)
         person = g.get("_login_user")
         per_person = (
-            dict(session) != g.page_cache_session
+            _personal(dict(session)) != _personal(g.page_cache_session)
             or "csrf_token" in g
             or (person is not None and person.is_authenticated)
         )
