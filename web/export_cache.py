@@ -14,6 +14,10 @@ Bodies are stored zlib-compressed (RDF compresses about eightfold) and written a
 (a temporary file, then ``os.replace``), so a reader sees a whole page or none. The cache
 is bounded by ``export_cache_mb`` (``CATALOG_EXPORT_CACHE_MB``; 0 turns it off): past the
 bound, pages are served freshly rendered and not stored.
+
+Each process also keeps the last pages it read, decompressed, in memory (``MEMORY_BYTES``,
+of the current generation only): reading a 500 KB page back from its file and inflating it
+was most of what a kept page cost (about 2 of 3 ms).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +37,44 @@ from flask import current_app, g
 # bump when the serializers' output changes, so pages made by the old code are not reused
 FORMAT_VERSION = "3"  # 2: Turtle by schemas/formats/turtle.py; 3: JSON-LD, RDF/XML written directly
 _MB = 1024 * 1024
+# decompressed pages of the current generation kept in this process's memory
+MEMORY_BYTES = 32 * _MB
+
+
+class _Recent:
+    """The last pages read in this process, least recently used dropped first."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.size = 0
+        self.gen = ""
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, gen: str, name: str) -> bytes | None:
+        with self._lock:
+            if gen != self.gen:
+                return None
+            body = self._items.get(name)
+            if body is not None:
+                self._items.move_to_end(name)
+            return body
+
+    def put(self, gen: str, name: str, body: bytes) -> None:
+        if len(body) > self.budget // 4:
+            return
+        with self._lock:
+            if gen != self.gen:  # a new generation: the old pages are never read again
+                self._items.clear()
+                self.size, self.gen = 0, gen
+            old = self._items.pop(name, None)
+            self.size += len(body) - (len(old) if old is not None else 0)
+            self._items[name] = body
+            while self.size > self.budget and self._items:
+                self.size -= len(self._items.popitem(last=False)[1])
+
+
+_recent = _Recent(MEMORY_BYTES)
 
 
 def _root() -> Path:
@@ -65,10 +109,16 @@ def cached(gen: str, name: str, render: Callable[[], bytes]) -> bytes:
     budget = int(g.catalog.settings.export_cache_mb) * _MB
     if budget <= 0:
         return render()
+    here = f"{current_app.instance_path}\x1f{gen}"  # one process may serve several instances
+    kept = _recent.get(here, name)
+    if kept is not None:
+        return kept
     folder = _root() / gen
     path = folder / f"{name}.z"
     try:
-        return zlib.decompress(path.read_bytes())
+        kept = zlib.decompress(path.read_bytes())
+        _recent.put(here, name, kept)
+        return kept
     except (OSError, zlib.error):
         pass  # not there yet (or removed by a newer generation): render it
     body = render()
@@ -83,6 +133,7 @@ def cached(gen: str, name: str, render: Callable[[], bytes]) -> bytes:
         with os.fdopen(fd, "wb") as fh:
             fh.write(packed)
         os.replace(tmp, path)
+        _recent.put(here, name, body)
     except OSError as exc:  # a full or read-only disk costs speed, never the answer
         current_app.logger.warning("export cache not written (%s): %s", path, exc)
     return body
