@@ -26,6 +26,8 @@ from rdflib.term import Node
 
 from schemas.formats.qnames import namespaces, prefixed
 
+_TYPE = RDF.type  # looked up once: rdflib resolves a namespace attribute on every access
+
 
 class _Ambiguous(Exception):
     """Full IRIs whose schemes are prefixes of the context would read as compact ones."""
@@ -87,7 +89,7 @@ def _flattened(graph: Graph, avoid: frozenset[str] = frozenset()) -> dict:
     for subj in sorted(by_subject, key=lambda x: (isinstance(x, BNode), str(x))):
         node: dict[str, object] = {"@id": node_id(subj)}
         for pred, objs in sorted(by_subject[subj].items(), key=lambda kv: str(kv[0])):
-            if pred == RDF.type and all(isinstance(o, URIRef) for o in objs):
+            if pred == _TYPE and all(isinstance(o, URIRef) for o in objs):
                 types = sorted(iri(o) for o in objs)  # type: ignore[arg-type]
                 node["@type"] = types[0] if len(types) == 1 else types
                 continue

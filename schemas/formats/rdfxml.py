@@ -41,6 +41,7 @@ _ATTR = str.maketrans(
 )
 _RDF_NS = str(RDF)
 _XML_LITERALS = {RDF.XMLLiteral, RDF.HTML}
+_TYPE = RDF.type  # looked up once: rdflib resolves a namespace attribute on every access
 
 
 class _NotPlain(Exception):
@@ -120,7 +121,7 @@ def _body(graph: Graph) -> str:
     out: list[str] = []
     for subj in sorted(by_subject, key=lambda x: (isinstance(x, BNode), str(x))):
         out.append(f"  <rdf:Description {about(subj)}>\n")
-        for pred in sorted(by_subject[subj], key=lambda p: (p != RDF.type, str(p))):
+        for pred in sorted(by_subject[subj], key=lambda p: (p != _TYPE, str(p))):
             if not isinstance(pred, URIRef):
                 raise _NotPlain
             lines = sorted(element(pred, o) for o in by_subject[subj][pred])
