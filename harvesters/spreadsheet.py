@@ -287,6 +287,8 @@ class SpreadsheetHarvester(Harvester):
                 raise SourceError(f"the {what} is empty (no rows)")
             h = find_header(head, overrides)
         except SourceError as exc:
+            if read is not None and read.rows.fallback:
+                self.ctx.log(f"{doc.location}: {read.rows.fallback}")
             raise SourceError(_named(doc, exc)) from None
         headers = _unique_headers(head[h])
         mapped = map_headers(headers, overrides)
@@ -306,6 +308,8 @@ class SpreadsheetHarvester(Harvester):
                     urls[u] += 1
         if read is not None:
             finish_sheet(read)
+            if read.fallback:
+                self.ctx.log(f"{doc.location}: {read.fallback}")
         for message in read.messages(headers, h + 1) if read else []:
             self.ctx.report(None, "warning", f"{doc.location}: {message}")
         if "title" not in mapped.values():
