@@ -93,12 +93,14 @@ class SheetRows:
     workbook it cannot open) is read by openpyxl from that row on, and ``fallback`` says
     why, for the job log."""
 
-    def __init__(self, data: bytes, sheet: str | None, limit: int | None):
+    def __init__(self, data: bytes, sheet: str | None, limit: int | None, streaming: bool = True):
         self.data = data
         self.limit = limit
         self.fallback: str | None = None
         self.book: xlsx_stream.Book | None = None
         try:
+            if not streaming:
+                raise xlsx_stream.NotUnderstood("a read asked of openpyxl")
             self.book = xlsx_stream.open_book(data)
         except Exception as exc:  # openpyxl reads it, or says why it cannot
             self.fallback = f"read with openpyxl: the workbook is not one the streaming reader opens ({_why(exc)})"
@@ -270,11 +272,14 @@ def _why(exc: Exception) -> str:
     )
 
 
-def open_sheet(data: bytes, sheet: str | None, limit: int | None = None) -> SheetRead:
+def open_sheet(
+    data: bytes, sheet: str | None, limit: int | None = None, *, streaming: bool = True
+) -> SheetRead:
     """``sheet`` (or the first visible sheet) to be read row by row, merges filled down;
     only the first ``limit`` rows when given (a preview). ``merged`` and ``formulas`` are
-    filled in by the first read through ``rows``."""
-    rows = SheetRows(data, sheet, limit)
+    filled in by the first read through ``rows``. ``streaming=False`` reads with openpyxl
+    alone (the fallback, for comparing the two)."""
+    rows = SheetRows(data, sheet, limit, streaming)
     return SheetRead(rows.title, rows, rows.hidden)
 
 

@@ -168,6 +168,9 @@ class _Text:
     def start(self, name: str) -> None:
         self.depth += 1
         if self.depth == 1:
+            if name == _T:  # nearly every string: one <t>
+                self.buf.clear()
+                return
             local = _local(name)
             if local == "t":
                 self.buf.clear()
@@ -179,6 +182,10 @@ class _Text:
 
     def end(self, name: str) -> None:
         if self.depth == 1:
+            if name == _T:
+                self.plain = "".join(self.buf)
+                self.depth = 0
+                return
             local = _local(name)
             if local == "t":
                 self.plain = "".join(self.buf)
