@@ -239,6 +239,10 @@ class SpreadsheetHarvester(Harvester):
     # default_openness, the curators' domain themes) and the region table
     # (``payload_context``), it decides the row's whole transform
     hashes_payload = True
+    # the transform reads only the payload, the run's settings and the region table (the
+    # payload context), so a large sheet's rows are mapped (transform, validate, hash) in
+    # worker processes beside the run, as data.json's records are (harvesters/mapping.py)
+    parallel_transform = True
 
     def __init__(self, ctx: HarvestContext):
         super().__init__(ctx)
