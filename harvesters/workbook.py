@@ -99,25 +99,25 @@ class SheetRows:
         self.fallback: str | None = None
         self.book: xlsx_stream.Book | None = None
         try:
-            if not streaming:
-                raise xlsx_stream.NotUnderstood("a read asked of openpyxl")
-            self.book = xlsx_stream.open_book(data)
+            if streaming:
+                self.book = xlsx_stream.open_book(data)
+            else:
+                self.fallback = "read with openpyxl, as asked"
         except Exception as exc:  # openpyxl reads it, or says why it cannot
             self.fallback = f"read with openpyxl: the workbook is not one the streaming reader opens ({_why(exc)})"
+        self.wb: Any = None  # openpyxl's workbook, when it reads the sheet from the start
         if self.book is not None:
             names = self.book.sheetnames
             sheets = self.book.worksheets
         else:
-            wb = _openpyxl_book(data, data_only=True)
-            names = wb.sheetnames
+            self.wb = _openpyxl_book(data, data_only=True)
+            names = self.wb.sheetnames
             sheets = [
                 xlsx_stream.SheetEntry(w.title, w.sheet_state, w._worksheet_path)
-                for w in wb.worksheets
+                for w in self.wb.worksheets
             ]
-            wb.close()
         if sheet and sheet not in names:
-            if self.book is not None:
-                self.book.close()
+            self._close_books()
             raise WorkbookError(f"no sheet {sheet!r} (sheets: {', '.join(names)})")
         self.hidden: list[str] = []
         if sheet:
@@ -182,8 +182,7 @@ class SheetRows:
             raise
         finally:
             source.close()
-            if self.book is not None:
-                self.book.close()
+            self._close_books()
         self.count = n
         self.merged = [(first, min(last, n), c + 1) for _i, first, c, last in sorted(reached)]
         spool.flush()
@@ -211,7 +210,7 @@ class SheetRows:
     def _openpyxl_rows(self) -> Generator[tuple[list[Any], list[tuple[int, str]]], None, None]:
         """The sheet through openpyxl's read-only mode, with a second read for the formulas
         (only when the sheet has any)."""
-        wb = _openpyxl_book(self.data, data_only=True)
+        wb, self.wb = self.wb or _openpyxl_book(self.data, data_only=True), None
         formulas = self._formula_rows() if self.has_formulas else None
         try:
             for raw in wb[self.title].iter_rows(values_only=True):
@@ -236,9 +235,15 @@ class SheetRows:
         for _ in range(self.count):
             yield pickle.load(spool)
 
-    def close(self) -> None:
+    def _close_books(self) -> None:
         if self.book is not None:
             self.book.close()
+        if self.wb is not None:
+            self.wb.close()
+            self.wb = None
+
+    def close(self) -> None:
+        self._close_books()
         if self.spool is not None:
             self.spool.close()
             self.spool = None
