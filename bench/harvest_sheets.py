@@ -365,8 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         "catalog with an embedded index (`catalog harvest run --kind spreadsheet --url FILE "
         "--trusted`, source region 保定市): read the file, find the header, key the rows, "
         "transform, validate, store (versions, audit events, organizations), index. CSV in "
-        "GB18030; XLSX read by the streaming reader (harvesters/xlsx_stream.py); rows mapped by "
-        "worker processes from the 2,000th on (their CPU counted in the run's).",
+        "GB18030; XLSX read by the streaming reader (harvesters/xlsx_stream.py); the CPU of "
+        "mapping workers, if the kind uses them, is counted in the run's.",
         f"target: {TARGET_RATE:,.0f} rows/s at {TARGET_ROWS:,} rows (issue 12), applied at "
         "every size.",
         f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "

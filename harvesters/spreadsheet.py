@@ -239,10 +239,10 @@ class SpreadsheetHarvester(Harvester):
     # default_openness, the curators' domain themes) and the region table
     # (``payload_context``), it decides the row's whole transform
     hashes_payload = True
-    # the transform reads only the payload, the run's settings and the region table (the
-    # payload context), so a large sheet's rows are mapped (transform, validate, hash) in
-    # worker processes beside the run, as data.json's records are (harvesters/mapping.py)
-    parallel_transform = True
+    # no parallel_transform: a row's transform reads only its payload, the run's settings
+    # and the region table, and the mapping workers give the same catalog
+    # (test_harvest_sheet_workers.py), but at 100,000 rows they saved no time and cost 16
+    # CPU-s more (the run's writer is the bottleneck, and rows travel pickled): not yet
 
     def __init__(self, ctx: HarvestContext):
         super().__init__(ctx)
