@@ -29,6 +29,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from catalog.search import analysed, documents
 from catalog.services.harvest import Failed, PublisherRef, SourceSpec, Unchanged
 from harvesters import prepare
 from harvesters.base import HarvestContext, Harvester, RecordError, RemoteRecord, SkipRecord
@@ -49,6 +50,9 @@ class Mapped:
     keys: list[tuple[str, str]]
     values: dict | None
     invalid: str | None = None
+    # the search document's analysed text, computed in a worker from ``values`` when the
+    # record will be indexed by the embedded engine (``catalog.search.analysed``)
+    analysed: dict | None = None
 
 
 class Skipped:
@@ -101,11 +105,18 @@ LEAVE_CHECK_SECONDS = 0.5
 
 
 def _start_worker(
-    cls: type[Harvester], spec: SourceSpec, config: dict, dataset_kind: str, full: bool
+    cls: type[Harvester],
+    spec: SourceSpec,
+    config: dict,
+    dataset_kind: str,
+    full: bool,
+    analyse: bool = False,
 ) -> None:
     threading.Thread(target=_leave_with, args=(os.getppid(),), daemon=True).start()
     ctx = HarvestContext(spec=spec, config=config, http=None, full=full)  # type: ignore[arg-type]
-    _worker.update(harvester=cls(ctx), spec=spec, config=config, kind=dataset_kind, full=full)
+    _worker.update(
+        harvester=cls(ctx), spec=spec, config=config, kind=dataset_kind, full=full, analyse=analyse
+    )
 
 
 def _leave_with(run_pid: int) -> None:
@@ -120,10 +131,24 @@ def _map_chunk(context: Any, work: list[tuple[RemoteRecord, str | None]]) -> lis
     harvester: Harvester = _worker["harvester"]
     harvester.use_payload_context(context)
     spec, config, kind, full = _worker["spec"], _worker["config"], _worker["kind"], _worker["full"]
-    return [
-        map_record(harvester, spec, config, kind, full, rec, rec.payload, known)
-        for rec, known in work
-    ]
+    out: list[Result] = []
+    for rec, known in work:
+        result = map_record(harvester, spec, config, kind, full, rec, rec.payload, known)
+        if _worker.get("analyse") and isinstance(result, Mapped):
+            result.analysed = analysed_text(spec, result, known)
+        out.append(result)
+    return out
+
+
+def analysed_text(spec: SourceSpec, result: Mapped, known_hash: str | None) -> dict | None:
+    """The analysed text of the search document the record will get, computed here (a
+    worker) so that the run's process, which writes and indexes, need not: only for a record
+    that will be indexed as it is (new from a trusted source, or a change to a dataset the
+    catalog holds, which may be published). The writer's process looks it up by the same
+    text (``catalog.search.analysed``), so a guess that turns out wrong only costs this."""
+    if result.values is None or not (spec.trusted or known_hash is not None):
+        return None
+    return analysed.analyse(analysed.text_key(documents.text_of(result.values)))
 
 
 # -- the run's side --------------------------------------------------------------------------
@@ -138,13 +163,16 @@ class MappingPool:
         dataset_kind: str,
         full: bool,
         workers: int,
+        analyse: bool = False,
     ):
+        """``analyse``: the workers also compute the analysed text of the records' search
+        documents (the catalog indexes with the embedded engine)."""
         self.harvester = harvester
         self.executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(type(harvester), spec, config, dataset_kind, full),
+            initargs=(type(harvester), spec, config, dataset_kind, full, analyse),
         )
 
     def submit(self, work: Iterable[tuple[RemoteRecord, str | None]]) -> Future[list[Result]]:

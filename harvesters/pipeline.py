@@ -26,6 +26,7 @@ from marshmallow import ValidationError
 
 from catalog.errors import CatalogError
 from catalog.models import HarvestJob, utcnow
+from catalog.search import analysed, documents
 from catalog.services import domain_themes
 from catalog.services import harvest as svc
 from catalog.services import harvest_records as records
@@ -301,7 +302,13 @@ class Run:
             and self.mapped >= int(self.config["map_workers_after"])
         ):
             self.pool = MappingPool(
-                self.harvester, self.spec, self.config, self.dataset_kind, self.full, POOL_WORKERS
+                self.harvester,
+                self.spec,
+                self.config,
+                self.dataset_kind,
+                self.full,
+                POOL_WORKERS,
+                analyse=getattr(self.cat.search, "name", None) == "embedded",
             )
         if self.pool is not None and todo:
             work = [(t.rec, _known_hash(known, t.rid)) for t in todo]
@@ -370,6 +377,8 @@ class Run:
             return self._failed(rec, "validate", result.invalid or "", rid)
         data, values = result.data, result.values
         data["organization"] = values["organization"] = org
+        if result.analysed is not None:  # for the drain that indexes it, in this process
+            analysed.remember(analysed.text_key(documents.text_of(values)), result.analysed)
         emitted = {k for k, v in data.items() if v not in (None, "", [], {})} - {"name"}
         keys = prepare.with_publisher_key(result.keys, data, org)
         return Changed(rid, values, emitted, result.digest, keys, result.warnings, todo.raw)

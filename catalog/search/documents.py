@@ -7,7 +7,9 @@ surface can leak a restricted link.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 from catalog.models import Dataset
 from catalog.search import facet_values
@@ -27,17 +29,48 @@ def _ts(value: date | datetime | None) -> int:
 def _labels(ds: Dataset) -> str:
     """The names a record is filed under, in both languages, as searchable words: a search
     for 交通 or "transport" finds records of that theme even when their text says neither."""
-    names: list[str] = [ds.domain or ""]
+    return labels_of(ds.domain, ds.themes, ds.spatial, ds.modalities, ds.task_categories)
+
+
+def labels_of(
+    domain: str | None,
+    themes: list[str] | None,
+    spatial: list[str] | None,
+    modalities: list[str] | None,
+    task_categories: list[str] | None,
+) -> str:
+    """:func:`_labels` of these values (a dataset's, or a record's before it is stored)."""
+    names: list[str] = [domain or ""]
     for vocab_name, codes in (
-        ("theme", ds.themes),
-        ("region", ds.spatial),
-        ("modality", ds.modalities),
-        ("task", ds.task_categories),
+        ("theme", themes),
+        ("region", spatial),
+        ("modality", modalities),
+        ("task", task_categories),
     ):
         for code in codes or []:
             zh, en = vocab.label(vocab_name, code, "zh"), vocab.label(vocab_name, code, "en")
             names += [zh] if zh == en else [zh, en]
     return " ".join(dict.fromkeys(n for n in names if n))
+
+
+def text_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The text fields of the document of a dataset that will be stored with these values
+    (``DatasetSchema``'s output): what its analysed text is computed from
+    (``catalog.search.analysed``), before the dataset has a row."""
+    return {
+        "title": values.get("title") or "",
+        "title_en": values.get("title_en") or "",
+        "description": values.get("description") or "",
+        "description_en": values.get("description_en") or "",
+        "keywords": list(values.get("keywords") or []),
+        "labels": labels_of(
+            values.get("domain"),
+            values.get("themes"),
+            values.get("spatial"),
+            values.get("modalities"),
+            values.get("task_categories"),
+        ),
+    }
 
 
 def same_key(title: str, description: str, publisher: str) -> str:

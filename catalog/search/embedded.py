@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import tantivy
 
-from catalog.search import answer_cache, facet_table, integrity, spelling
+from catalog.search import analysed, answer_cache, facet_table, integrity, spelling
 from catalog.search import pinyin as py
 from catalog.search import query_plan as qp
 from catalog.search import text as ta
@@ -201,24 +201,16 @@ def _analyzer() -> tantivy.TextAnalyzer:
 
 
 def to_index_doc(doc: dict) -> tantivy.Document:
-    """Map a catalog search document onto the fields of the tantivy schema."""
-    kw = " ".join(doc.get("keywords") or [])
+    """Map a catalog search document onto the fields of the tantivy schema. The analysed
+    text (segmentation, bigrams, pinyin) may have been computed where the record was mapped
+    (``catalog.search.analysed``): the same fields, from the same text."""
     fields: dict = {
         "id": doc["id"],
-        "title": " ".join(ta.segment(f"{doc['title']} {doc.get('title_en') or ''}")),
-        "keywords": " ".join(ta.segment(kw)),
-        "org": " ".join(
-            ta.segment(f"{doc.get('publisher_title') or ''} {doc.get('publisher_title_en') or ''}")
+        **analysed.analysed_fields(doc),
+        "org": analysed.org_text(
+            doc.get("publisher_title") or "", doc.get("publisher_title_en") or ""
         ),
-        "meta": " ".join(ta.segment(doc.get("labels") or "")),
-        "body": " ".join(
-            ta.segment(f"{doc.get('description') or ''} {doc.get('description_en') or ''}")
-        ),
-        "title_bg": " ".join(ta.bigrams(doc["title"])),
-        "title_py": " ".join(py.title_syllables(doc["title"])),
         "same": int(doc.get("same") or same_key(doc["id"], "", ""), 16),
-        "body_bg": " ".join(ta.bigrams(f"{doc.get('description') or ''} {kw}")),
-        "sug": ta.suggest_terms(doc["title"], doc.get("title_en")),
         "modified": int(doc.get("modified") or 0),
         "issued": int(doc.get("issued") or 0),
         "quality": int(doc.get("quality") or 0),
