@@ -252,7 +252,7 @@ class BatchWriter:
             if not values.get("modified"):
                 values["modified"] = self.now
             dists = values.pop("distributions", None) or []
-            row = _defaults(_DATASET_COLUMNS)
+            row = _DATASET_ROW.row()
             row.update(values)
             row.update(
                 id=new_id(),
@@ -268,7 +268,7 @@ class BatchWriter:
             )
             drows = []
             for i, d in enumerate(dists):
-                drow = _defaults(_DISTRIBUTION_COLUMNS)
+                drow = _DISTRIBUTION_ROW.row()
                 drow.update(d, id=new_id(), dataset_id=row["id"], position=i)
                 if row["access_rights"] != "conditional":
                     drow["restricted"] = False
@@ -322,22 +322,34 @@ def _table(model: type[Base]) -> Table:
     return table
 
 
-_DATASET_COLUMNS = list(_table(Dataset).columns)
-_DISTRIBUTION_COLUMNS = list(_table(Distribution).columns)
+class _RowDefaults:
+    """A table's row as an INSERT with no values gives it (the columns' defaults), made
+    quickly: the constant defaults copied from a template, the callable ones (an empty list,
+    a timestamp) called per row, the primary key left to the caller."""
+
+    def __init__(self, table: Table):
+        self.template: dict[str, Any] = {}
+        self.calls: list[tuple[str, Any]] = []
+        for col in table.columns:
+            default = col.default
+            if col.primary_key:
+                self.template[col.key] = None  # the caller gives it
+            elif default is None:
+                self.template[col.key] = None
+            elif default.is_callable:
+                self.calls.append((col.key, default.arg))
+            else:
+                self.template[col.key] = default.arg
+
+    def row(self) -> dict[str, Any]:
+        row = dict(self.template)
+        for key, make in self.calls:
+            row[key] = make(None)
+        return row
 
 
-def _defaults(columns: list) -> dict:
-    """A row of a table as an INSERT with no values gives it (the columns' defaults)."""
-    row: dict[str, Any] = {}
-    for col in columns:
-        default = col.default
-        if default is None:
-            row[col.key] = None
-        elif default.is_callable:
-            row[col.key] = default.arg(None)
-        else:
-            row[col.key] = default.arg
-    return row
+_DATASET_ROW = _RowDefaults(_table(Dataset))
+_DISTRIBUTION_ROW = _RowDefaults(_table(Distribution))
 
 
 def _jsonable(row: dict) -> dict:
