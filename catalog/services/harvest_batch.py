@@ -331,7 +331,7 @@ class _RowDefaults:
         self.template: dict[str, Any] = {}
         self.calls: list[tuple[str, Any]] = []
         for col in table.columns:
-            default = col.default
+            default: Any = col.default
             if col.primary_key:
                 self.template[col.key] = None  # the caller gives it
             elif default is None:
