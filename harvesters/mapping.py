@@ -50,9 +50,10 @@ class Mapped:
     keys: list[tuple[str, str]]
     values: dict | None
     invalid: str | None = None
-    # the search document's analysed text, computed in a worker from ``values`` when the
-    # record will be indexed by the embedded engine (``catalog.search.analysed``)
-    analysed: dict | None = None
+    # the search document's analysed text and the text it was computed from
+    # (``analysed.text_key``), computed in a worker from ``values`` when the record will be
+    # indexed by the embedded engine (``catalog.search.analysed``)
+    analysed: tuple[analysed.TextKey, dict] | None = None
 
 
 class Skipped:
@@ -140,15 +141,20 @@ def _map_chunk(context: Any, work: list[tuple[RemoteRecord, str | None]]) -> lis
     return out
 
 
-def analysed_text(spec: SourceSpec, result: Mapped, known_hash: str | None) -> dict | None:
+def analysed_text(
+    spec: SourceSpec, result: Mapped, known_hash: str | None
+) -> tuple[analysed.TextKey, dict] | None:
     """The analysed text of the search document the record will get, computed here (a
     worker) so that the run's process, which writes and indexes, need not: only for a record
     that will be indexed as it is (new from a trusted source, or a change to a dataset the
-    catalog holds, which may be published). The writer's process looks it up by the same
-    text (``catalog.search.analysed``), so a guess that turns out wrong only costs this."""
+    catalog holds, which may be published). The drain looks it up by the text it reads from
+    the store (``catalog.search.analysed``), so a guess that turns out wrong only costs this.
+    The text goes back with it (its strings are the record's own, which pickling shares), so
+    the writer need not work out the labels again."""
     if result.values is None or not (spec.trusted or known_hash is not None):
         return None
-    return analysed.analyse(analysed.text_key(documents.text_of(result.values)))
+    key = analysed.text_key(documents.text_of(result.values))
+    return key, analysed.analyse(key)
 
 
 # -- the run's side --------------------------------------------------------------------------

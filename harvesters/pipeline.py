@@ -26,7 +26,7 @@ from marshmallow import ValidationError
 
 from catalog.errors import CatalogError
 from catalog.models import HarvestJob, utcnow
-from catalog.search import analysed, documents
+from catalog.search import analysed
 from catalog.services import domain_themes
 from catalog.services import harvest as svc
 from catalog.services import harvest_records as records
@@ -155,6 +155,8 @@ class Run:
         self.oldest_failed: str | None = None
         self.last_beat = time.monotonic()
         self.loading = records.LoadState()
+        # the links of screened records still offered, read once, for the write of their batch
+        self.plain: records.PlainLinks = {}
         self.unindexed = 0
         self.last_indexed = time.monotonic()
         self.hash_context: tuple[object, bytes] | None = None  # (payload context, digest)
@@ -169,7 +171,14 @@ class Run:
         try:
             for batch, items in self._prepared(batched(gathered, int(self.config["batch_size"]))):
                 self._flush_problems()
-                got = records.load_batch(self.cat, self.job_id, self.spec, items, self.loading)
+                plain = {
+                    r.remote_id: self.plain.pop(r.remote_id)
+                    for r in batch
+                    if r.remote_id in self.plain
+                }
+                got = records.load_batch(
+                    self.cat, self.job_id, self.spec, items, self.loading, plain
+                )
                 self.counts.add(got)
                 self._index(got.new + got.updated)
                 if self.progress:
@@ -289,7 +298,9 @@ class Run:
         return self._settle(*self._screen_batch(batch))[1]
 
     def _screen_batch(self, batch: list[RemoteRecord]) -> _Screened:
-        known = records.known_records(self.cat, self.spec.id, [r.remote_id for r in batch])
+        known = records.known_records(
+            self.cat, self.spec.id, [r.remote_id for r in batch], self.plain
+        )
         slots: list[_Slot] = []
         for rec in batch:
             self._beat()
@@ -378,7 +389,7 @@ class Run:
         data, values = result.data, result.values
         data["organization"] = values["organization"] = org
         if result.analysed is not None:  # for the drain that indexes it, in this process
-            analysed.remember(analysed.text_key(documents.text_of(values)), result.analysed)
+            analysed.remember(*result.analysed)
         emitted = {k for k, v in data.items() if v not in (None, "", [], {})} - {"name"}
         keys = prepare.with_publisher_key(result.keys, data, org)
         return Changed(rid, values, emitted, result.digest, keys, result.warnings, todo.raw)

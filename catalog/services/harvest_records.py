@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LoadState",
+    "PlainLinks",
     "find_duplicate",
     "known_records",
     "load_batch",
@@ -58,14 +59,23 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+#: ``remote id -> (link id, source hash)`` of a source's links still offered (not gone)
+PlainLinks = dict[str, tuple[int, str | None]]
+
+
 def known_records(
-    cat: Catalog, source_id: int, remote_ids: Iterable[str | None]
+    cat: Catalog,
+    source_id: int,
+    remote_ids: Iterable[str | None],
+    plain: PlainLinks | None = None,
 ) -> dict[str, KnownRecord]:
     """What the catalog already holds of these records of a source (one query per batch;
-    records not identified yet, ``None``, are left out)."""
+    records not identified yet, ``None``, are left out). ``plain``, when given, is filled
+    with the links still offered, which :func:`load_batch` then need not read again (issue
+    17: an unchanged rerun reads each link once)."""
     ids = [r for r in set(remote_ids) if r]
     out: dict[str, KnownRecord] = {}
-    with cat.session() as s:
+    with cat.read_session() as s:
         for i in range(0, len(ids), 500):
             rows = s.execute(
                 select(
@@ -74,13 +84,16 @@ def known_records(
                     DatasetSource.content_hash,
                     DatasetSource.gone_since,
                     DatasetSource.source_hash,
+                    DatasetSource.id,
                 ).where(
                     DatasetSource.source_id == source_id,
                     DatasetSource.source_record_id.in_(ids[i : i + 500]),
                 )
             ).all()
-            for rid, did, h, gone, raw in rows:
+            for rid, did, h, gone, raw, link_id in rows:
                 out[rid] = KnownRecord(did, h, gone is not None, raw)
+                if plain is not None and gone is None:
+                    plain[rid] = (link_id, raw)
     return out
 
 
@@ -90,6 +103,7 @@ def load_batch(
     spec: SourceSpec,
     items: list[BatchItem],
     state: LoadState | None = None,
+    plain: PlainLinks | None = None,
 ) -> Counts:
     """Store one batch of records in one transaction, with the job's counts and heartbeat,
     so a job killed at any moment leaves either the whole batch or none of it.
@@ -98,7 +112,9 @@ def load_batch(
     the versions, audit events, match keys and index updates inserted per batch) inside
     one savepoint. If anything in it fails, the batch is written again record by record,
     each in its own savepoint, so one bad record never stops the batch: its failure is
-    recorded against it."""
+    recorded against it. ``plain``: the links of the batch's unchanged records as
+    :func:`known_records` read them when the batch was screened (a link removed since is
+    updated by id to no effect, as if it had been removed just after this batch)."""
     state = state or LoadState()
     counts = Counts()
     now = utcnow()
@@ -107,7 +123,10 @@ def load_batch(
         job = s.get(HarvestJob, job_id)
         # unchanged records still offered (the common case): read as plain rows and written
         # with one UPDATE by primary key, without an ORM object each (issue 17: a rerun)
-        plain = _plain_links(s, spec.id, [i.remote_id for i in items if isinstance(i, Unchanged)])
+        if plain is None:
+            plain = _plain_links(
+                s, spec.id, [i.remote_id for i in items if isinstance(i, Unchanged)]
+            )
         links = _links(
             s,
             spec.id,
@@ -179,7 +198,7 @@ _SEEN = (
 )
 
 
-def _plain_links(s: Session, source_id: int, rids: list[str]) -> dict[str, tuple[int, str | None]]:
+def _plain_links(s: Session, source_id: int, rids: list[str]) -> PlainLinks:
     """``remote id -> (link id, source hash)`` of the links still offered (not gone)."""
     out: dict[str, tuple[int, str | None]] = {}
     for chunk in chunks(rids):
