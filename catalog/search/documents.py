@@ -83,6 +83,43 @@ def same_key(title: str, description: str, publisher: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:15]
 
 
+#: the columns of a dataset that its search document is made from (``dataset_document`` and
+#: ``facet_values.values_of`` read these, the format and byte size of its distributions and
+#: its organization's names, nothing else): the outbox drain reads only these (a test
+#: checks that a document reads nothing else)
+DOCUMENT_COLUMNS = (
+    "id",
+    "name",
+    "title",
+    "title_en",
+    "description",
+    "description_en",
+    "keywords",
+    "domain",
+    "themes",
+    "spatial",
+    "modalities",
+    "task_categories",
+    "source_department",
+    "access_rights",
+    "kind",
+    "data_formats",
+    "license",
+    "modified",
+    "updated_at",
+    "issued",
+    "quality_score",
+    "featured",
+    "sample_counts",
+    "annotation_type",
+    "annotation_method",
+    "annotation_accuracy",
+    "temporal_start",
+    "temporal_end",
+    "data_volume",
+)
+
+
 def dataset_document(ds: Dataset, registered: bool = False) -> dict:
     """The search document of ``ds``; ``registered`` says whether a verified property-rights
     registration is in force (``services.registrations.registered_among``), which only the

@@ -89,3 +89,51 @@ def test_remembered_text_is_used_only_for_the_same_text():
     assert analysed.analysed_fields(doc)["title"] == "stale"  # the same text: used, once
     assert analysed.analysed_fields(doc) == analysed.analyse(key)
     assert analysed.remembered_count() == 0
+
+
+class _Reads:
+    """A dataset that notes every attribute a document is made of."""
+
+    def __init__(self, ds):
+        self.ds, self.read = ds, set()
+
+    def __getattr__(self, name):
+        self.read.add(name)
+        return getattr(self.ds, name)
+
+
+def test_a_document_reads_only_the_columns_the_drain_reads():
+    """The drain reads ``DOCUMENT_COLUMNS`` of each queued dataset (not whole rows): a
+    document that came to read another column would be built from a missing value."""
+    from datetime import date
+
+    from catalog.models import Dataset, Distribution
+    from catalog.search.documents import DOCUMENT_COLUMNS, dataset_document
+
+    ds = Dataset(
+        id="d1",
+        name="qa",
+        title="问答基准",
+        title_en="QA benchmark",
+        description="d",
+        kind="benchmark",
+        domain="教育",
+        themes=["education"],
+        access_rights="unconditional",
+        license="CC-BY-4.0",
+        sample_counts={"train": 900, "test": 100},
+        annotation_type="manual",
+        annotation_method="crowd",
+        annotation_accuracy=0.97,
+        temporal_start=date(2020, 1, 1),
+        temporal_end=date(2024, 1, 1),
+        modified=date(2024, 2, 1),
+        data_volume="1 GB",
+        quality_score=70,
+        featured=False,
+    )
+    ds.distributions = [Distribution(format="csv", byte_size=10)]
+    reads = _Reads(ds)
+    assert dataset_document(reads) == dataset_document(ds)  # type: ignore[arg-type]
+    assert reads.read - {"distributions", "organization"} <= set(DOCUMENT_COLUMNS)
+    assert {"sample_counts", "annotation_accuracy", "temporal_start"} <= reads.read
