@@ -278,8 +278,8 @@ class BatchWriter:
             ).total
             self.new_rows.append(row)
             self.new_distributions += drows
-            snapshot = _jsonable(row)
-            snapshot["distributions"] = [_jsonable(d) for d in drows]
+            snapshot = _jsonable(row, _DATASET_TEMPORAL)
+            snapshot["distributions"] = [_jsonable(d, _DISTRIBUTION_TEMPORAL) for d in drows]
             self.new_versions.append(
                 {"dataset_id": row["id"], "number": 1, "data": snapshot, "actor_id": SYSTEM.id}
             )
@@ -352,9 +352,32 @@ _DATASET_ROW = _RowDefaults(_table(Dataset))
 _DISTRIBUTION_ROW = _RowDefaults(_table(Distribution))
 
 
-def _jsonable(row: dict) -> dict:
-    """A row as ``records.row_to_dict`` gives it (dates as ISO 8601 text)."""
-    return {k: v.isoformat() if isinstance(v, datetime | date) else v for k, v in row.items()}
+def _temporal(table: Table) -> tuple[str, ...]:
+    """The columns of a table that hold dates or times."""
+    out = []
+    for col in table.columns:
+        try:
+            kind = col.type.python_type
+        except NotImplementedError:
+            continue
+        if issubclass(kind, date):  # datetime too
+            out.append(col.key)
+    return tuple(out)
+
+
+_DATASET_TEMPORAL = _temporal(_table(Dataset))
+_DISTRIBUTION_TEMPORAL = _temporal(_table(Distribution))
+
+
+def _jsonable(row: dict, temporal: tuple[str, ...]) -> dict:
+    """A row as ``records.row_to_dict`` gives it (dates as ISO 8601 text); only the date
+    and time columns are looked at (a row holds nothing but its table's columns)."""
+    out = dict(row)
+    for k in temporal:
+        v = out.get(k)
+        if isinstance(v, (datetime, date)):
+            out[k] = v.isoformat()
+    return out
 
 
 def _organizations(s: Session, refs: set) -> dict[str, str]:
