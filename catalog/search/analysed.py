@@ -30,7 +30,7 @@ TextKey = tuple[str, str, str, str, tuple[str, ...], str]
 
 # remembered fields wait here until their document is built; bounded (a field set is a few
 # KB), oldest dropped first: a dropped one is analysed again, never wrong
-MAX_REMEMBERED = 8000
+MAX_REMEMBERED = 4000  # a drain comes every 2,000 records (pipeline.INDEX_EVERY) or sooner
 _remembered: OrderedDict[TextKey, dict[str, object]] = OrderedDict()
 _lock = threading.Lock()
 
