@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
@@ -83,6 +84,7 @@ class _Todo:
     rid: str
     raw: str | None
     result: Result | None = None
+    known: str | None = None  # the content hash the catalog holds for it
 
 
 # a batch on its way to the writer: its records, what each became or will become once the
@@ -306,6 +308,8 @@ class Run:
             self._beat()
             slots.append(self._screen(rec, known))
         todo = [slot for slot in slots if isinstance(slot, _Todo)]
+        for t in todo:
+            t.known = _known_hash(known, t.rid)
         if (
             self.pool is None
             and not self.pool_refused
@@ -322,7 +326,7 @@ class Run:
                 analyse=getattr(self.cat.search, "name", None) == "embedded",
             )
         if self.pool is not None and todo:
-            work = [(t.rec, _known_hash(known, t.rid)) for t in todo]
+            work = [(t.rec, t.known) for t in todo]
             try:
                 return batch, slots, self.pool.submit(work)
             except (OSError, RuntimeError) as exc:  # no processes to be had: map them here
@@ -330,7 +334,7 @@ class Run:
                 self.pool_refused = True
                 self._close_pool()
         for t in todo:
-            t.result = self._map(t.rec, _known_hash(known, t.rid))
+            t.result = self._map(t.rec, t.known)
         self.mapped += len(todo)
         return batch, slots, None
 
@@ -342,7 +346,7 @@ class Run:
     ) -> tuple[list[RemoteRecord], list[BatchItem]]:
         """The batch's items in order: what the pool mapped put in place, each mapped
         record's publisher resolved (in this process: it may create an organization)."""
-        results = iter(mapped.result()) if mapped is not None else None
+        results = iter(self._pooled(mapped, slots)) if mapped is not None else None
         items: list[BatchItem] = []
         for slot in slots:
             if isinstance(slot, _Todo):
@@ -354,6 +358,22 @@ class Run:
             if item is not None:
                 items.append(item)
         return batch, items
+
+    def _pooled(self, mapped: Future[list[Result]], slots: list[_Slot]) -> list[Result]:
+        """What the workers mapped for a batch. A worker that died (killed, out of memory,
+        a crash in a C extension) breaks the pool: that batch and the rest of the run are
+        mapped in this process, and the job log says so -- a lost worker costs speed,
+        never records or the run."""
+        try:
+            return mapped.result()
+        except BrokenProcessPool as exc:
+            if not self.pool_refused:
+                self.ctx.log(
+                    f"mapping workers stopped ({exc}): the rest of the run is mapped in-process"
+                )
+                self.pool_refused = True
+                self._close_pool()
+            return [self._map(t.rec, t.known) for t in slots if isinstance(t, _Todo)]
 
     def _map(self, rec: RemoteRecord, known_hash: str | None) -> Result:
         try:

@@ -149,3 +149,48 @@ def test_a_source_cut_short_keeps_what_was_read_before_with_workers_too(
             cat.dispose()
     assert submits  # the second run mapped in the workers
     assert stored[0] > 100 and stored[1] == stored[0]
+
+
+def test_a_worker_killed_mid_run_costs_speed_not_records(tmp_path, server, monkeypatch):
+    """The workers are killed (``kill -9``, as the out-of-memory killer would) after the
+    pool has taken a few batches: the run maps the rest in its own process, ends done, and
+    stores the catalog a run without workers stores; the job log says what happened."""
+    import os
+    import signal
+
+    class Killed(mapping.MappingPool):
+        submitted = 0
+
+        def submit(self, work):
+            Killed.submitted += 1
+            if Killed.submitted < 3:
+                return super().submit(work)
+            # the executor's own table of its worker processes (no public accessor): held
+            # still, handed this batch, then killed, so the batch is in flight in a dead pool
+            workers = list(self.executor._processes.values())  # type: ignore[attr-defined]
+            for process in workers:
+                os.kill(process.pid, signal.SIGSTOP)
+            future = super().submit(work)
+            for process in workers:
+                os.kill(process.pid, signal.SIGKILL)
+            return future
+
+    alone = new_catalog(tmp_path / "alone")
+    try:
+        expected = _harvest_all(alone, server, {"batch_size": 7}, SOURCES[:2])
+        monkeypatch.setattr(pipeline, "MappingPool", Killed)
+        killed = new_catalog(tmp_path / "killed")
+        try:
+            got = _harvest_all(
+                killed, server, {"batch_size": 7, "map_workers_after": 0}, SOURCES[:2]
+            )
+            assert Killed.submitted >= 3
+            assert got == expected and got[0][0].startswith("done")
+            assert catalog_state(killed) == catalog_state(alone)
+            assert _rows(killed) == _rows(alone)
+            logs = [j.log or "" for j in svc.list_jobs(killed)]
+            assert any("mapping workers stopped" in log for log in logs)
+        finally:
+            killed.dispose()
+    finally:
+        alone.dispose()
