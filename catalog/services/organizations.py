@@ -144,6 +144,18 @@ def _may_see(actor: Actor, org: Organization, published: int) -> bool:
     )
 
 
+def published_of(org_id: str):
+    """The condition "a published dataset of this organization", written so that SQLite
+    walks the organization's index rather than the status index.
+
+    Without ANALYZE statistics SQLite takes the (status, modified) index for ``status = ?``,
+    which holds nearly every dataset: counting one publisher's datasets read them all (4-5 ms
+    at 3,000 datasets, three times per organization page). ``status || ''`` is the same test
+    that no index answers, so the planner takes the organization's index; PostgreSQL plans by
+    its statistics either way."""
+    return (Dataset.organization_id == org_id) & ((Dataset.status + "") == "published")
+
+
 def organization_for(cat: Catalog, actor: Actor, ref: str) -> tuple[Organization, int]:
     """One organization the actor may see (by id, name or an address it had before), with
     its dataset count: read alone, since its page is opened far more often than the list."""
@@ -156,9 +168,7 @@ def organization_for(cat: Catalog, actor: Actor, ref: str) -> tuple[Organization
         if org is None:
             raise NotFound(f"organization {ref!r} not found")
         published = s.execute(
-            select(func.count())
-            .select_from(Dataset)
-            .where(Dataset.organization_id == org.id, Dataset.status == "published")
+            select(func.count()).select_from(Dataset).where(published_of(org.id))
         ).scalar_one()
     if not _may_see(actor, org, published):
         raise NotFound(f"organization {ref!r} not found")

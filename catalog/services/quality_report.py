@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog.models import AuditEvent, Dataset, Organization
 from catalog.quality import CHECKS, score_dataset
+from catalog.services.organizations import published_of
 
 if TYPE_CHECKING:
     from catalog.context import Catalog
@@ -51,7 +52,7 @@ _lock = threading.Lock()
 
 
 def publisher_quality(cat: Catalog, org_id: str) -> PublisherQuality:
-    published = (Dataset.organization_id == org_id) & (Dataset.status == "published")
+    published = published_of(org_id)
     with cat.session() as s:
         count, mean = s.execute(
             select(func.count(Dataset.id), func.avg(Dataset.quality_score)).where(published)
