@@ -16,6 +16,7 @@ from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
 from schemas import vocab
 from web import page_cache
+from web.dataset_rows import metadata_rows
 from web.downloads import signer
 from web.logins import current_actor
 from web.searchargs import CONTROL_ARGS, query_from_args
@@ -207,6 +208,7 @@ def dataset(ref: str):
         dists=dists,
         hidden=hidden,
         quality=score_dataset(ds),
+        metadata=metadata_rows(ds),
         related=related,
         is_editor=editor,
         review_note=note,
