@@ -23,7 +23,6 @@ from flask_login import login_required
 from marshmallow import ValidationError
 
 from catalog.errors import Conflict, ValidationFailed
-from catalog.models import Dataset
 from catalog.services import nominations, uploads
 from schemas.nomination import DEFAULT_INDICATORS, parse_indicators
 from web.forms import client_address, field_errors, values_of
@@ -31,12 +30,6 @@ from web.i18n import locale
 from web.logins import curator_required, current_actor
 
 bp = Blueprint("nominations", __name__, url_prefix="/nominations")
-
-
-@bp.app_template_global("nomination_badges")
-def nomination_badges(ds: Dataset) -> list[dict]:
-    """The programmes a dataset was selected for, shown as badges on its page."""
-    return nominations.badges_of(g.catalog, ds.id)
 
 
 def _indicator_text(indicators: list[dict]) -> str:

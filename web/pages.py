@@ -11,7 +11,15 @@ from flask_babel import lazy_gettext as _l
 
 from catalog.quality import score_dataset
 from catalog.search import FACETS, BadQuery, SearchQuery, SearchUnavailable
-from catalog.services import access, authz, curation, revisions, search_analytics
+from catalog.services import (
+    access,
+    authz,
+    curation,
+    dataset_sections,
+    registrations,
+    revisions,
+    search_analytics,
+)
 from catalog.services import datasets as dataset_service
 from catalog.services import organizations as org_service
 from schemas import vocab
@@ -199,6 +207,7 @@ def dataset(ref: str):
         if actor.id is not None and ds.access_rights == "conditional"
         else []
     )
+    regs, badges = dataset_sections.registrations_and_badges(cat, actor, ds)
     note = None
     if editor and ds.status in ("changes_requested", "rejected"):
         note = curation.last_note(cat, ds)[0]
@@ -209,6 +218,8 @@ def dataset(ref: str):
         hidden=hidden,
         quality=score_dataset(ds),
         metadata=metadata_rows(ds),
+        regs={"rows": regs, "may_add": registrations.may_enter(actor, ds)},
+        badges=badges,
         related=related,
         is_editor=editor,
         review_note=note,

@@ -21,6 +21,7 @@ from web.forms import field_errors, values_of
 from web.i18n import locale
 from web.links import absolute_url
 from web.logins import current_actor
+from web.org_rows import organization_cards
 
 bp = Blueprint("partners", __name__)
 
@@ -38,7 +39,7 @@ def organizations():
         rows = [(o, n) for o, n in rows if o.org_type == wanted]
     return render_template(
         "partners/organizations.html",
-        rows=rows,
+        cards=organization_cards(rows),
         counts=counts,
         wanted=wanted,
         types=list(vocab.ORG_TYPES),

@@ -1,6 +1,6 @@
 """Property-rights registration records (数据产权登记): the holder's form, the curators'
-queue and decisions, the certificate download, and the dataset page's section (a template
-global, so the page's view does not change). Rules: ``catalog.services.registrations``."""
+queue and decisions, the certificate download (the dataset page's section is read with its
+badges by ``catalog.services.dataset_sections``). Rules: ``catalog.services.registrations``."""
 
 from __future__ import annotations
 
@@ -12,23 +12,12 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from catalog.errors import Conflict, ValidationFailed
-from catalog.models import Dataset
 from catalog.services import datasets as dataset_service
 from catalog.services import registrations, uploads
 from web.forms import client_address, field_errors, values_of
 from web.logins import curator_required, current_actor
 
 bp = Blueprint("registrations", __name__, url_prefix="/registrations")
-
-
-@bp.app_template_global("dataset_registrations")
-def dataset_registrations(ds: Dataset) -> dict:
-    """The records of ``ds`` the visitor may see, and whether they may add one."""
-    actor = current_actor()
-    return {
-        "rows": registrations.of_dataset(g.catalog, actor, ds),
-        "may_add": registrations.may_enter(actor, ds),
-    }
 
 
 def _form_values() -> dict:

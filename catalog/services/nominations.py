@@ -419,15 +419,18 @@ def ranked_shortlist(view: RoundView) -> list[NominationRow]:
 
 def badges_of(cat: Catalog, dataset_id: str) -> list[dict]:
     """The selections of a dataset, for the badges on its page."""
-    with cat.session() as s:
-        rows = s.execute(
-            select(
-                Nomination.outcome, NominationRound.id, NominationRound.title, NominationRound.level
-            )
-            .join(NominationRound, NominationRound.id == Nomination.round_id)
-            .where(Nomination.dataset_id == dataset_id, Nomination.outcome.in_(SELECTED))
-            .order_by(NominationRound.deadline.desc())
-        ).all()
+    with cat.read_session() as s:
+        return badges_in(s, dataset_id)
+
+
+def badges_in(s: Session, dataset_id: str) -> list[dict]:
+    """``badges_of`` in the caller's session (the dataset page reads its sections in one)."""
+    rows = s.execute(
+        select(Nomination.outcome, NominationRound.id, NominationRound.title, NominationRound.level)
+        .join(NominationRound, NominationRound.id == Nomination.round_id)
+        .where(Nomination.dataset_id == dataset_id, Nomination.outcome.in_(SELECTED))
+        .order_by(NominationRound.deadline.desc())
+    ).all()
     return [
         {"outcome": outcome, "round_id": rid, "round": title, "level": level}
         for outcome, rid, title, level in rows

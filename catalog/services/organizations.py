@@ -144,6 +144,10 @@ def _may_see(actor: Actor, org: Organization, published: int) -> bool:
     )
 
 
+# built once: composing SQL expressions is a good part of a cheap query's cost
+_PUBLISHED_NO_INDEX = (Dataset.status + "") == "published"
+
+
 def published_of(org_id: str):
     """The condition "a published dataset of this organization", written so that SQLite
     walks the organization's index rather than the status index.
@@ -153,7 +157,7 @@ def published_of(org_id: str):
     at 3,000 datasets, three times per organization page). ``status || ''`` is the same test
     that no index answers, so the planner takes the organization's index; PostgreSQL plans by
     its statistics either way."""
-    return (Dataset.organization_id == org_id) & ((Dataset.status + "") == "published")
+    return (Dataset.organization_id == org_id) & _PUBLISHED_NO_INDEX
 
 
 def organization_for(cat: Catalog, actor: Actor, ref: str) -> tuple[Organization, int]:

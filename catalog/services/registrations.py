@@ -196,25 +196,30 @@ def decide(
 
 def of_dataset(cat: Catalog, actor: Actor, ds: Dataset) -> list[RegistrationView]:
     """The records of a dataset the actor may see, newest registration first."""
+    with cat.read_session() as s:
+        return of_dataset_in(s, actor, ds)
+
+
+def of_dataset_in(s: Session, actor: Actor, ds: Dataset) -> list[RegistrationView]:
+    """``of_dataset`` in the caller's session (the dataset page reads its sections in one)."""
     holder = may_enter(actor, ds)
-    with cat.session() as s:
-        q = select(DataRegistration).where(DataRegistration.dataset_id == ds.id)
-        if not holder:
-            q = q.where(DataRegistration.state.in_(PUBLIC_STATES))
-        rows = s.execute(
-            q.order_by(DataRegistration.registered_on.desc(), DataRegistration.id.desc())
-        ).scalars()
-        return [
-            RegistrationView(
-                reg=r,
-                dataset_name=ds.name,
-                dataset_title=ds.title,
-                may_edit=holder and (r.state, "submitted") in TRANSITIONS,
-                may_decide=actor.is_curator,
-                may_see_evidence=holder,
-            )
-            for r in rows
-        ]
+    q = select(DataRegistration).where(DataRegistration.dataset_id == ds.id)
+    if not holder:
+        q = q.where(DataRegistration.state.in_(PUBLIC_STATES))
+    rows = s.execute(
+        q.order_by(DataRegistration.registered_on.desc(), DataRegistration.id.desc())
+    ).scalars()
+    return [
+        RegistrationView(
+            reg=r,
+            dataset_name=ds.name,
+            dataset_title=ds.title,
+            may_edit=holder and (r.state, "submitted") in TRANSITIONS,
+            may_decide=actor.is_curator,
+            may_see_evidence=holder,
+        )
+        for r in rows
+    ]
 
 
 def get(cat: Catalog, actor: Actor, rid: int) -> RegistrationView:
