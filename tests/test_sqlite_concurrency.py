@@ -162,12 +162,21 @@ def test_a_token_is_touched_at_most_once_per_interval(site):
 
 
 def test_reads_do_not_wait_for_a_writer(tmp_path):
+    """A harvest holds SQLite's write lock for each batch it stores: the pages read
+    meanwhile (a dataset page, a sign-in's user lookup) must not queue behind it."""
     cat = open_catalog(instance_path=tmp_path / "i")
     cat.migrate()
+    cat.create_index_if_missing()
     _org(cat)
+    datasets.create_dataset(
+        cat, SYSTEM, {"name": "read-me", "title": "读取测试", "organization": "busy-org"}
+    )
     with cat.session() as s:  # holds the write lock (BEGIN IMMEDIATE) ...
         s.execute(select(Dataset.id)).all()
         with cat.read_session() as r:  # ... while a read goes through at once
-            assert r.execute(select(func.count()).select_from(Dataset)).scalar_one() == 0
+            assert r.execute(select(func.count()).select_from(Dataset)).scalar_one() == 1
         assert users.get_user(cat, "nobody") is None
+        ds = datasets.get_dataset(cat, SYSTEM, "read-me")
+        assert ds.title == "读取测试" and ds.organization.name == "busy-org"
+        assert ds.distributions == []
     cat.dispose()

@@ -671,8 +671,10 @@ def _get(session: Session, ref: str) -> Dataset:
 
 
 def get_dataset(cat: Catalog, actor: Actor, ref: str) -> Dataset:
-    """A dataset the actor may see; others' drafts look exactly like missing ones."""
-    with cat.session() as s:
+    """A dataset the actor may see; others' drafts look exactly like missing ones. Read in
+    a read-only session: on SQLite it takes no write lock, so a dataset page is not queued
+    behind a harvest storing its batch (nor gunicorn's workers behind each other)."""
+    with cat.read_session() as s:
         ds = _get(s, ref)
         if not authz.can_view_dataset(actor, ds):
             raise NotFound(f"dataset {ref!r} not found")
