@@ -21,6 +21,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from dataclasses import replace
 from typing import NamedTuple
 
 from catalog.search.base import Hit, SearchResult
@@ -53,18 +54,17 @@ def keep(result: SearchResult, payloads: list[bytes]) -> KeptAnswer:
         KeptHit(h.score, p, tuple(h.snippets.items()), h.identical)
         for h, p in zip(result.hits, payloads, strict=True)
     )
-    bare = SearchResult(
-        total=result.total,
-        hits=[],
+    return KeptAnswer(_with_hits(result, []), hits)
+
+
+def _with_hits(result: SearchResult, hits: list[Hit]) -> SearchResult:
+    """``result`` with these hits and lists of its own, so no caller's edit reaches another."""
+    return replace(
+        result,
+        hits=hits,
         facets={f: list(v) for f, v in result.facets.items()},
-        page=result.page,
-        page_size=result.page_size,
         terms=list(result.terms),
-        relaxed=result.relaxed,
-        did_you_mean=result.did_you_mean,
-        total_relation=result.total_relation,
     )
-    return KeptAnswer(bare, hits)
 
 
 def answer(kept: KeptAnswer) -> SearchResult:
@@ -74,17 +74,7 @@ def answer(kept: KeptAnswer) -> SearchResult:
     for h in kept.hits:
         doc = json.loads(h.payload)
         hits.append(Hit(doc["id"], h.score, doc, dict(h.snippets), h.identical))
-    return SearchResult(
-        total=r.total,
-        hits=hits,
-        facets={f: list(v) for f, v in r.facets.items()},
-        page=r.page,
-        page_size=r.page_size,
-        terms=list(r.terms),
-        relaxed=r.relaxed,
-        did_you_mean=r.did_you_mean,
-        total_relation=r.total_relation,
-    )
+    return _with_hits(r, hits)
 
 
 class AnswerCache:
