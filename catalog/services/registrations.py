@@ -209,31 +209,26 @@ def of_dataset_in(s: Session, actor: Actor, ds: Dataset) -> list[RegistrationVie
     rows = s.execute(
         q.order_by(DataRegistration.registered_on.desc(), DataRegistration.id.desc())
     ).scalars()
-    return [
-        RegistrationView(
-            reg=r,
-            dataset_name=ds.name,
-            dataset_title=ds.title,
-            may_edit=holder and (r.state, "submitted") in TRANSITIONS,
-            may_decide=actor.is_curator,
-            may_see_evidence=holder,
-        )
-        for r in rows
-    ]
+    return [_view(actor, r, ds, holder) for r in rows]
 
 
 def get(cat: Catalog, actor: Actor, rid: int) -> RegistrationView:
     with cat.session() as s:
         reg, ds = _load(s, actor, rid)
-        holder = may_enter(actor, ds)
-        return RegistrationView(
-            reg=reg,
-            dataset_name=ds.name,
-            dataset_title=ds.title,
-            may_edit=holder and (reg.state, "submitted") in TRANSITIONS,
-            may_decide=actor.is_curator,
-            may_see_evidence=holder,
-        )
+        return _view(actor, reg, ds, may_enter(actor, ds))
+
+
+def _view(actor: Actor, reg: DataRegistration, ds: Dataset, holder: bool) -> RegistrationView:
+    """A record with what this viewer may do to it: the holder's members edit while the
+    record may still be submitted and see the evidence; the bureau decides."""
+    return RegistrationView(
+        reg=reg,
+        dataset_name=ds.name,
+        dataset_title=ds.title,
+        may_edit=holder and (reg.state, "submitted") in TRANSITIONS,
+        may_decide=actor.is_curator,
+        may_see_evidence=holder,
+    )
 
 
 def review_queue(cat: Catalog, actor: Actor) -> list[RegistrationView]:
