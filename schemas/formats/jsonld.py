@@ -24,7 +24,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from schemas.formats.qnames import namespaces, prefixed
+from schemas.formats.qnames import Compact, namespaces
 
 _TYPE = RDF.type  # looked up once: rdflib resolves a namespace attribute on every access
 
@@ -38,23 +38,15 @@ class _Ambiguous(Exception):
 
 
 def _flattened(graph: Graph, avoid: frozenset[str] = frozenset()) -> dict:
-    prefixes = {ns: p for ns, p in namespaces(graph).items() if p not in avoid}
-    used: set[str] = set()
+    names = Compact({ns: p for ns, p in namespaces(graph).items() if p not in avoid})
     schemes: set[str] = set()
-    names: dict[URIRef, str] = {}
     blanks: dict[BNode, str] = {}
 
     def iri(t: URIRef) -> str:
-        text = names.get(t)
+        text = names.name(t)
         if text is None:
-            hit = prefixed(str(t), prefixes)
-            if hit is not None:
-                used.add(hit[0])
-                text = hit[1]
-            else:
-                text = str(t)
-                schemes.add(text.split(":", 1)[0])
-            names[t] = text
+            text = str(t)
+            schemes.add(text.split(":", 1)[0])
         return text
 
     def node_id(t: Node) -> str:
@@ -96,7 +88,8 @@ def _flattened(graph: Graph, avoid: frozenset[str] = frozenset()) -> dict:
             values = sorted((value(o) for o in objs), key=order)
             node[iri(pred)] = values[0] if len(values) == 1 else values  # type: ignore[arg-type]
         nodes.append(node)
-    context = {prefixes[ns]: ns for ns in sorted(used, key=lambda ns: prefixes[ns])}
+    prefixes = names.prefixes
+    context = {prefixes[ns]: ns for ns in sorted(names.used, key=lambda ns: prefixes[ns])}
     if schemes & set(context):
         raise _Ambiguous(schemes & set(context))
     return {"@context": context, "@graph": nodes}

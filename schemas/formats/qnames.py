@@ -36,3 +36,28 @@ def prefixed(iri: str, prefixes: dict[str, str]) -> tuple[str, str] | None:
     if prefix is None or not LOCAL.match(local):
         return None
     return ns, f"{prefix}:{local}"
+
+
+class Compact:
+    """The prefixed names of one document: each IRI looked up once, and the namespaces the
+    document used remembered, since a writer declares only those (Turtle's ``@prefix``
+    lines, JSON-LD's context)."""
+
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.prefixes = prefixes
+        self.used: set[str] = set()
+        self._names: dict[str, str | None] = {}
+
+    def name(self, iri: str) -> str | None:
+        """``prefix:local`` for ``iri``, or None when it must be written in full."""
+        try:
+            return self._names[iri]
+        except KeyError:
+            pass
+        hit = prefixed(iri, self.prefixes)
+        text = None
+        if hit is not None:
+            self.used.add(hit[0])
+            text = hit[1]
+        self._names[iri] = text
+        return text

@@ -13,41 +13,32 @@ not pretty (no nested blank nodes, no lists) but parses to a graph isomorphic to
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from schemas.formats.qnames import namespaces, prefixed
+from schemas.formats.qnames import Compact, namespaces
 
 
-def _splitter(graph: Graph):
-    prefixes = namespaces(graph)
-    cache: dict[URIRef, str] = {}
-    used: set[str] = set()
+def _writer(graph: Graph) -> tuple[Compact, Callable[[object], str]]:
+    names = Compact(namespaces(graph))
 
     def term(t: object) -> str:
         if isinstance(t, URIRef):
-            text = cache.get(t)
-            if text is None:
-                hit = prefixed(str(t), prefixes)
-                if hit is not None:
-                    used.add(hit[0])
-                    text = hit[1]
-                else:
-                    text = t.n3()
-                cache[t] = text
-            return text
+            text = names.name(t)
+            return t.n3() if text is None else text
         if isinstance(t, BNode | Literal):
             return t.n3()
         raise TypeError(f"not an RDF term: {t!r}")
 
-    return prefixes, used, term
+    return names, term
 
 
 def to_turtle(graph: Graph) -> bytes:
     """The graph as Turtle, UTF-8, declaring the prefixes it uses."""
-    prefixes, used, term = _splitter(graph)
+    names, term = _writer(graph)
     by_subject: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
     for subj, pred, obj in graph:
         by_subject[subj][pred].append(obj)
@@ -60,5 +51,9 @@ def to_turtle(graph: Graph) -> bytes:
             objs = ", ".join(sorted(term(o) for o in preds[pred]))
             parts.append(f"{'a' if pred == RDF.type else term(pred)} {objs}")
         out.append(f"\n{term(subj)} " + " ;\n    ".join(parts) + " .\n")
-    head = [f"@prefix {prefixes[ns]}: <{ns}> .\n" for ns in sorted(used, key=prefixes.get)]
+    prefixes = names.prefixes
+    head = [
+        f"@prefix {prefixes[ns]}: <{ns}> .\n"
+        for ns in sorted(names.used, key=lambda ns: prefixes[ns])
+    ]
     return "".join(head + out).encode("utf-8")
