@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from bench.corpus import BenchQuery, browse_queries, documents, queries
 from catalog.search import SearchQuery
-from catalog.search.base import SearchUnavailable
+from catalog.search.base import SearchBackend, SearchUnavailable
 from catalog.search.embedded import EmbeddedBackend, to_index_doc
 
 # Performance targets of DESIGN.md ("Performance targets"), set at 1,000,000 datasets.
@@ -278,7 +278,22 @@ class AnalyticsStats:
     recorded: int
 
 
-def run_analytics(backend: EmbeddedBackend, qs: list[BenchQuery], db_dir: Path) -> AnalyticsStats:
+def _own_backend(backend: SearchBackend) -> SearchBackend:
+    """The bench's index through a backend of its own, for one analytics catalog: a shared
+    embedded one would answer the second catalog's search from the first one's kept answer
+    (catalog/search/answer_cache.py), and recording would be compared against no work; and
+    each catalog closes its backend, which must not close the caller's (the OpenSearch side
+    drops its index after this)."""
+    if isinstance(backend, EmbeddedBackend):
+        return EmbeddedBackend(backend.path)
+    from catalog.search.opensearch import ClusterBackend
+
+    if isinstance(backend, ClusterBackend):
+        return ClusterBackend(backend.cfg)
+    raise TypeError(f"no second backend for {type(backend).__name__}")
+
+
+def run_analytics(backend: SearchBackend, qs: list[BenchQuery], db_dir: Path) -> AnalyticsStats:
     """Each query through ``search_analytics.run`` with recording on and off (two catalogs
     on one index, a SQLite store and a backend each), alternating which goes first; the
     recorder's writer thread flushes to its store as in production."""
@@ -296,10 +311,7 @@ def run_analytics(backend: EmbeddedBackend, qs: list[BenchQuery], db_dir: Path) 
         )
         cat.migrate()
         cat.search.close()
-        # the bench's index, each catalog through a backend of its own: a shared one would
-        # answer the second catalog's search from the first one's kept answer
-        # (catalog/search/answer_cache.py), and recording would be compared against no work
-        cat.search = EmbeddedBackend(backend.path)
+        cat.search = _own_backend(backend)
         cats[flag] = cat
     stats = AnalyticsStats([], [], 0)
     clock = time.perf_counter

@@ -294,9 +294,9 @@ def run(
                 f"OpenSearch: one node (tests/opensearch launcher, heap {heap}, OpenSearch 2.19), "
                 "1 shard, 0 replicas, on the same 2 cores as the benchmark process, which also "
                 "makes the documents (jieba segmentation in Python) while the node indexes them.",
-                "analytics: the same queries through search_analytics.run on two catalogs "
-                "sharing the backend, recording on and off, alternating (issue 16: at most "
-                "10 % slower).",
+                "analytics: the same queries through search_analytics.run on two catalogs, "
+                "each with a backend of its own on the same index, recording on and off, "
+                "alternating (issue 16: at most 10 % slower).",
                 "embedded rebuild includes its own segmentation on one core; index size for "
                 "OpenSearch is the primary store after the rebuild (unmerged segments).",
                 f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
