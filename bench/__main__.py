@@ -91,11 +91,19 @@ def main(argv: list[str]) -> int:
     if argv:
         print(f"unknown benchmark {argv[0]!r}; one of: {', '.join(BENCHMARKS)}", file=sys.stderr)
         return 2
-    rc = 0
+    failed = []
     for name, run in BENCHMARKS.items():
         print(f"== {name}", file=sys.stderr)
-        rc = run([]) or rc
-    return rc
+        if run([]):
+            failed.append(name)
+    # A missed target is a verdict in its table, not a failure: the exit status says whether
+    # every benchmark ran and measured what it claims (its own checks of the results).
+    print(
+        f"== {len(BENCHMARKS) - len(failed)} of {len(BENCHMARKS)} benchmarks ran"
+        + (f"; failed: {', '.join(failed)}" if failed else ""),
+        file=sys.stderr,
+    )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
