@@ -240,18 +240,42 @@ def _rows(size: int, e: Side, o: Side) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _number(cell: str) -> float:
+    """The figure of a cell such as ``3,333 docs/s`` or ``12.5 ms``."""
+    return float(cell.split()[0].replace(",", ""))
+
+
+def verdict(figure: str, target: str) -> str:
+    """``ok`` or ``MISS`` of a figure against a target such as ``< 20 ms`` or ``>= 3,333
+    docs/s``; empty where there is no target or no figure (a reused index's rebuild)."""
+    if target == "-":
+        return ""
+    op, want = target.split()[0], _number(target.split(maxsplit=1)[1])
+    try:
+        got = _number(figure)
+    except ValueError:
+        return ""
+    if got != got:  # NaN: not measured in this run
+        return ""
+    return "ok" if (got >= want if op == ">=" else got < want) else "MISS"
+
+
 def render(size: int, e: Side, o: Side, notes: list[str]) -> str:
-    head = ("size", "metric", "embedded", "opensearch", "target", "opensearch/embedded")
+    head = (
+        "size", "metric", "embedded", "opensearch", "target",
+        "embedded verdict", "opensearch verdict", "opensearch/embedded",
+    )  # fmt: skip
     body = []
     for metric, a, b, target in _rows(size, e, o):
         try:
-            ratio = float(b.split()[0].replace(",", "")) / float(a.split()[0].replace(",", ""))
-            ratio_s = f"{ratio:.2f}"
+            ratio_s = f"{_number(b) / _number(a):.2f}"
         except (ValueError, ZeroDivisionError):
             ratio_s = "-"
-        body.append((f"{size:,}", metric, a, b, target, ratio_s))
+        body.append(
+            (f"{size:,}", metric, a, b, target, verdict(a, target), verdict(b, target), ratio_s)
+        )
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-    right = {0, 2, 3, 4, 5}
+    right = {0, 2, 3, 4, 5, 6, 7}
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(
