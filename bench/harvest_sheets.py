@@ -14,6 +14,11 @@ nothing stored) is timed too. Each run's CPU is split between the sheet-specific
 kind's gather and transform, see ``SheetClock``) and the shared pipeline, with rows per CPU
 second for each part alone against the target and the load average beside them. The table is
 printed and written to ``<out>/harvest-sheets-<rows>.txt``.
+
+``shared strings: peak RSS`` reads an Excel-saved workbook (``--strings-rows``, its text in
+the shared-string table: about 450,000 distinct strings at the default 90,000 rows) with the
+streaming reader, the table held compactly (``harvesters.shared_strings``) and, as the
+baseline, as a Python list; ``--strings-only`` measures that alone.
 """
 
 from __future__ import annotations
@@ -107,6 +112,156 @@ def write_csv(path: Path, n: int, seed: int) -> None:
 
 
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv}
+
+# -- an Excel-saved workbook: its text in the shared-string table ---------------------------
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+# the streaming read of an Excel-saved workbook at this size holds 400,000+ distinct strings
+STRINGS_ROWS = 90_000
+
+
+def write_xlsx_shared(path: Path, n: int, seed: int) -> int:
+    """The open list as Excel saves it: each distinct text once in ``sharedStrings.xml``
+    and the cells pointing at it (openpyxl writes inline strings, which need no table).
+    Returns how many distinct strings the table holds."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    from openpyxl.utils import get_column_letter
+
+    table: dict[str, int] = {}
+    letters = [get_column_letter(c) for c in range(1, len(HEADER) + 1)]
+    rows: Iterator[list[str]] = iter([["保定市公共数据开放清单（基准测试）"], HEADER])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("xl/worksheets/sheet1.xml", "w") as fh:
+            fh.write(f'<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
+            for r, row in enumerate([*rows, *sheet_rows(n, seed)], start=1):
+                cells = "".join(
+                    f'<c r="{letters[c]}{r}" t="s"><v>{table.setdefault(v, len(table))}</v></c>'
+                    for c, v in enumerate(row)
+                )
+                fh.write(f'<row r="{r}">{cells}</row>'.encode())
+            fh.write(b"</sheetData></worksheet>")
+        with z.open("xl/sharedStrings.xml", "w") as fh:
+            fh.write(f'<sst xmlns="{_MAIN}" uniqueCount="{len(table)}">'.encode())
+            for text in table:
+                fh.write(f'<si><t xml:space="preserve">{escape(text)}</t></si>'.encode())
+            fh.write(b"</sst>")
+        parts = [("worksheets/sheet1.xml", "worksheet"), ("sharedStrings.xml", "sharedStrings")]
+        z.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}sheet.main+xml"/>'
+            + "".join(
+                f'<Override PartName="/xl/{p}" ContentType="{_CT}{t}+xml"/>' for p, t in parts
+            )
+            + "</Types>",
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
+            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
+            '<sheet name="开放清单" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{_PKG_REL}">'
+            + "".join(
+                f'<Relationship Id="rId{i}" Type="{_REL}/{t}" Target="{p}"/>'
+                for i, (p, t) in enumerate(parts, start=1)
+            )
+            + "</Relationships>",
+        )
+    return len(table)
+
+
+def strings_child(path: str, store: str) -> None:
+    """In a process of its own (so that no memory freed by another measurement is reused):
+    the streaming reader's read of an Excel-saved workbook, its shared strings held as
+    ``store`` ("compact", the reader's own, or "list", as before), every row read. Prints
+    JSON: CPU, the table's and the whole read's peak RSS above the start (sampled, as every
+    peak of this bench)."""
+    import json
+
+    from bench.harvest import rss_mb
+    from harvesters import xlsx_stream
+
+    data = Path(path).read_bytes()
+    with RssSampler() as peak:
+        start = peak.peak
+        c0 = time.process_time()
+        book = xlsx_stream.open_book(data)
+        if store == "list":
+            book.strings = []  # type: ignore[assignment]
+        xlsx_stream.read_strings(book)
+        table_rss = rss_mb() - start
+        count = sum(1 for _ in xlsx_stream.rows(book, book.worksheets[0]))
+        cpu = time.process_time() - c0
+        book.close()
+    print(
+        json.dumps({"rows": count, "table_mb": table_rss, "cpu": cpu, "peak_mb": peak.peak - start})
+    )
+
+
+def shared_strings(n: int, seed: int, tmp: str | None) -> tuple[list[Row], list[str]]:
+    """``shared strings: peak RSS``: an Excel-saved workbook of ``n`` rows read by the
+    streaming reader with its shared strings in the compact store and, as the baseline in
+    the same run, in a Python list (what the reader and openpyxl held before); each in a
+    fresh process."""
+    import json
+    import subprocess
+
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-sheet-strings-", dir=tmp) as d:
+        sheet = Path(d) / "excel-saved.xlsx"
+        distinct = write_xlsx_shared(sheet, n, seed)
+        size = sheet.stat().st_size / MB
+        got = {}
+        for store in ("list", "compact"):
+            code = f"from bench.harvest_sheets import strings_child; strings_child({str(sheet)!r}, {store!r})"
+            out = subprocess.run(
+                [sys.executable, "-c", code],
+                cwd=Path(__file__).resolve().parents[1],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            got[store] = json.loads(out.stdout.strip().splitlines()[-1])
+    load = os.getloadavg()[0]
+    for store, label in (("list", "as a Python list (before)"), ("compact", "compact store")):
+        g = got[store]
+        print(
+            f"  shared strings, {label}: {distinct:,} strings, table +{g['table_mb']:,.0f} MB, "
+            f"read peak +{g['peak_mb']:,.0f} MB, CPU {g['cpu']:,.1f} s (load {load:.1f})",
+            file=sys.stderr,
+        )
+        rows.append(Row(f"shared strings, {label}: peak RSS above start", g["peak_mb"], "MB"))
+        rows.append(Row(f"  shared strings, {label}: table alone", g["table_mb"], "MB"))
+        rows.append(Row(f"  shared strings, {label}: read CPU", g["cpu"], "s"))
+        rows.append(
+            Row(
+                f"  shared strings, {label}: rows per CPU-s",
+                g["rows"] / g["cpu"],
+                "rows/s",
+                fmt="{:,.0f}",
+            )
+        )
+    rows.append(Row("  shared strings: 1-min load average", load, ""))
+    notes = [
+        f"shared strings: an Excel-saved workbook (text cells in sharedStrings.xml) of {n:,} "
+        f"rows, {distinct:,} distinct strings, {size:,.1f} MB, read by the streaming reader "
+        "with its table in a Python list and in harvesters.shared_strings (each in a process "
+        "of its own)"
+    ]
+    return rows, notes
 
 
 class SheetClock:
@@ -349,12 +504,34 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the XLSX read-only timing of both readers (no catalog, no harvest)",
     )
+    ap.add_argument(
+        "--strings-rows",
+        type=int,
+        default=STRINGS_ROWS,
+        help="rows of the Excel-saved workbook of the shared-strings row (0: leave it out)",
+    )
+    ap.add_argument(
+        "--strings-only",
+        action="store_true",
+        help="only the shared strings' peak RSS (no catalog, no harvest)",
+    )
     args = ap.parse_args(argv)
     if args.read_only:
         return read_only_main(args)
     rows: list[Row] = []
     notes: list[str] = []
     ok = True
+    if args.strings_rows and (args.strings_only or "xlsx" in args.formats):
+        rows, notes = shared_strings(args.strings_rows, args.seed, args.tmp)
+    if args.strings_only:
+        table = render(args.strings_rows, rows, notes)
+        print(table, flush=True)
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"harvest-sheets-strings-{args.strings_rows}.txt").write_text(
+            table, encoding="utf-8"
+        )
+        return 0
     for fmt in [f.strip() for f in args.formats.split(",") if f.strip()]:
         got, said, good = measure(fmt, args.rows, args.seed, args.tmp)
         rows += got

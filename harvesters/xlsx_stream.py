@@ -6,7 +6,8 @@ CPU for a 100,000-row open list, half the 2,000 rows/s budget of a whole harvest
 Here the sheet's XML is parsed by expat as a stream (a chunk at a time, a row handed on
 as soon as its end tag is read, so no row is held), and each cell is read by the same
 rules as ``openpyxl.worksheet._reader.WorkSheetParser.parse_cell`` with ``data_only``: the
-cached value of a formula, shared strings (read once, before the rows), inline strings and
+cached value of a formula, shared strings (read once, before the rows, into the compact
+:class:`~harvesters.shared_strings.SharedStrings`), inline strings and
 rich text runs, booleans, numbers, errors, ISO dates, and serial numbers whose cell style
 has a date number format (openpyxl's own ``is_date_format`` and ``from_excel`` decide, in the
 workbook's 1900 or 1904 date system). Rows come out padded as ``_cells_by_row`` pads them:
@@ -33,6 +34,8 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+
+from harvesters.shared_strings import SharedStrings
 
 # expat names an element "namespace}local"
 _NS = SHEET_MAIN_NS + "}"
@@ -75,7 +78,7 @@ class Book:
     date_styles: set[int]
     duration_styles: set[int]
     strings_path: str | None
-    strings: list[str] = field(default_factory=list)
+    strings: SharedStrings = field(default_factory=SharedStrings)
 
     @property
     def sheetnames(self) -> list[str]:
@@ -127,7 +130,8 @@ def open_book(data: bytes) -> Book:
 
 
 def read_strings(book: Book) -> None:
-    """The workbook's shared strings into ``book.strings``, as openpyxl's
+    """The workbook's shared strings into ``book.strings`` (compact: one UTF-8 buffer, see
+    :mod:`harvesters.shared_strings`), as openpyxl's
     ``read_string_table`` reads them: plain text and rich text runs (phonetic runs left
     out), ``x005F_`` dropped."""
     if book.strings_path is None:
