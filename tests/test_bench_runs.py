@@ -40,7 +40,7 @@ RUNS = [
         "harvest_sheets",
         ["--rows", "200"],
         "harvest-sheets-200.txt",
-        ["streaming reader", "rows/s"],
+        ["streaming reader", "rows/s", "shared strings, compact store: peak RSS"],
     ),
     (
         "exports",
