@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -228,19 +229,12 @@ def _regional_slug(ref: PublisherRef, place: Place) -> str:
     return names.pinyin_slug(within_place(ref, place).title, 90)
 
 
-def _create_publisher(
-    cat: Catalog,
-    spec: SourceSpec,
-    ref: PublisherRef,
-    slug: str,
-    place: Place | None,
-    known: KnownOrganizations,
-) -> str:
-    """A new organization for a remote publisher, named after its remote key (or the pinyin
-    of its Chinese name when that key has no Latin letters, a hash of it as the last
-    resort), ``-2``, ``-3``... if the name is taken; filed under its place's region code
-    when the catalog knows the place. Names the run knows are taken are skipped without a
-    query; one taken since the run began is found by the creation's own check."""
+def _new_organization(
+    spec: SourceSpec, ref: PublisherRef, slug: str, place: Place | None
+) -> tuple[str, dict, dict]:
+    """What a new organization for a remote publisher would be: its name's stem (the remote
+    key, or the pinyin of its Chinese name when that key has no Latin letters, a hash of it
+    as the last resort), its fields, and the optional ones of them (dropped when invalid)."""
     if len(slug) < 3:
         slug = names.pinyin_slug(ref.title or ref.key or "", 60)
     if len(slug) < 3:
@@ -255,6 +249,23 @@ def _create_publisher(
         data["region"] = place.code
     optional = {"description": ref.description, "homepage": ref.homepage}
     data |= {k: v for k, v in optional.items() if v}
+    return slug, data, optional
+
+
+def _create_publisher(
+    cat: Catalog,
+    spec: SourceSpec,
+    ref: PublisherRef,
+    slug: str,
+    place: Place | None,
+    known: KnownOrganizations,
+) -> str:
+    """A new organization for a remote publisher (:func:`_new_organization`), ``-2``,
+    ``-3``... if the name is taken; filed under its place's region code when the catalog
+    knows the place. Names the run knows are taken are skipped without a query; one taken
+    since the run began is found by the creation's own check."""
+    slug, data, optional = _new_organization(spec, ref, slug, place)
+    title = data["title"]
     for n in range(1, 50):
         name = slug if n == 1 else f"{slug}-{n}"
         if name in known.rank:
@@ -278,3 +289,57 @@ def _create_publisher(
         known.add(made.name, made.title, made.title_en, made.region)
         return made.name
     raise ValidationFailed({"organization": [f"Cannot name an organization for {title!r}."]})
+
+
+def resolve_publishers(
+    cat: Catalog, spec: SourceSpec, refs: Iterable[PublisherRef | None]
+) -> dict[PublisherRef | None, str | None]:
+    """Our organizations for the publishers of one batch, as :func:`resolve_publisher`
+    gives them one by one, with the batch's new organizations created in one transaction
+    (:func:`organizations.create_organizations`, an audit event each) instead of one
+    each: for a pipeline that knows a batch's publishers before it writes the batch.
+    Should that transaction be refused (a name taken since the run read the organizations,
+    a homepage that is not a URL), nothing of it is kept and the publishers are resolved
+    one by one, with the rules of :func:`_create_publisher`."""
+    refs = list(dict.fromkeys(refs))
+    out: dict[PublisherRef | None, str | None] = {}
+    known = known_for(cat, spec)
+    place = source_place(spec.config)
+    mapping = spec.config.get("organizations") or {}
+    planned: list[dict] = []
+    for ref in refs:
+        if (
+            ref is None
+            or not (ref.key or ref.title)
+            or any(k and k in mapping for k in (ref.key, ref.title, ref.title_en))
+        ):
+            out[ref] = resolve_publisher(cat, spec, ref)
+            continue
+        found = known.regional(ref, place) if place else known.plain(ref)
+        if found or not spec.config.get("create_organizations", True):
+            out[ref] = found or spec.organization
+            continue
+        if place:
+            local = within_place(ref, place)
+            slug, data, _ = _new_organization(spec, local, _regional_slug(ref, place), place)
+        else:
+            key = NAME_RE.sub("-", (ref.key or "").lower()).strip("-")[:90]
+            slug, data, _ = _new_organization(spec, ref, key, None)
+        name = next(
+            (n for n in (slug, *(f"{slug}-{i}" for i in range(2, 50))) if n not in known.rank),
+            None,
+        )
+        if name is None:
+            out[ref] = resolve_publisher(cat, spec, ref)  # says it cannot name it
+            continue
+        planned.append({**data, "name": name})
+        # the batch's later publishers find it as they would once it is made
+        known.add(name, data["title"], data.get("title_en"), data.get("region"))
+        out[ref] = name
+    if planned:
+        try:
+            organizations.create_organizations(cat, SYSTEM, planned)
+        except ValidationFailed:
+            _RUNS.pop(id(spec), None)  # the run's view held what was not made: read again
+            return {ref: resolve_publisher(cat, spec, ref) for ref in refs}
+    return out

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from catalog.errors import Conflict, NotFound, ValidationFailed
 from catalog.models import Dataset, Organization
@@ -61,6 +62,48 @@ def create_organization(cat: Catalog, actor: Actor, data: dict) -> Organization:
         s.flush()
         audit.record(s, actor, "organization.create", "organization", org.id)
     return org
+
+
+def create_organizations(cat: Catalog, actor: Actor, datas: list[dict]) -> list[Organization]:
+    """Several named organizations in one transaction, all or none, each with its audit
+    event: a harvest's new departments of one batch. One transaction instead of one each
+    (about 1 ms of CPU a transaction) for a sheet that names thousands of departments.
+    A name (or credit code) taken, by the catalog or twice in ``datas``, refuses them all,
+    saying which."""
+    authz.require_curator(actor)
+    loaded: list[dict] = []
+    for i, data in enumerate(datas):
+        try:
+            values = _SCHEMA.load(data)
+        except ValidationError as exc:
+            raise ValidationFailed({str(i): exc.messages_dict}) from None
+        if not values.get("name"):
+            raise ValidationFailed({str(i): {"name": ["A name is required here."]}})
+        loaded.append(values)
+    if not loaded:
+        return []
+    wanted = [v["name"] for v in loaded]
+    codes = [v["credit_code"] for v in loaded if v.get("credit_code")]
+    with cat.session() as s:
+        cond: ColumnElement[bool] = Organization.name.in_(wanted)
+        if codes:
+            cond = or_(cond, Organization.credit_code.in_(codes))
+        taken = sorted(s.execute(select(Organization.name).where(cond)).scalars())
+        twice = sorted(n for n, k in Counter(wanted).items() if k > 1)
+        if taken or twice or len(set(codes)) < len(codes):
+            raise ValidationFailed(
+                {
+                    "name": [
+                        f"An organization with this name or credit code exists: {taken or twice}."
+                    ]
+                }
+            )
+        orgs = [Organization(**v) for v in loaded]
+        s.add_all(orgs)
+        s.flush()
+        for org in orgs:
+            audit.record(s, actor, "organization.create", "organization", org.id)
+    return orgs
 
 
 def set_partner_status(

@@ -21,7 +21,7 @@ from catalog.services import harvest as svc
 from catalog.services import names, organization_merge, organizations
 from catalog.services.authz import SYSTEM
 from catalog.services.harvest import PublisherRef
-from catalog.services.harvest_publishers import known_for, resolve_publisher
+from catalog.services.harvest_publishers import known_for, resolve_publisher, resolve_publishers
 
 HEAD = ["资源代码", "资源名称", "数源部门", "开放属性"]
 
@@ -132,3 +132,77 @@ def test_places_merges_and_organizations_made_during_the_run_still_hold(db, serv
     name = resolve_publisher(db, spec, new)
     assert resolve_publisher(db, spec, new) == name
     assert _org_titles(db)["厦门市应急管理局"] == name
+
+
+def _spec(cat, region: str | None = "保定市"):
+    src = svc.register_source(
+        cat,
+        SYSTEM,
+        name="batch-source",
+        kind="spreadsheet",
+        url="http://127.0.0.1:9/list.csv",
+        config={"region": region} if region else {},
+        trusted=True,
+    )
+    return svc.source_spec(cat, src.id)
+
+
+def test_a_batch_of_publishers_creates_its_new_organizations_in_one_transaction(db):
+    """``resolve_publishers``: what ``resolve_publisher`` gives one by one, the batch's new
+    organizations made in one transaction, each with its audit event."""
+    stats = organizations.create_organization(
+        db, SYSTEM, {"title": "保定市统计局", "name": "baoding-tongjiju", "region": "130600"}
+    )
+    spec = _spec(db)
+    depts = [PublisherRef(key=f"第{i}科", title=f"第{i}科") for i in range(40)]
+    same = [
+        PublisherRef(key="统计局", title="统计局"),
+        PublisherRef(key="市统计局", title="市统计局"),
+    ]
+    twice = [
+        PublisherRef(key="交通局", title="交通局"),
+        PublisherRef(key="市交通局", title="市交通局"),
+    ]
+    with statements(db) as seen:
+        got = resolve_publishers(db, spec, [*depts, *same, *twice, None, depts[0]])
+    inserts = [q for q in seen if q.startswith("INSERT INTO organizations")]
+    assert 1 <= len(inserts) <= 2, inserts  # not one per organization
+    assert got[None] is None  # no publisher: the source's owner (none here)
+    assert {got[r] for r in same} == {stats.name}  # found, within the place
+    assert got[twice[0]] == got[twice[1]]  # the same department twice: made once
+    titles = _org_titles(db)
+    assert len(titles) == 1 + 40 + 1
+    for ref in depts:
+        assert titles[f"保定市{ref.title}"] == got[ref]
+    with db.session() as s:
+        audited = set(
+            s.execute(
+                select(AuditEvent.object_id).where(AuditEvent.action == "organization.create")
+            ).scalars()
+        )
+        made = s.execute(
+            select(Organization).where(Organization.title.like("保定市第%科"))
+        ).scalars()
+        assert {o.region for o in made} == {"130600"}
+        assert len(audited) == 42
+    # the next run (a fresh spec) finds them all and makes nothing
+    again = resolve_publishers(db, svc.source_spec(db, spec.id), [*depts, *twice])
+    assert again == {r: got[r] for r in [*depts, *twice]}
+    assert len(_org_titles(db)) == 42
+
+
+def test_a_refused_batch_keeps_nothing_and_resolves_one_by_one(db):
+    spec = _spec(db)
+    known_for(db, spec)  # the run has read the organizations; then someone else makes one
+    taken = organizations.create_organization(
+        db, SYSTEM, {"title": "保定市交通运输局", "name": names.pinyin_slug("保定市交通运输局", 90)}
+    )
+    refs = [
+        PublisherRef(key="应急管理局", title="应急管理局"),
+        PublisherRef(key="交通运输局", title="交通运输局"),
+    ]
+    got = resolve_publishers(db, spec, refs)
+    assert got[refs[1]] == taken.name  # the same title behind the taken name: taken, not doubled
+    titles = _org_titles(db)
+    assert sorted(titles) == ["保定市交通运输局", "保定市应急管理局"]
+    assert titles["保定市应急管理局"] == got[refs[0]]
