@@ -8,9 +8,10 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, or_, select
+from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from catalog.bulk_insert import insert_rows
 from catalog.db import Base
 from catalog.errors import ValidationFailed
 from catalog.models import (
@@ -90,8 +91,9 @@ class BatchWriter:
             }
             for d in changed
         ]
-        self.s.execute(insert(_table(DatasetVersion)), rows)
-        self.s.execute(insert(_table(IndexOutbox)), [{"dataset_id": d.id} for d in changed])
+        conn = self.s.connection()
+        insert_rows(conn, _table(DatasetVersion), rows)
+        insert_rows(conn, _table(IndexOutbox), [{"dataset_id": d.id} for d in changed])
 
     # -- the batch ---------------------------------------------------------------------------
     def write(self, changed: list[tuple[int, Changed, DatasetSource | None]]) -> list[str]:
@@ -135,6 +137,7 @@ class BatchWriter:
             for kind, key in dict.fromkeys(keys)
         ]
         outbox = [{"dataset_id": r["id"]} for r in self.new_rows]
+        conn = s.connection()
         for table, values in (
             (_table(Dataset), self.new_rows),
             (_table(Distribution), self.new_distributions),
@@ -144,8 +147,7 @@ class BatchWriter:
             (_table(DatasetMatchKey), rows),
             (_table(IndexOutbox), outbox),
         ):
-            if values:
-                s.execute(insert(table), values)
+            insert_rows(conn, table, values)
         # issue 18: AI datasets written here are pinned and checked as every change is
         ai_ids = [r["id"] for r in self.new_rows if r.get("kind") in benchmarks.AI_KINDS]
         benchmarks.after_bulk_write(
