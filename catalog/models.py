@@ -6,6 +6,8 @@ and PostgreSQL alike; the search index, not SQL, answers queries over them.
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from datetime import UTC, date, datetime
 
@@ -29,6 +31,18 @@ from catalog.db import Base
 
 
 def new_id() -> str:
+    """A row's id: 32 hex characters, the creation time in milliseconds (48 bits) then 80
+    random bits. Time-ordered so that a harvest's thousands of new rows land at the end of
+    the primary-key and foreign-key B-trees instead of on random pages all over them (fewer
+    pages written per batch, a smaller WAL); the random part keeps ids unguessable and
+    unique across processes. Nothing orders by id to mean creation order: ``created_at``
+    says that."""
+    return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
+
+
+def random_id() -> str:
+    """An id that tells nothing, not even when it was made: a user's (a public page may
+    name it; when the account was opened is not for everyone to read)."""
     return uuid.uuid4().hex
 
 
@@ -69,7 +83,7 @@ class Organization(Base):
 class User(Base):
     __tablename__ = "users"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     email: Mapped[str] = mapped_column(String(300), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(300))

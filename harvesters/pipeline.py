@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from marshmallow import ValidationError
 
+from catalog.db import checkpoint
 from catalog.errors import CatalogError
 from catalog.models import HarvestJob, utcnow
 from catalog.search import analysed
@@ -188,6 +189,7 @@ class Run:
         finally:
             self._close_pool()
             self.cat.sync_index()  # what the last batches queued, whatever stopped the run
+            checkpoint(self.cat.engine)
         self._flush_problems()
         return self._finish()
 
@@ -201,6 +203,7 @@ class Run:
             self.unindexed >= INDEX_EVERY or now - self.last_indexed >= INDEX_SECONDS
         ):
             self.cat.sync_index()
+            checkpoint(self.cat.engine)  # the batches' commits leave it to here (load_batch)
             self.unindexed = 0
             self.last_indexed = now
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from catalog.db import defer_checkpoints
 from catalog.errors import CatalogError, ValidationFailed
 from catalog.models import DatasetSource, HarvestJob, utcnow
 from catalog.services.batching import chunks
@@ -120,6 +121,7 @@ def load_batch(
     now = utcnow()
     notes: list[tuple[int, str | None, str, str]] = []  # errors and warnings, by position
     with cat.session() as s:
+        defer_checkpoints(s.connection())  # the run checkpoints at its index updates
         job = s.get(HarvestJob, job_id)
         # unchanged records still offered (the common case): read as plain rows and written
         # with one UPDATE by primary key, without an ORM object each (issue 17: a rerun)

@@ -49,11 +49,14 @@ def drain_outbox(cat: Catalog) -> int:
         done = 0
         while True:
             with cat.session() as s:
-                rows = (
-                    s.execute(select(IndexOutbox).order_by(IndexOutbox.id).limit(_BATCH))
-                    .scalars()
-                    .all()
-                )
+                # plain rows, not outbox objects: the DELETE below then has no loaded
+                # objects to match its criteria against (that matching, for a harvest's
+                # 2,000 rows a drain, cost a tenth of the drain)
+                rows = s.execute(
+                    select(IndexOutbox.id, IndexOutbox.dataset_id)
+                    .order_by(IndexOutbox.id)
+                    .limit(_BATCH)
+                ).all()
                 if not rows:
                     return done
                 ids = sorted({r.dataset_id for r in rows})
@@ -77,9 +80,9 @@ def drain_outbox(cat: Catalog) -> int:
                 for r in rejected:
                     log.warning("search index refused dataset %s", r)
                 s.execute(
-                    delete(IndexOutbox).where(
-                        IndexOutbox.id <= rows[-1].id, IndexOutbox.dataset_id.in_(ids)
-                    )
+                    delete(IndexOutbox)
+                    .where(IndexOutbox.id <= rows[-1].id, IndexOutbox.dataset_id.in_(ids))
+                    .execution_options(synchronize_session=False)
                 )
                 done += len(ids)
     finally:
