@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -105,6 +110,10 @@ def checkpoint(engine: Engine) -> None:
         cur = raw.cursor()
         cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
         cur.close()
+    except sqlite3.Error as exc:
+        # a saving, not a step of the caller's work: the next checkpoint copies what this
+        # one could not (and a run's ``finally`` must not hide the error that ended it)
+        log.warning("WAL checkpoint skipped: %s", exc)
     finally:
         raw.close()
 
