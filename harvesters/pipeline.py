@@ -29,7 +29,7 @@ from catalog.db import checkpoint
 from catalog.errors import CatalogError
 from catalog.models import HarvestJob, utcnow
 from catalog.search import analysed
-from catalog.services import domain_themes
+from catalog.services import domain_themes, harvest_publishers
 from catalog.services import harvest as svc
 from catalog.services import harvest_records as records
 from catalog.services.harvest import (
@@ -349,7 +349,10 @@ class Run:
     ) -> tuple[list[RemoteRecord], list[BatchItem]]:
         """The batch's items in order: what the pool mapped put in place, each mapped
         record's publisher resolved (in this process: it may create an organization)."""
-        results = iter(self._pooled(mapped, slots)) if mapped is not None else None
+        pooled = self._pooled(mapped, slots) if mapped is not None else None
+        found = pooled if pooled is not None else [s.result for s in slots if isinstance(s, _Todo)]
+        self._publishers([r for r in found if isinstance(r, Mapped)])
+        results = iter(pooled) if pooled is not None else None
         items: list[BatchItem] = []
         for slot in slots:
             if isinstance(slot, _Todo):
@@ -543,6 +546,25 @@ class Run:
             if rec.payload is None:  # never read: it may be a record we hold
                 self.unidentified += 1
         return Failed(rid, stage, reason)
+
+    def _publishers(self, mapped: list[Mapped]) -> None:
+        """The batch's new publishers resolved together before ``_take`` asks for them one
+        by one: their organizations made in one transaction
+        (``harvest_publishers.resolve_publishers``), not one transaction each -- a sheet of a
+        province's departments brings hundreds of new ones."""
+        if not self.config.get("use_remote_publishers", True):
+            return
+        new = {r.publisher for r in mapped if r.publisher is not None}
+        new = {ref for ref in new if (ref.key, ref.title) not in self.orgs}
+        if len(new) < 2:
+            return
+        try:
+            got = harvest_publishers.resolve_publishers(self.cat, self.spec, new)
+        except CatalogError:
+            return  # each record's own resolve says what is wrong, as before
+        for ref, name in got.items():
+            if ref is not None:
+                self.orgs[(ref.key, ref.title)] = name
 
     def _organization(self, remote_id: str, ref: PublisherRef | None) -> str | None:
         """The organization of a record's publisher (once per publisher in a run)."""

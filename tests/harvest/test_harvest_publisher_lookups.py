@@ -65,6 +65,10 @@ def test_a_sheet_of_many_departments_reads_the_organizations_once(db, server, ha
         out = harvest("spreadsheet", url, config={"region": "厦门市"}, catalog=db)
     assert out.counts.new == 30
     assert _by_title(seen) == []  # before: two per department
+    # the batch's new departments made together (the pipeline's resolve_publishers), not
+    # in a transaction each
+    inserts = [q for q in seen if q.startswith("INSERT INTO organizations")]
+    assert 1 <= len(inserts) <= 2, inserts
     titles = _org_titles(db)
     assert set(titles) == {f"厦门市{d}" for d in depts}
     with db.session() as s:  # every organization the run made says so in the audit log
