@@ -143,8 +143,10 @@ def get_organization(cat: Catalog, ref: str) -> Organization:
 
 
 def list_organizations(cat: Catalog, org_type: str | None = None) -> list[tuple[Organization, int]]:
-    """Organizations with their count of published datasets."""
-    with cat.session() as s:
+    """Organizations with their count of published datasets, read in a read-only session
+    (on SQLite a plain one takes the write lock: the organizations page's readers would
+    queue behind each other and behind every writer)."""
+    with cat.read_session() as s:
         counts = dict(
             s.execute(
                 select(Dataset.organization_id, func.count())

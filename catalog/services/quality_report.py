@@ -53,7 +53,7 @@ _lock = threading.Lock()
 
 def publisher_quality(cat: Catalog, org_id: str) -> PublisherQuality:
     published = published_of(org_id)
-    with cat.session() as s:
+    with cat.read_session() as s:  # a read: on SQLite a plain session takes the write lock
         count, mean = s.execute(
             select(func.count(Dataset.id), func.avg(Dataset.quality_score)).where(published)
         ).one()
