@@ -50,3 +50,39 @@ def test_tables_and_lists_survive():
     html = str(render_markdown("| 字段 | 说明 |\n|---|---|\n| id | 编号 |\n\n1. 一\n2. 二"))
     assert "<table>" in html and "<td>编号</td>" in html
     assert "<ol>" in html and "<li>二</li>" in html
+
+
+TEXTS = [
+    "见[说明][r]。\n\n[r]: https://data.example.cn/readme",
+    "再见[说明][r]：这段没有定义 r。",  # a reference of the text before must not carry over
+    "| 字段 | 类型 |\n|---|---|\n| id | 整数 |",
+    "1. 一\n2. 二\n\n* 甲\n* 乙",
+    "",
+    "*[HTML]: 缩写不是所开的扩展\n\n两个  \n换行",
+]
+
+
+def test_a_reused_converter_writes_what_a_fresh_one_writes():
+    """Each thread keeps one Markdown converter (building one cost half a conversion); what
+    it writes for a text must not depend on the texts it converted before, in any thread."""
+    import threading
+
+    import markdown
+
+    fresh = [markdown.markdown(t, extensions=["tables", "sane_lists"]) for t in TEXTS]
+    got: dict[int, list[str]] = {}
+
+    def convert(n: int) -> None:
+        from web.i18n import _markdown
+
+        got[n] = [_markdown(t) for t in TEXTS * 3]
+
+    threads = [threading.Thread(target=convert, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    convert(99)
+    for outputs in got.values():
+        assert outputs == fresh * 3
+    assert 'href="https://data.example.cn/readme"' in fresh[0] and "href" not in fresh[1]
