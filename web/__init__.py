@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from catalog.config import load_settings
 from catalog.context import open_catalog
 from web.chrome import register_chrome
+from web.dataset_cards import register_dataset_cards
 from web.i18n import ensure_compiled, register_filters
 from web.logins import login_manager
 from web.page_cache import register_page_cache
@@ -79,6 +80,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["rate_limiter"] = RateLimiter(cat, settings.extra.get("rate_limits"))
     register_filters(app)
     register_chrome(app)
+    register_dataset_cards(app)
     register_static_assets(app)
     # after the language and CSRF hooks: a kept page is served in the visitor's language
     register_page_cache(app, cat)

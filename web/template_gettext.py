@@ -19,7 +19,8 @@ from flask_babel import get_translations
 _CURRENT: ContextVar[NullTranslations | None] = ContextVar("request_translations", default=None)
 
 
-def _translations() -> NullTranslations:
+def translations() -> NullTranslations:
+    """The request's translations (resolved once per request), or Flask-Babel's."""
     return _CURRENT.get() or get_translations()
 
 
@@ -35,9 +36,9 @@ def register_template_gettext(app: Flask) -> None:
         _CURRENT.set(None)
 
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
