@@ -11,7 +11,7 @@ from catalog.config import load_settings
 from catalog.context import open_catalog
 from web.chrome import register_chrome
 from web.dataset_cards import register_dataset_cards
-from web.i18n import ensure_compiled, register_filters
+from web.i18n import ensure_compiled, register_filters, register_request_locale
 from web.logins import login_manager
 from web.page_cache import register_page_cache
 from web.ratelimit import RateLimiter
@@ -75,6 +75,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=_select_locale)
     register_template_gettext(app)
+    register_request_locale(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     app.extensions["rate_limiter"] = RateLimiter(cat, settings.extra.get("rate_limits"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -45,9 +46,32 @@ def ensure_compiled() -> None:
                 write_mo(f, catalog)
 
 
+# the request's language, resolved once by a before-request hook (register_request_locale):
+# Flask-Babel's get_locale walks Flask's context proxies on each call, and a first render of
+# a dataset page asked about forty times (labels, bilingual fields, cards) -- issue 17 item 5
+_REQUEST_LOCALE: ContextVar[str | None] = ContextVar("request_locale", default=None)
+
+
 def locale() -> str:
+    known = _REQUEST_LOCALE.get()
+    if known is not None:
+        return known
     loc = get_locale()
     return str(loc.language) if loc else "zh"
+
+
+def register_request_locale(app: Flask) -> None:
+    """Resolve the language once per request; call after ``Babel.init_app`` (nothing in
+    this catalog changes the language inside a request: the switch redirects)."""
+
+    @app.before_request
+    def _resolve() -> None:
+        _REQUEST_LOCALE.set(None)
+        _REQUEST_LOCALE.set(locale())
+
+    @app.teardown_request
+    def _forget(_exc: BaseException | None) -> None:
+        _REQUEST_LOCALE.set(None)
 
 
 def label(code: str | None, vocab_name: str) -> str:
