@@ -127,8 +127,25 @@ def target(page: str) -> float:
 @dataclass
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # the reads of an address (in a language) no client had read before in this phase:
+    # nearly always a first render, since the workers' cache is empty when a phase starts
+    first: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class Seen:
+    """The (address, language) pairs read so far in a phase, warm-up included."""
+
+    pairs: set[tuple[str, bool]] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def first(self, path: str, english: bool) -> bool:
+        with self.lock:
+            new = (path, english) not in self.pairs
+            self.pairs.add((path, english))
+            return new
 
 
 def _session_cookie(conn: http.client.HTTPConnection) -> str:
@@ -139,14 +156,18 @@ def _session_cookie(conn: http.client.HTTPConnection) -> str:
     return cookie.split(";", 1)[0]
 
 
-def client(n: int, port: int, site: Site, until: float, tally: Tally) -> None:
+def client(
+    n: int, port: int, site: Site, until: float, tally: Tally, seen: Seen | None = None
+) -> None:
     """One visitor reading page after page on one keep-alive connection."""
     rng = random.Random(n)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {}
-    if n % 4 == 3:
+    english = n % 4 == 3
+    if english:
         headers["Cookie"] = _session_cookie(conn)
     mine: dict[str, list[float]] = defaultdict(list)
+    firsts: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     while time.monotonic() < until:
         page = rng.choice(PAGES)
@@ -161,13 +182,18 @@ def client(n: int, port: int, site: Site, until: float, tally: Tally) -> None:
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             continue
-        mine[page].append((time.perf_counter() - t0) * 1000)
+        took = (time.perf_counter() - t0) * 1000
+        mine[page].append(took)
+        if seen is not None and seen.first(path, english):
+            firsts[page].append(took)
         if resp.status != 200:
             errors.append(f"{page} {path}: {resp.status}")
     conn.close()
     with tally.lock:
         for page, times in mine.items():
             tally.latencies[page].extend(times)
+        for page, times in firsts.items():
+            tally.first[page].extend(times)
         tally.errors.extend(errors)
 
 
@@ -185,6 +211,7 @@ def _worker_cpu(app: Gunicorn) -> float:
 def under_load(instance: Path, site: Site, args: argparse.Namespace, env: dict) -> dict:
     """One phase: gunicorn with ``env``, ``args.clients`` clients for ``args.seconds``."""
     app = Gunicorn(instance, args.workers, env, access_log=True)
+    seen = Seen()
     try:
         warm_rng = random.Random(0)
         for page in PAGES:  # each worker imports and opens what its first pages need
@@ -197,7 +224,9 @@ def under_load(instance: Path, site: Site, args: argparse.Namespace, env: dict) 
             ignored = Tally()
             until = time.monotonic() + args.warmup
             warmers = [
-                threading.Thread(target=client, args=(1000 + i, app.port, site, until, ignored))
+                threading.Thread(
+                    target=client, args=(1000 + i, app.port, site, until, ignored, seen)
+                )
                 for i in range(args.clients)
             ]
             for t in warmers:
@@ -210,7 +239,7 @@ def under_load(instance: Path, site: Site, args: argparse.Namespace, env: dict) 
         started = time.monotonic()
         until = started + args.seconds
         threads = [
-            threading.Thread(target=client, args=(i, app.port, site, until, tally))
+            threading.Thread(target=client, args=(i, app.port, site, until, tally, seen))
             for i in range(args.clients)
         ]
         for t in threads:
@@ -226,6 +255,7 @@ def under_load(instance: Path, site: Site, args: argparse.Namespace, env: dict) 
     n = sum(len(v) for v in tally.latencies.values())
     return {
         "latencies": tally.latencies,
+        "first": tally.first,
         "errors": tally.errors,
         "requests": n,
         "elapsed": elapsed,
@@ -339,6 +369,13 @@ def measure(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
                     None if baseline else target(page),
                 )
             )
+            if not baseline and page in ("dataset", "organization"):
+                # where the tail of the pages picked by popularity comes from: the share of
+                # reads that were some address's first in the phase, and their latency
+                first = res["first"].get(page, [])
+                share = 100 * len(first) / max(len(times), 1)
+                rows.append(Row(f"{page}: {label}, first reads of an address", share, "%"))
+                rows.append(Row(f"{page}: {label} p95 of first reads", pct(first, 95), "ms"))
     for label, res in phases.items():
         every = [t for v in res["latencies"].values() for t in v]
         rows.append(Row(f"all pages: {label} p95", pct(every, 95), "ms"))
