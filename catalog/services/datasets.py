@@ -695,7 +695,7 @@ def featured_datasets(cat: Catalog, limit: int = 6) -> list[dict]:
     """The bureau's featured published datasets, newest first, shaped like search hits."""
     from catalog.search.documents import dataset_document, payload
 
-    with cat.session() as s:
+    with cat.read_session() as s:  # the home page: never behind a writer's lock
         rows = (
             s.execute(
                 select(Dataset)
