@@ -59,7 +59,7 @@ def _ndcg(grades: list[int], ideal: list[int], k: int = 10) -> float:
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from catalogtest import build_search_catalog
-    from test_search_contract import CORPUS, ORG_TITLE, load_corpus
+    from search_corpus import CORPUS, ORG_TITLE, load_corpus
 
     from tests.opensearch.testnode import OpenSearchNode
 
