@@ -9,7 +9,11 @@ Over real sockets on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import logging
+import shutil
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -241,3 +245,31 @@ def test_a_client_that_never_stores_its_cookie_still_gets_kept_pages(workers):
     assert all(_lang(p.text) == "en" for p in pages)
     assert _counts(app_a).kept == 1 and _counts(app_a).fast == 2
     assert "Set-Cookie" not in pages[2].headers
+
+
+def test_a_write_racing_a_newer_state_or_a_broken_disk_never_fails_the_page(
+    tmp_path, monkeypatch, caplog
+):
+    """The middleware keeps a page after Flask answered, outside any app context (bench load
+    found a 500 there: the warning asked Flask for its app). Another worker that moved to a
+    newer state drops the older state's folder while this one writes into it: the page is
+    simply not kept. A disk that refuses the write is logged, and the page is not lost."""
+    kept = page_cache.Kept(b"<html></html>", [("Content-Type", "text/html")], '"e1"', time.time())
+    shared = page_cache.SharedPages(tmp_path / "pages", 10 * 2**20)
+    real = tempfile.mkstemp
+
+    def raced(*args, dir, **kw):  # noqa: A002 -- mkstemp's own keyword
+        shutil.rmtree(dir)  # the other worker's _drop_older_states, at the worst moment
+        return real(*args, dir=dir, **kw)
+
+    monkeypatch.setattr(page_cache.tempfile, "mkstemp", raced)
+    shared.put(5, ("/dataset/x", "zh"), kept)
+    assert shared.get(5, ("/dataset/x", "zh")) is None
+    monkeypatch.undo()
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    broken = page_cache.SharedPages(blocked, 10 * 2**20)
+    with caplog.at_level(logging.WARNING, logger="web.page_cache"):
+        broken.put(6, ("/dataset/y", "zh"), kept)
+    assert "shared page cache not written" in caplog.text

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -71,6 +72,10 @@ from werkzeug.routing import RequestRedirect
 from catalog.context import Catalog
 from catalog.db import read_only
 from catalog.models import AuditEvent, IndexOutbox
+
+# the app's logger's child: SharedPages also writes from the WSGI middleware, after Flask's
+# app context has ended
+log = logging.getLogger(__name__)
 
 # pages whose anonymous body depends only on the address, the language and the catalog
 CACHED_ENDPOINTS = frozenset(
@@ -230,8 +235,10 @@ class SharedPages:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, folder / self._name(key))
+        except FileNotFoundError:  # a newer state dropped this one's folder meanwhile
+            return
         except OSError as exc:  # a full or read-only disk costs speed, never the page
-            current_app.logger.warning("shared page cache not written: %s", exc)
+            log.warning("shared page cache not written: %s", exc)
 
 
 def _folder_size(folder: Path) -> int:
