@@ -183,4 +183,7 @@ def test_organization_pages_and_lists(site) -> None:
     assert second.count('class="result"') == 5
     en = requests.get(f"{url}/organization/transport-bureau?lang=en", timeout=10).text
     assert "Baoding Transport Bureau" in en and "Findability" in en
+    assert "15 个已发布数据集的平均分。" in org and "Mean score of 15 published datasets." in en
+    gaps = re.findall(r": (\d+) (datasets?)</li>", en)  # what would raise the score
+    assert gaps and all((n == "1") == (word == "dataset") for n, word in gaps), gaps
     assert requests.get(f"{url}/organization/no-such-org", timeout=10).status_code == 404
