@@ -112,11 +112,8 @@ def resolve_publisher(cat: Catalog, spec: SourceSpec, ref: PublisherRef | None) 
         return found
     if not spec.config.get("create_organizations", True):
         return spec.organization
-    if place:
-        local = within_place(ref, place)
-        return _create_publisher(cat, spec, local, _regional_slug(ref, place), place, known)
-    slug = NAME_RE.sub("-", (ref.key or "").lower()).strip("-")[:90]
-    return _create_publisher(cat, spec, ref, slug, None, known)
+    described, slug = _as_new(ref, place)
+    return _create_publisher(cat, spec, described, slug, place, known)
 
 
 class KnownOrganizations:
@@ -170,7 +167,7 @@ class KnownOrganizations:
     def plain(self, ref: PublisherRef) -> str | None:
         """An organization of the same title (or English title, or the remote key as our
         name), or one a curator merged this publisher into."""
-        slug = NAME_RE.sub("-", (ref.key or "").lower()).strip("-")[:90]
+        slug = _key_slug(ref)
         by_key = slug if slug and ref.key == slug else None
         found = self._first(
             [
@@ -220,10 +217,23 @@ def known_for(cat: Catalog, spec: SourceSpec) -> KnownOrganizations:
     return known
 
 
+def _key_slug(ref: PublisherRef) -> str:
+    """The remote key as one of our names (lower case, runs of other characters as ``-``)."""
+    return NAME_RE.sub("-", (ref.key or "").lower()).strip("-")[:90]
+
+
+def _as_new(ref: PublisherRef, place: Place | None) -> tuple[PublisherRef, str]:
+    """The publisher as a new organization describes it (titled with its place when the
+    source has one) and the stem of that organization's name."""
+    if place:
+        return within_place(ref, place), _regional_slug(ref, place)
+    return ref, _key_slug(ref)
+
+
 def _regional_slug(ref: PublisherRef, place: Place) -> str:
     """The name of a new organization of a place: the place's pinyin before the remote's
     Latin key (``xiamenshi-tongjiju``), else the pinyin of the regional title."""
-    key = NAME_RE.sub("-", (ref.key or "").lower()).strip("-")
+    key = _key_slug(ref)
     if len(key) >= 3 and ref.key.isascii():
         return f"{names.pinyin_slug(place.name, 30)}-{key}".strip("-")[:90]
     return names.pinyin_slug(within_place(ref, place).title, 90)
@@ -319,12 +329,7 @@ def resolve_publishers(
         if found or not spec.config.get("create_organizations", True):
             out[ref] = found or spec.organization
             continue
-        if place:
-            local = within_place(ref, place)
-            slug, data, _ = _new_organization(spec, local, _regional_slug(ref, place), place)
-        else:
-            key = NAME_RE.sub("-", (ref.key or "").lower()).strip("-")[:90]
-            slug, data, _ = _new_organization(spec, ref, key, None)
+        slug, data, _ = _new_organization(spec, *_as_new(ref, place), place)
         name = next(
             (n for n in (slug, *(f"{slug}-{i}" for i in range(2, 50))) if n not in known.rank),
             None,
