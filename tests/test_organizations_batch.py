@@ -11,6 +11,7 @@ from catalog.errors import ValidationFailed
 from catalog.models import AuditEvent, Organization
 from catalog.services import organizations
 from catalog.services.authz import SYSTEM
+from tests.portal import credit_code
 
 
 def _count(cat, model) -> int:
@@ -46,8 +47,15 @@ def test_all_are_made_with_an_audit_event_each(cat):
             "1",
         ),
         ([{"title": "甲"}], "0"),
+        (
+            [
+                {"title": "甲", "name": "bd-a", "credit_code": credit_code(7)},
+                {"title": "乙", "name": "bd-b", "credit_code": credit_code(7)},
+            ],
+            credit_code(7),
+        ),
     ],
-    ids=["taken", "twice", "invalid field", "no name"],
+    ids=["taken", "twice", "invalid field", "no name", "credit code twice"],
 )
 def test_a_refused_batch_makes_none_and_says_which(cat, batch, says):
     organizations.create_organization(cat, SYSTEM, {"title": "已有", "name": "bd-taken"})

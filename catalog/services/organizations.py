@@ -89,15 +89,13 @@ def create_organizations(cat: Catalog, actor: Actor, datas: list[dict]) -> list[
         if codes:
             cond = or_(cond, Organization.credit_code.in_(codes))
         taken = sorted(s.execute(select(Organization.name).where(cond)).scalars())
-        twice = sorted(n for n, k in Counter(wanted).items() if k > 1)
-        if taken or twice or len(set(codes)) < len(codes):
+        twice = sorted(n for n, k in (Counter(wanted) + Counter(codes)).items() if k > 1)
+        if taken:
             raise ValidationFailed(
-                {
-                    "name": [
-                        f"An organization with this name or credit code exists: {taken or twice}."
-                    ]
-                }
+                {"name": [f"An organization with this name or credit code exists: {taken}."]}
             )
+        if twice:
+            raise ValidationFailed({"name": [f"Named more than once in the batch: {twice}."]})
         orgs = [Organization(**v) for v in loaded]
         s.add_all(orgs)
         s.flush()
