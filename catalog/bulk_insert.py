@@ -25,24 +25,32 @@ from sqlalchemy import Connection, Table, insert
 _Processor = Callable[[Any], Any] | None
 
 
+def python_defaults(table: Table) -> list[tuple[str, Any, bool]]:
+    """(column, value or callable, whether to call it) of each column SQLAlchemy fills in
+    Python when an INSERT does not give it: a scalar or a callable default (an
+    autoincrement key or a server default is left to the database). A callable is called
+    with None, as SQLAlchemy calls a default that takes no context."""
+    out = []
+    for col in table.columns:
+        default: Any = col.default
+        if default is None:
+            continue
+        if default.is_scalar:
+            out.append((col.key, default.arg, False))
+        elif default.is_callable:
+            out.append((col.key, default.arg, True))
+        else:
+            raise TypeError(f"{table.name}.{col.key}: a SQL default is not supported here")
+    return out
+
+
 class _Prepared:
     """One table's INSERT for one set of given columns, compiled for one dialect."""
 
     def __init__(self, conn: Connection, table: Table, given: tuple[str, ...]):
         dialect = conn.dialect
-        # the columns SQLAlchemy would add: those with a Python-side default (a scalar or a
-        # callable; an autoincrement key or a server default is left to the database)
-        self.defaults: list[tuple[str, Any, bool]] = []
-        for col in table.columns:
-            default: Any = col.default
-            if col.key in given or default is None:
-                continue
-            if default.is_scalar:
-                self.defaults.append((col.key, default.arg, False))
-            elif default.is_callable:
-                self.defaults.append((col.key, default.arg, True))
-            else:
-                raise TypeError(f"{table.name}.{col.key}: a SQL default is not supported here")
+        # the columns SQLAlchemy would add
+        self.defaults = [d for d in python_defaults(table) if d[0] not in given]
         keys = list(given) + [k for k, _arg, _call in self.defaults]
         compiled = insert(table).compile(dialect=dialect, column_keys=keys)
         if compiled.escaped_bind_names:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from catalog.bulk_insert import insert_rows
+from catalog.bulk_insert import insert_rows, python_defaults
 from catalog.db import Base
 from catalog.errors import ValidationFailed
 from catalog.models import (
@@ -330,18 +330,15 @@ class _RowDefaults:
     a timestamp) called per row, the primary key left to the caller."""
 
     def __init__(self, table: Table):
-        self.template: dict[str, Any] = {}
+        self.template: dict[str, Any] = {col.key: None for col in table.columns}
         self.calls: list[tuple[str, Any]] = []
-        for col in table.columns:
-            default: Any = col.default
-            if col.primary_key:
-                self.template[col.key] = None  # the caller gives it
-            elif default is None:
-                self.template[col.key] = None
-            elif default.is_callable:
-                self.calls.append((col.key, default.arg))
+        for key, arg, call in python_defaults(table):
+            if table.c[key].primary_key:
+                continue  # the caller gives it
+            if call:
+                self.calls.append((key, arg))
             else:
-                self.template[col.key] = default.arg
+                self.template[key] = arg
 
     def row(self) -> dict[str, Any]:
         row = dict(self.template)
