@@ -28,7 +28,10 @@ class Catalog:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         self.Session = make_sessionmaker(self.engine)
-        self.ReadSession = make_sessionmaker(read_only(self.engine))
+        # the same engine and pool, whose SQLite transactions begin DEFERRED: for reads,
+        # which then never wait for a writer (sessions below, or plain connections)
+        self.read_engine = read_only(self.engine)
+        self.ReadSession = make_sessionmaker(self.read_engine)
         vocab.load_regions(settings.region_file)
         self.search = make_backend(settings.search_url, settings.index_path, settings.synonyms_file)
         self._drain_lock = threading.Lock()

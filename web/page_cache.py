@@ -56,7 +56,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -70,7 +69,6 @@ from werkzeug.http import parse_cookie, parse_etags
 from werkzeug.routing import RequestRedirect
 
 from catalog.context import Catalog
-from catalog.db import read_only
 from catalog.models import AuditEvent, IndexOutbox
 
 # the app's logger's child: SharedPages also writes from the WSGI middleware, after Flask's
@@ -270,17 +268,13 @@ _STATE_QUERY = select(
 )
 
 
-# the read-only view of an engine, made once per engine
-_reader = lru_cache(maxsize=8)(read_only)
-
-
 def catalog_state(cat: Catalog) -> tuple[int, bool]:
     """(newest audit event id, whether index changes wait): one query on a pooled connection
     (without an ORM session: it is paid on every anonymous page read) of the read-only
     engine: on SQLite a plain connection begins ``IMMEDIATE``, so every page read took the
     database's write lock, and two readers at once (any two threads of any two workers) had
     the second sleep in SQLite's busy handler (1 ms, then 2, then 5 ...)."""
-    with _reader(cat.engine).connect() as conn:
+    with cat.read_engine.connect() as conn:
         newest, waiting = conn.execute(_STATE_QUERY).one()
     return (newest or 0, bool(waiting))
 

@@ -13,22 +13,16 @@ worker then waits for. The rules stay in ``registrations`` and ``nominations``.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, select
 
-from catalog.db import read_only
 from catalog.models import DataRegistration, Dataset, Nomination
 from catalog.services import nominations, registrations
 from catalog.services.authz import Actor
 
 if TYPE_CHECKING:
     from catalog.context import Catalog
-
-
-# the read-only view of an engine, made once (making one costs about as much as the query)
-_reader = lru_cache(maxsize=8)(read_only)
 
 
 def _any_rows(cat: Catalog, dataset_id: str) -> tuple[bool, bool]:
@@ -39,7 +33,7 @@ def _any_rows(cat: Catalog, dataset_id: str) -> tuple[bool, bool]:
             Nomination.dataset_id == dataset_id, Nomination.outcome.in_(nominations.SELECTED)
         ),
     )
-    with _reader(cat.engine).connect() as conn:
+    with cat.read_engine.connect() as conn:
         regs, badges = conn.execute(query).one()
     return bool(regs), bool(badges)
 
