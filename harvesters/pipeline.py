@@ -188,8 +188,7 @@ class Run:
                     self.progress(len(batch), self.counts)
         finally:
             self._close_pool()
-            self.cat.sync_index()  # what the last batches queued, whatever stopped the run
-            checkpoint(self.cat.engine)
+            self._sync_index()  # what the last batches queued, whatever stopped the run
         self._flush_problems()
         return self._finish()
 
@@ -202,8 +201,7 @@ class Run:
         if self.unindexed and (
             self.unindexed >= INDEX_EVERY or now - self.last_indexed >= INDEX_SECONDS
         ):
-            self.cat.sync_index()
-            checkpoint(self.cat.engine)  # the batches' commits leave it to here (load_batch)
+            self._sync_index()
             self.unindexed = 0
             self.last_indexed = now
 
@@ -364,6 +362,12 @@ class Run:
             if item is not None:
                 items.append(item)
         return batch, items
+
+    def _sync_index(self) -> None:
+        """Index what the batches queued, then checkpoint SQLite's WAL: the batches' own
+        commits leave that to here (``load_batch`` defers it)."""
+        self.cat.sync_index()
+        checkpoint(self.cat.engine)
 
     def _pooled(self, mapped: Future[list[Result]], slots: list[_Slot]) -> list[Result]:
         """What the workers mapped for a batch. A worker that died (killed, out of memory,
