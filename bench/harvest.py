@@ -33,9 +33,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench import store_floor
 from bench.corpus import BAODING_REGIONS, publishers
 from bench.corpus import documents as corpus_documents
 from bench.search import Row, render
+from bench.store_floor import Floor
 from schemas.vocab import THEMES
 
 if TYPE_CHECKING:
@@ -364,6 +366,26 @@ def pipeline_alone(cat: Catalog, source_id: int, size: int) -> float:
     return n / seconds
 
 
+def store_alone(stored: Path, folder: Path) -> Floor:
+    """SQLite's own cost of storing run 1's rows (bench/store_floor.py), into a fresh
+    catalog database migrated here, in the run's batches and with its checkpoints."""
+    from catalog.context import open_catalog
+    from catalog.db import HARVEST_WAL_AUTOCHECKPOINT
+    from harvesters.config import SourceConfigSchema
+    from harvesters.pipeline import INDEX_EVERY
+
+    empty = folder / "catalog.db"
+    fresh = open_catalog(
+        instance_path=folder, database_url=f"sqlite:///{empty}", search_url="embedded://"
+    )
+    try:
+        fresh.migrate()
+    finally:
+        fresh.dispose()
+    batch = int(SourceConfigSchema().load({})["batch_size"])
+    return store_floor.replay(stored, empty, batch, INDEX_EVERY, HARVEST_WAL_AUTOCHECKPOINT)
+
+
 def _counts(cat: Catalog) -> dict[str, int]:
     from sqlalchemy import func, select
 
@@ -392,6 +414,7 @@ class Measured:
     write_s: float
     runs: list[RunStats]
     baseline: float
+    floor: Floor
     checks: list[str]
     ok: bool
 
@@ -430,6 +453,7 @@ def measure(size: int, seed: int, tmp: str | None) -> Measured:
             )
             runs = [harvest_once(cat, src.id, size, "run 1 (all new)")]
             after_first = _counts(cat)
+            floor = store_alone(instance / "catalog.db", root / "floor")
             runs.append(harvest_once(cat, src.id, size, "run 2 (all unchanged)"))
             write_datajson(www / "data.json", size, seed, changed=True)
             runs.append(harvest_once(cat, src.id, size, "run 3 (5% changed)"))
@@ -455,6 +479,8 @@ def measure(size: int, seed: int, tmp: str | None) -> Measured:
         "versions after run 3": (after_third["versions"], size + changed),
         "dataset.harvest events after run 3": (after_third["audit_harvest"], changed),
         "indexed after run 3": (after_third["indexed"], after_third["published"]),
+        "datasets replayed for the floor": (floor.records, size),
+        "rows the floor's database holds": (floor.stored, floor.rows),
     }
     checks = []
     ok = True
@@ -462,7 +488,7 @@ def measure(size: int, seed: int, tmp: str | None) -> Measured:
         good = got == want
         ok &= good
         checks.append(f"{what}: {got}" + ("" if good else f" (expected {want}: WRONG)"))
-    return Measured(size, nbytes / MB, write_s, runs, baseline, checks, ok)
+    return Measured(size, nbytes / MB, write_s, runs, baseline, floor, checks, ok)
 
 
 def rows(m: Measured) -> list[Row]:
@@ -501,6 +527,21 @@ def rows(m: Measured) -> list[Row]:
         Row("baseline: pipeline without store", m.baseline, "rec/s", fmt="{:,.0f}"),
     )
     out.append(Row("run 1 / baseline", first.rate / m.baseline, "x", fmt="{:.2f}"))
+    # the floor under the writer: what SQLite alone spends on the rows run 1 stored
+    writer_ms = (first.cpu - first.worker_cpu) * 1000 / first.records
+    out.append(
+        Row("floor: SQLite storing run 1's rows alone", m.floor.rate, "rec/s", fmt="{:,.0f}")
+    )
+    out.append(Row("  floor: CPU per record", m.floor.cpu_per_record_ms, "ms", fmt="{:.3f}"))
+    out.append(Row("  floor: rows per record", m.floor.rows / m.floor.records, "", fmt="{:.1f}"))
+    out.append(
+        Row(
+            "  run 1's process / floor, CPU",
+            writer_ms / m.floor.cpu_per_record_ms,
+            "x",
+            fmt="{:.2f}",
+        )
+    )
     for r in m.runs:
         out.append(Row(f"{r.label}: peak RSS", r.rss_peak, "MB", fmt="{:,.0f}"))
     for pct in (25, 50, 75, 100):
@@ -536,7 +577,13 @@ def notes(m: Measured) -> list[str]:
         "match keys), index, withdrawal check. Time from run_job's start to its end.",
         f"run 3: one record in {CHANGED_EVERY} changed (description and modified). "
         "baseline: the same source through gather, transform and prepare (validate, hash, "
-        "keys) with nothing stored (a `full` run without load_batch).",
+        "keys) with nothing stored (a `full` run without load_batch). floor: run 1's rows "
+        "(datasets, distributions, versions, creation events, source links, match keys, "
+        "outbox entries) read back from its database and inserted again into a fresh "
+        "catalog database with the catalog's SQLite settings, in run 1's batches (one "
+        "transaction each, the driver's executemany, no Python work between) with its "
+        "checkpoints: SQLite's own share of the writer's work, which no change to the Python "
+        "side can take away (bench/store_floor.py).",
         "CPU time: the run's process and its mapping workers (worker processes of "
         "harvesters.mapping, started once a source's map_workers_after records were mapped); "
         "the load figure beside each throughput is the mean 1-minute load average during "

@@ -38,7 +38,13 @@ RUNS = [
         "harvest",
         ["--sizes", "200"],
         "harvest-200.txt",
-        ["run 1 (all new): throughput", "run 2 (all unchanged): throughput", "RSS growth"],
+        [
+            "run 1 (all new): throughput",
+            "run 2 (all unchanged): throughput",
+            "RSS growth",
+            "floor: SQLite storing run 1's rows alone",
+            "datasets replayed for the floor: 200;",
+        ],
     ),
     (
         "harvest_sheets",
