@@ -20,13 +20,14 @@ from collections.abc import Callable
 from typing import Any
 
 from marshmallow import INCLUDE, RAISE, Schema, fields
-from marshmallow.utils import is_collection, missing
+from marshmallow.utils import missing
+
+from harvesters.fieldplans import Plan, Slow, plan_field
 
 _KNOWN_HOOKS = {"pre_load", "post_load", "validates", "validates_schema"}
 
 
-class _Slow(Exception):
-    """The record needs the real ``Schema.load`` (it would fail, or is unusual)."""
+_REQUIRED = object()  # a missing value of a required field: marshmallow says so
 
 
 class FastLoader:
@@ -49,9 +50,16 @@ class FastLoader:
         # names them), EXCLUDE drops them, INCLUDE keeps them as they are (a remote
         # format's schema, such as data.json's, whose unmapped keys become extras)
         self.unknown = schema.unknown
-        self.plan: list[tuple[str, fields.Field, FastLoader | None]] = [
-            (name, field, _nested_list(field)) for name, field in schema.load_fields.items()
-        ]
+        # per field, in the schema's order (the output's key order): its name, how a
+        # present value loads (``fieldplans``) and what an absent one gives
+        self.plan: list[tuple[str, Plan, Any]] = (
+            [
+                (name, plan_field(field, name, _nested_items), _absent(field))
+                for name, field in schema.load_fields.items()
+            ]
+            if self.enabled
+            else []
+        )
 
     def load(self, data: Any) -> dict:
         """``schema.load(data)``: the same result, or the same ValidationError."""
@@ -73,30 +81,29 @@ class FastLoader:
         return self.schema.validate(data)
 
     def fast(self, data: dict) -> dict:
-        """The load without the machinery; raises ``_Slow`` or ``ValidationError`` when the
+        """The load without the machinery; raises ``Slow`` or ``ValidationError`` when the
         record must go through ``Schema.load``."""
-        kw = {"many": False, "partial": None, "unknown": self.schema.unknown}
+        kw = {"many": False, "partial": None, "unknown": self.unknown}
         for hook in self.pre:
             data = hook(data, **kw)
             if not isinstance(data, dict):
-                raise _Slow
+                raise Slow
         if self.unknown == RAISE and not data.keys() <= self.names:
-            raise _Slow  # unknown keys: marshmallow says which
+            raise Slow  # unknown keys: marshmallow says which
         out: dict = {}
-        for name, field, nested in self.plan:
-            raw = data.get(name, missing)
-            if raw is missing:
-                if field.required:
-                    raise _Slow
-                default = field.load_default
-                if default is not missing:
-                    out[name] = default() if callable(default) else default
-            elif nested is not None and raw is not None and is_collection(raw):
-                out[name] = [
-                    nested.fast(item) if isinstance(item, dict) else _slow() for item in raw
-                ]
+        get = data.get
+        for name, load, absent in self.plan:
+            raw = get(name, missing)
+            if raw is not missing:
+                out[name] = load(raw, data)
+            elif absent is missing:
+                continue
+            elif absent is _REQUIRED:
+                raise Slow
+            elif callable(absent):
+                out[name] = absent()
             else:
-                out[name] = field.deserialize(raw, name, data)
+                out[name] = absent
         if self.unknown == INCLUDE:
             for key in set(data) - self.names:  # as marshmallow walks them, in its order
                 out[key] = data[key]
@@ -110,8 +117,10 @@ class FastLoader:
         return out
 
 
-def _slow() -> Any:
-    raise _Slow
+def _absent(field: fields.Field) -> Any:
+    """What ``Field.deserialize(missing)`` gives: an error when required, else the
+    ``load_default`` (a callable is called each time; ``missing`` leaves the key out)."""
+    return _REQUIRED if field.required else field.load_default
 
 
 def _supported(schema: Schema) -> bool:
@@ -127,21 +136,27 @@ def _supported(schema: Schema) -> bool:
             if many or kw.get("pass_original") or kw.get("pass_collection"):
                 return False
     return all(
-        (f.data_key in (None, n)) and (f.attribute in (None, n))
+        (f.data_key in (None, n)) and (f.attribute in (None, n)) and "." not in n
         for n, f in schema.load_fields.items()
     )
 
 
-def _nested_list(field: fields.Field) -> FastLoader | None:
-    """A loader for the items of a plain list of nested objects (no options, no rules of
-    the list itself), loaded in place of ``List(Nested(...))``'s own walk."""
-    if not isinstance(field, fields.List) or field.validators or field.allow_none:
+def _nested_items(inner: fields.Nested) -> Callable[[dict], dict] | None:
+    """The loader of the items of a list of nested objects (a ``Nested`` without options
+    or rules of its own), loaded in place of ``Schema.load`` of each item."""
+    if inner.many or inner.only or inner.exclude or inner.unknown is not None:
         return None
-    inner = field.inner
-    if not isinstance(inner, fields.Nested) or inner.many or inner.only or inner.exclude:
-        return None
-    if inner.unknown is not None or inner.validators or inner.allow_none:
+    if inner.validators or inner.allow_none or not _plain_nested(inner):
         return None
     nested = inner.schema
     loader = FastLoader(nested)
-    return loader if loader.enabled and not nested.partial else None
+    return loader.fast if loader.enabled and not nested.partial and not nested.many else None
+
+
+def _plain_nested(inner: fields.Nested) -> bool:
+    cls = type(inner)
+    return (
+        cls is fields.Nested
+        and not getattr(inner, "pre_load", None)
+        and not getattr(inner, "post_load", None)
+    )
