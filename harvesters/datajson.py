@@ -9,6 +9,7 @@ naming the field; ``strict: false`` only needs a title and an identifier.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -65,7 +66,10 @@ class DistributionIn(Schema):
             "format": vocabmap.data_format(d.get("format") or d.get("mediaType")),
             "media_type": vocabmap.media_type(d.get("mediaType")),
             "license": vocabmap.license_code(d.get("license")),
-            "byte_size": int(size) if isinstance(size, int | float) and size >= 0 else None,
+            # JSON as Python reads it may say Infinity (or NaN): no size, not a crash
+            "byte_size": int(size)
+            if isinstance(size, int | float) and 0 <= size < math.inf
+            else None,
         }
 
 

@@ -120,12 +120,22 @@ def parse_datetime(value: Any) -> datetime | None:
     s = text(value)
     if s is None or s.startswith(("R/", "P")):
         return None
+    dt = _iso_datetime(s)
+    if dt is None:
+        d = parse_date(s)
+        return datetime(d.year, d.month, d.day) if d else None
+    return dt
+
+
+def _iso_datetime(s: str) -> datetime | None:
+    """An ISO 8601 date and time (``Z`` or a space allowed) as naive UTC, or None. Both
+    parsers fall back on this one, not on each other: a text with a ``T`` or ``:`` that is
+    no date at all (``12:00 noon``) sent each back to the other forever."""
     iso = s.replace("Z", "+00:00").replace(" ", "T", 1) if "T" in s or ":" in s else s
     try:
         dt = datetime.fromisoformat(iso)
     except ValueError:
-        d = parse_date(s)
-        return datetime(d.year, d.month, d.day) if d else None
+        return None
     if dt.tzinfo is not None:
         dt = dt.astimezone(UTC).replace(tzinfo=None)
     return dt
@@ -154,7 +164,7 @@ def parse_date(value: Any) -> date | None:
     if m and 1800 < int(s) < 2200:
         return date(int(s), 1, 1)
     if "T" in s or ":" in s:
-        dt = parse_datetime(s)
+        dt = None if s.startswith(("R/", "P")) else _iso_datetime(s)
         return dt.date() if dt else None
     try:
         return date.fromisoformat(s[:10])

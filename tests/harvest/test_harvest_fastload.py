@@ -6,10 +6,12 @@ from __future__ import annotations
 import copy
 
 import pytest
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 
 from harvesters import prepare
 from harvesters.fastload import FastLoader
+from harvesters.fieldplans import Slow
+from schemas import vocab
 from schemas.dataset import DatasetSchema
 from schemas.distribution import DistributionSchema
 
@@ -49,6 +51,10 @@ def recorded(cat, server, harvest, monkeypatch) -> tuple[list[dict], list[dict]]
         out = harvest("datajson", server.url(f"files/datajson/us-agencies/{agency}.json"))
         assert out.counts.new > 10
     assert harvest("ckan", server.url("ckan")).counts.new > 5
+    # Croissant: the AI fields (record sets, Responsible-AI texts, splits, sizes)
+    for version in ("1.0", "1.1"):
+        out = harvest("croissant", server.url(f"files/croissant/{version}/"), name=f"cr-{version}")
+        assert out.counts.new > 10
     return datasets.seen, distributions.seen
 
 
@@ -182,3 +188,347 @@ def test_data_json_records_load_the_same_through_the_fast_loader(fixtures):
                 pass
     assert records > 100
     assert quick >= 0.9 * records  # unknown keys no longer send a record the slow way
+
+
+# -- the compiled field plans (harvesters.fieldplans) -----------------------------------------
+def _code(table) -> str:
+    return next(iter(table))
+
+
+DIST_FULL = {
+    "title": "CSV",
+    "title_en": "CSV file",
+    "description": "all rows",
+    "access_url": "https://x.example/a",
+    "download_url": "https://x.example/a.csv",
+    "format": "CSV",
+    "media_type": "text/csv",
+    "byte_size": 20480,
+    "checksum": "a" * 64,
+    "checksum_algorithm": "sha256",
+    "sha256": "a" * 64,
+    "license": "CC-BY-4.0",
+    "split": _code(vocab.SPLITS),
+    "restricted": True,
+}
+FULL = {
+    "name": "a-dataset",
+    "identifier": "ID-1",
+    "kind": "training",
+    "title": "一个数据集",
+    "title_en": "A dataset",
+    "description": "描述",
+    "description_en": "About it",
+    "organization": "org",
+    "contact_name": "数据管理员",
+    "contact_email": "data@x.example",
+    "contact_phone": "0312-1234567",
+    "keywords": ["交通", "bus"],
+    "themes": [_code(vocab.THEMES)],
+    "access_rights": "conditional",
+    "access_conditions": "ask us",
+    "license": "CC-BY-4.0",
+    "issued": "2020-01-02",
+    "modified": "2021-02-03T04:05:06",
+    "frequency": _code(vocab.FREQUENCIES),
+    "temporal_start": "2020-01-01",
+    "temporal_end": "2020-12-31",
+    "spatial": [_code(vocab.regions())],
+    "languages": ["zh", "en"],
+    "version": "1.0",
+    "conforms_to": ["https://x.example/standard"],
+    "landing_page": "https://x.example/landing",
+    "documentation": "https://x.example/docs",
+    "resource_code": "RC-1",
+    "source_department": "保定市交通运输局",
+    "domain": "交通",
+    "open_mode": _code(vocab.OPEN_MODES),
+    "data_formats": ["CSV", "JSON"],
+    "data_volume": "1 GB",
+    "task_categories": [_code(vocab.TASKS)],
+    "modalities": [_code(vocab.MODALITIES)],
+    "annotation_type": _code(vocab.ANNOTATION_TYPES),
+    "annotation_method": _code(vocab.ANNOTATION_METHODS),
+    "annotation_accuracy": 0.98,
+    "sample_counts": {"train": 100, "test": 0},
+    "metrics": ["f1"],
+    "citation": "Someone 2024",
+    "record_sets": [{"name": "rows", "fields": [{"name": "id"}]}],
+    "rai": {_code(vocab.RAI_PROPERTIES): "how it was collected"},
+    "derived_from": ["other-dataset"],
+    "review_by": "bureau",
+    "featured": True,
+    "extras": {"programCode": ["130600:001"], "n": 1},
+    "distributions": [DIST_FULL],
+}
+
+
+class _Str(str):
+    """A subclass of str: ``String`` gives ``str(value)``; a plan leaves it to marshmallow."""
+
+
+# what any field may be sent by a careless or hostile source
+COMMON = [
+    None,
+    b"bytes",
+    b"\xff\xfe",
+    0,
+    1,
+    -1,
+    2**70,
+    1.5,
+    2.0,
+    10**400,
+    True,
+    False,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    "",
+    " ",
+    "x",
+    "None",
+    "no",
+    "true",
+    "2020-01-01",
+    _Str("sub"),
+    [],
+    ["x"],
+    ["x", 1],
+    ["x", None],
+    ("x", "y"),
+    {"x"},
+    {},
+    {"a": 1},
+    {1: "x"},
+    {"@value": "v"},
+]
+
+
+def _edges(field: fields.Field, good: object) -> list:
+    """Edge values of one field: the common ones, the good value, each ``Length`` limit
+    (under, at, over), ``OneOf``'s first and last choice and values just outside, a
+    ``Range``'s bound, and lists and dicts of the inner field's edge values."""
+    values: list = [good, *COMMON]
+    for rule in field.validators:
+        if isinstance(rule, validate.Length):
+            for n in (rule.min, rule.max, rule.equal):
+                for k in (n - 1, n, n + 1) if n is not None else ():
+                    if k >= 0:
+                        values += ["x" * k, "中" * k] + ([["x"] * k] if k < 300 else [])
+        elif isinstance(rule, validate.OneOf):
+            choices = list(rule.choices)
+            values += [choices[0], choices[-1], str(choices[0]).upper(), "not-a-choice"]
+            values += (
+                [[choices[0]], f"{choices[0]} ", str(choices[0]), float(choices[0])]
+                if isinstance(choices[0], int)
+                else [[choices[0]], f"{choices[0]} "]
+            )
+        elif isinstance(rule, validate.Range) and rule.min is not None:
+            values += [rule.min - 1, rule.min, rule.min + 0.5]
+    if isinstance(field, fields.List) and not isinstance(field.inner, fields.Nested):
+        inner_good = good[0] if isinstance(good, list) and good else "x"
+        inner = _edges(field.inner, inner_good)
+        values += [[v] for v in inner] + [(inner_good, v) for v in inner[:12]]
+        values += [[inner_good, inner_good], [inner_good] * 60]
+    if isinstance(field, fields.Dict):
+        inner = COMMON if field.value_field is None else _edges(field.value_field, 1)
+        values += [{"k": v} for v in inner] + [{"": 1}, {"k": 1, "j": -1}]
+    return values
+
+
+def _field_cases(schema: Schema, full: dict) -> list[tuple[str, object]]:
+    return [
+        (name, value)
+        for name, f in schema.load_fields.items()
+        for value in _edges(f, full.get(name))
+    ]
+
+
+def _typed(value: object) -> object:
+    """A value with the exact type of everything in it (``"a" == _Str("a")``, ``1 == 1.0 ==
+    True``: equal values of other types must not pass for the same result)."""
+    if isinstance(value, dict):
+        return ("dict", [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+def _compare(schema: Schema, cases: list[tuple[str, object]], base: dict, wrap=None) -> int:
+    """Each case loaded both ways with one field changed (or removed, for ``...``): the
+    same values in the same key order, or the same messages. Returns how many loaded."""
+    fast = FastLoader(schema)
+    loaded = 0
+    for name, value in cases:
+        data = {**base, name: value}
+        if wrap is not None:
+            data = wrap(data)
+        expected = _outcome(schema.load, data)
+        assert _typed(_outcome(fast.load, data)) == _typed(expected), (name, value)
+        loaded += expected[0] == "ok"
+    return loaded
+
+
+@pytest.mark.parametrize("name", list(DatasetSchema().load_fields))
+def test_each_dataset_field_loads_edge_values_as_marshmallow_does(name):
+    schema = DatasetSchema()
+    cases = [(n, v) for n, v in _field_cases(schema, FULL) if n == name]
+    assert _compare(schema, cases, FULL) > 0  # the good value at least
+    without = {k: v for k, v in FULL.items() if k != name}
+    assert _outcome(FastLoader(schema).load, without) == _outcome(schema.load, without)
+
+
+@pytest.mark.parametrize("name", list(DistributionSchema().load_fields))
+def test_each_distribution_field_loads_edge_values_as_marshmallow_does(name):
+    schema = DistributionSchema()
+    cases = [(n, v) for n, v in _field_cases(schema, DIST_FULL) if n == name]
+    assert _compare(schema, cases, DIST_FULL) > 0
+    # the same values inside a dataset's distributions: nested messages are marshmallow's
+    assert _compare(DatasetSchema(), cases, DIST_FULL, lambda d: {**FULL, "distributions": [d]})
+
+
+def test_a_complete_record_takes_the_compiled_path():
+    """Every field of the catalog's schemas has a value here: all of them load without
+    ``Schema.load`` (a plan that fell back for good values would fail this)."""
+    for schema, data in ((DatasetSchema(), FULL), (DistributionSchema(), DIST_FULL)):
+        fast = FastLoader(schema)
+        assert list(fast.fast(copy.deepcopy(data)).items()) == list(schema.load(data).items())
+
+
+def test_remote_fields_load_edge_values_as_marshmallow_does():
+    """data.json's lenient fields (Text, TextList, Url, Raw) through their plans: the same
+    values and the same warnings."""
+    from harvesters.datajson import DatasetIn, DistributionIn
+
+    base = {
+        "title": "T",
+        "description": "D",
+        "identifier": "id-1",
+        "keyword": "a, b",
+        "landingPage": "https://x.example/l",
+        "distribution": [{"downloadURL": "https://x.example/a.csv", "format": "CSV"}],
+        "bureauCode": ["130600:01"],
+    }
+    dist_base = {"title": "CSV", "downloadURL": "https://x.example/a.csv", "byteSize": 3}
+    urls = ["ftp//broken", "http://x.example/a b", "https://x.example/ok", "mailto:a@b", "//x"]
+    for schema, data in ((DatasetIn(), base), (DistributionIn(), dist_base)):
+        fast = FastLoader(schema)
+        for name in schema.load_fields:
+            for value in [*COMMON, *urls, ["a,b", "c"], {"@id": "https://x.example/i"}]:
+                case = {**data, name: value}
+                assert _remote_outcome(fast.load, case) == _remote_outcome(schema.load, case)
+
+
+def test_real_records_take_the_compiled_plans(recorded, monkeypatch):
+    """The harvested records of real portals load through the plans: no field of the
+    catalog's schemas goes through ``Field.deserialize`` (record sets, a nested schema
+    with renamed keys, keep marshmallow's own walk), and nearly all records load fast."""
+    datasets, distributions = recorded
+    calls: list[str] = []
+    deserialize = fields.Field.deserialize
+
+    def counted(self, *args, **kw):
+        if type(self.root) in (DatasetSchema, DistributionSchema) and self.name != "record_sets":
+            calls.append(f"{type(self.root).__name__}.{self.name}")
+        return deserialize(self, *args, **kw)
+
+    monkeypatch.setattr(fields.Field, "deserialize", counted)
+    for schema, inputs in ((DatasetSchema(), datasets), (DistributionSchema(), distributions)):
+        fast = FastLoader(schema)
+        quick = 0
+        for data in inputs:
+            try:
+                fast.fast(copy.deepcopy(data))
+                quick += 1
+            except (Slow, ValidationError):
+                pass
+        assert quick >= 0.9 * len(inputs)
+    assert calls == []
+
+
+class EveryKind(Schema):
+    """One field of each kind a plan is compiled for, with and without options and rules
+    (no schema hooks: nothing but the field decides)."""
+
+    text = fields.String()
+    text_or_none = fields.String(allow_none=True)
+    required_text = fields.String(required=True)
+    short = fields.String(validate=validate.Length(min=2, max=5))
+    exact = fields.String(validate=validate.Length(equal=3))
+    choice = fields.String(validate=validate.OneOf(["a", "b"]))
+    checked = fields.String(validate=[validate.Length(max=3), lambda v: v != "no"])
+    false_means_no = fields.String(validate=lambda v: v != "no" or False)
+    url = fields.Url(allow_none=True)
+    email = fields.Email()
+    strings = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
+    few = fields.List(fields.String(), validate=validate.Length(max=2), allow_none=True)
+    flag = fields.Boolean(load_default=False)
+    yes_no = fields.Boolean(truthy={"yes"}, falsy={"no"})
+    count = fields.Integer(validate=validate.Range(min=0))
+    strict_count = fields.Integer(strict=True)
+    one_two = fields.Integer(validate=validate.OneOf([1, 2]))
+    ratio = fields.Float()
+    any_float = fields.Float(allow_nan=True, allow_none=True)
+    table = fields.Dict(keys=fields.String(), values=fields.Integer())
+    loose = fields.Dict(load_default=dict)
+    keys_only = fields.Dict(keys=fields.String(validate=validate.Length(max=3)))
+    raw = fields.Raw(allow_none=True)
+    raw_not_none = fields.Raw()
+    raw_values = fields.Dict(values=fields.Raw())
+    day = fields.Date()
+    moment = fields.DateTime(allow_none=True)
+    changed = fields.String(
+        pre_load=lambda v: v.strip() if isinstance(v, str) else v, post_load=str.upper
+    )
+
+
+EVERY_KIND = {
+    "text": "t",
+    "text_or_none": None,
+    "required_text": "r",
+    "short": "abc",
+    "exact": "abc",
+    "choice": "a",
+    "checked": "ok",
+    "false_means_no": "yes",
+    "url": "https://x.example/a",
+    "email": "a@x.example",
+    "strings": ["a", "b"],
+    "few": ["a"],
+    "flag": True,
+    "yes_no": "yes",
+    "count": 3,
+    "strict_count": 4,
+    "one_two": 2,
+    "ratio": 0.5,
+    "any_float": float("nan"),
+    "table": {"a": 1},
+    "loose": {"a": [1]},
+    "keys_only": {"a": 1},
+    "raw": {"any": "thing"},
+    "raw_not_none": [1],
+    "raw_values": {"a": 0, "b": [1]},
+    "day": "2020-01-02",
+    "moment": "2020-01-02T03:04:05",
+    "changed": " x ",
+}
+
+
+@pytest.mark.parametrize("name", list(EveryKind().load_fields))
+def test_each_kind_of_field_loads_edge_values_as_marshmallow_does(name):
+    schema = EveryKind()
+    cases = [(n, v) for n, v in _field_cases(schema, EVERY_KIND) if n == name]
+    assert _compare(schema, cases, EVERY_KIND) > 0
+    without = {k: v for k, v in EVERY_KIND.items() if k != name}
+    assert _typed(_outcome(FastLoader(schema).load, without)) == _typed(
+        _outcome(schema.load, without)
+    )
+
+
+def test_good_values_of_every_kind_take_the_compiled_path():
+    schema = EveryKind()
+    fast = FastLoader(schema)
+    assert _typed(list(fast.fast(copy.deepcopy(EVERY_KIND)).items())) == _typed(
+        list(schema.load(EVERY_KIND).items())
+    )
