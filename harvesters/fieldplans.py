@@ -24,6 +24,8 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from harvesters import urlcheck
+
 #: a present (not missing) value and the record it came from -> the loaded value
 Plan = Callable[[Any, Any], Any]
 #: a loaded value -> None, raising ``Slow`` when a rule does not hold
@@ -266,8 +268,9 @@ def _float(allow_nan: bool, allow_none: bool, check: Check | None) -> Plan:
 
 # -- rules ---------------------------------------------------------------------------------
 def checks(validators: list) -> Check | None:
-    """The field's validators as one check: ``Length`` and ``OneOf`` as comparisons, any
-    other called as marshmallow calls it (a non-``Validator`` returning False is a doubt)."""
+    """The field's validators as one check: ``Length`` and ``OneOf`` as comparisons, ``URL``
+    remembering the texts it passed (:mod:`harvesters.urlcheck`), any other called as
+    marshmallow calls it (a non-``Validator`` returning False is a doubt)."""
     compiled = [_check(v) for v in validators]
     if not compiled:
         return None
@@ -288,6 +291,8 @@ def _check(validator: Any) -> Check:
         choices = list(validator.choices)
         if all(type(c) in _PLAIN_CHOICES for c in choices):
             return _one_of(frozenset(choices))
+    if type(validator) is validate.URL:
+        return _url(urlcheck.checker(validator))
     is_validator = isinstance(validator, validate.Validator)
 
     def call(value: Any) -> None:
@@ -313,6 +318,14 @@ def _length(low: int | None, high: int | None, equal: int | None) -> Check:
             raise Slow
 
     return between
+
+
+def _url(passes: Callable[[str], bool]) -> Check:
+    def url(value: Any) -> None:
+        if value.__class__ is not str or not passes(value):
+            raise Slow
+
+    return url
 
 
 def _one_of(members: frozenset) -> Check:

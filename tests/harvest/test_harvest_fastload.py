@@ -532,3 +532,21 @@ def test_good_values_of_every_kind_take_the_compiled_path():
     assert _typed(list(fast.fast(copy.deepcopy(EVERY_KIND)).items())) == _typed(
         list(schema.load(EVERY_KIND).items())
     )
+
+
+def test_the_url_rule_remembers_only_what_it_passed():
+    from harvesters import urlcheck
+
+    rule = validate.URL(relative=False, require_tld=True)
+    passes = urlcheck.checker(rule)
+    texts = ["https://x.example/a", "ftp//broken", "http://localhost/a", "HTTPS://X.example", ""]
+    for _ in range(2):  # the second time from memory, where it passed
+        for text in texts:
+            try:
+                rule(text)
+                expected = True
+            except ValidationError:
+                expected = False
+            assert passes(text) is expected, text
+    other = urlcheck.checker(validate.URL(relative=False, require_tld=False))
+    assert other("http://localhost/a") and not passes("http://localhost/a")
