@@ -539,7 +539,7 @@ def test_the_url_rule_remembers_only_what_it_passed():
 
     rule = validate.URL(relative=False, require_tld=True)
     passes = urlcheck.checker(rule)
-    texts = ["https://x.example/a", "ftp//broken", "http://localhost/a", "HTTPS://X.example", ""]
+    texts = ["https://x.example/a", "ftp//broken", "http://intranet/a", "HTTPS://X.example", ""]
     for _ in range(2):  # the second time from memory, where it passed
         for text in texts:
             try:
@@ -549,4 +549,4 @@ def test_the_url_rule_remembers_only_what_it_passed():
                 expected = False
             assert passes(text) is expected, text
     other = urlcheck.checker(validate.URL(relative=False, require_tld=False))
-    assert other("http://localhost/a") and not passes("http://localhost/a")
+    assert other("http://intranet/a") and not passes("http://intranet/a")
