@@ -49,12 +49,17 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+def _filled(items: Any) -> dict:
+    """The pairs whose value is not ``_empty`` (written out: ~60 values a record)."""
+    return {k: v for k, v in items if v is not None and v != "" and v != [] and v != {}}
+
+
 def finish_input(t: Transformed, spec: SourceSpec, config: dict, dataset_kind: str) -> dict:
     """Apply the catalog's limits and the source's defaults to a transformed record.
 
     Values that cannot be kept where they belong go to ``extras`` (with a warning in
     ``t.warnings``), so a record loses nothing it had."""
-    data = {k: v for k, v in t.data.items() if not _empty(v)}
+    data = _filled(t.data.items())
     warnings = t.warnings
     extras = dict(data.pop("extras", {}) or {})
     data.setdefault("kind", config.get("dataset_kind") or dataset_kind)
@@ -91,13 +96,26 @@ def finish_input(t: Transformed, spec: SourceSpec, config: dict, dataset_kind: s
     for key in list(extras):
         if _empty(extras[key]):
             del extras[key]
-        elif normalize.json_size(extras[key]) > MAX_EXTRA_BYTES:
+        elif _larger(extras[key], MAX_EXTRA_BYTES):
             size = normalize.json_size(extras.pop(key))
             warnings.append(f"extras.{key} dropped: {size:,} bytes is more than the catalog keeps")
     if extras:
         data["extras"] = json.loads(json.dumps(extras, ensure_ascii=False, default=str))
     data["name"] = _name(t, spec)
-    return {k: v for k, v in data.items() if not _empty(v)}
+    return _filled(data.items())
+
+
+def _larger(value: Any, limit: int) -> bool:
+    """``normalize.json_size(value) > limit``, without encoding a text or a list of texts
+    that surely fits: JSON writes a character of a string as at most 6 (``\\u001f``), plus
+    quotes and separators."""
+    if value.__class__ is str:
+        bound = 6 * len(value) + 2
+    elif value.__class__ is list and all(v.__class__ is str for v in value):
+        bound = sum(6 * len(v) + 4 for v in value) + 2
+    else:
+        bound = limit + 1
+    return bound > limit and normalize.json_size(value) > limit
 
 
 def _fits_index(value: str) -> bool:
@@ -111,7 +129,7 @@ def _distributions(dists: list, warnings: list[str]) -> list[dict]:
     with the reason instead of failing the whole dataset."""
     out = []
     for i, d in enumerate(dists):
-        d = {k: v for k, v in d.items() if not _empty(v)}
+        d = _filled(d.items())
         if "title" in d:
             d["title"] = normalize.clip(d["title"], 500)
         else:

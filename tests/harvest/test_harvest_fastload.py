@@ -550,3 +550,31 @@ def test_the_url_rule_remembers_only_what_it_passed():
             assert passes(text) is expected, text
     other = urlcheck.checker(validate.URL(relative=False, require_tld=False))
     assert other("http://intranet/a") and not passes("http://intranet/a")
+
+
+def test_the_size_shortcut_of_extras_agrees_with_the_json_size():
+    """``prepare._larger`` skips encoding what surely fits: at every limit it says what
+    the encoded size says (escapes count six characters)."""
+    from harvesters import normalize
+
+    values = [
+        "",
+        "x" * 10,
+        "\x1f" * 10,
+        '"\\' * 5,
+        "中" * 10,
+        "😀" * 3,
+        ["a", "\x00b"],
+        [],
+        ["x"] * 5,
+        ("x", "y"),
+        {"a": "b"},
+        [1, "x"],
+        12345,
+        None,
+        _Str("sub"),
+    ]
+    for value in values:
+        size = normalize.json_size(value)
+        for limit in range(0, 6 * size + 10):
+            assert prepare._larger(value, limit) is (size > limit), (value, limit)
