@@ -62,7 +62,9 @@ def text_list(value: Any, separators: str | None = None) -> list[str]:
         if s is None:
             continue
         if separators:
-            pattern = _SPLIT_RE.setdefault(separators, re.compile(f"[{re.escape(separators)}]"))
+            pattern = _SPLIT_RE.get(separators) or _SPLIT_RE.setdefault(
+                separators, re.compile(f"[{re.escape(separators)}]")
+            )  # made once per set of separators, not once per item
             parts = [p.strip() for p in pattern.split(s)]
         else:
             parts = [s]
@@ -205,8 +207,12 @@ def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+# ``json.dumps(value, ensure_ascii=False, default=str)``, its encoder made once
+json_text = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 def json_size(value: Any) -> int:
-    return len(json.dumps(value, ensure_ascii=False, default=str))
+    return len(json_text(value))
 
 
 def fold(value: str) -> str:

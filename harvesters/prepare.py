@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ _LIMITS = {
     "domain": 100,
     "data_volume": 100,
 }
+# what the hashes and keys are computed from: ``json.dumps(value, sort_keys=True,
+# ensure_ascii=False, default=str)``, with its encoder made once instead of on every call
+_canonical = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
 # loaded through FastLoader: the schemas' own rules and messages, without most of the cost
 # of marshmallow's machinery per record (issue 17)
 _dataset_schema = FastLoader(DatasetSchema())
@@ -100,7 +104,7 @@ def finish_input(t: Transformed, spec: SourceSpec, config: dict, dataset_kind: s
             size = normalize.json_size(extras.pop(key))
             warnings.append(f"extras.{key} dropped: {size:,} bytes is more than the catalog keeps")
     if extras:
-        data["extras"] = json.loads(json.dumps(extras, ensure_ascii=False, default=str))
+        data["extras"] = json.loads(normalize.json_text(extras))
     data["name"] = _name(t, spec)
     return _filled(data.items())
 
@@ -183,7 +187,7 @@ def content_hash(data: dict, publisher: PublisherRef | None, spec: SourceSpec) -
         "trusted": spec.trusted,
         "owner": spec.organization,
     }
-    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    blob = _canonical(payload)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -222,7 +226,7 @@ def source_hash(payload: Any, context: bytes) -> str:
     it, under the run's ``source_context``. Equal to the hash stored by the last run that
     applied the record, the record is unchanged without being mapped or validated (issue
     17): mapping the same input with the same code and settings gives the same content hash."""
-    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    blob = _canonical(payload)
     return hashlib.sha256(context + blob.encode()).hexdigest()
 
 
@@ -236,7 +240,25 @@ def validate(data: dict) -> dict:
 
 
 def _norm_url(u: str) -> str:
-    parts = urlsplit(u.strip())
+    """A link as a match key: scheme and host lowercased, no trailing slash, no fragment.
+    A plain absolute link (printable ASCII: nothing urlsplit removes; a host without
+    brackets) is cut here as ``urlsplit`` cuts it; anything else goes through it."""
+    s = u.strip()
+    head = _PLAIN_URL.match(s) if s.isascii() and s.isprintable() else None
+    if head is None:
+        return _norm_url_split(s)
+    rest = s[head.end() :].split("#", 1)[0]
+    path, _, query = rest.partition("?")
+    scheme, netloc = head.group(1).lower(), head.group(2).lower()
+    return f"{scheme}://{netloc}{path.rstrip('/') or '/'}" + (f"?{query}" if query else "")
+
+
+# scheme (as urlsplit reads one) and a non-empty host, up to the path, query or fragment
+_PLAIN_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#\[\]]+)(?=[/?#]|$)")
+
+
+def _norm_url_split(s: str) -> str:
+    parts = urlsplit(s)
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
@@ -275,6 +297,6 @@ def record_keys(data: dict) -> list[tuple[str, str]]:
             if d.get(k):
                 keys.append(_key("url", _norm_url(d[k])))
     body = {k: v for k, v in data.items() if k not in ("name", "organization")}
-    blob = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    blob = _canonical(body)
     keys.append(_key("content", blob))
     return list(dict.fromkeys(keys))

@@ -578,3 +578,44 @@ def test_the_size_shortcut_of_extras_agrees_with_the_json_size():
         size = normalize.json_size(value)
         for limit in range(0, 6 * size + 10):
             assert prepare._larger(value, limit) is (size > limit), (value, limit)
+
+
+def test_link_keys_cut_as_urlsplit_cuts_them(fixtures):
+    """``prepare._norm_url`` cuts plain links itself: the same key as through ``urlsplit``
+    for every link of the real data.json documents, each also with a character of the
+    kinds urlsplit treats specially put in (spaces, controls, brackets, ``@``, ``#``...)."""
+    import random
+    import re
+
+    links = set()
+    for path in sorted((fixtures / "datajson").rglob("*.json")):
+        links.update(re.findall(r"(?:https?|ftps?)://[^\s\"<>']+", path.read_text(errors="ignore")))
+    assert len(links) > 1000
+    odd = " \t\n\x00\x1f:/?#[]@%.;=&+-中é"
+    rnd = random.Random(17)
+    cases = [
+        *links,
+        "HTTP://X.Example/A/",
+        "http://x.example?",
+        "http://x.example#f",
+        "http://x.example//",
+        "http://x.example/a?b?c#d#e",
+        "http:///a",
+        "http://[::1]/a/",
+        "h-t.tp+s://x/y/",
+        " http://user@x.example:80/p/ ",
+        "mailto:x@y.example",
+        "//x.example/y",
+    ]
+    for link in sorted(links)[:2000]:
+        at = rnd.randrange(len(link) + 1)
+        cases.append(link[:at] + rnd.choice(odd) + link[at:])
+
+    def outcome(cut, link):
+        try:
+            return cut(link)
+        except ValueError as exc:  # urlsplit's own complaint (a bad IPv6 host)
+            return str(exc)
+
+    for link in cases:
+        assert outcome(prepare._norm_url, link) == outcome(prepare._norm_url_split, link.strip())
