@@ -125,9 +125,10 @@ def _absent(field: fields.Field) -> Any:
 
 def _supported(schema: Schema) -> bool:
     """Hooks this loader calls as marshmallow does: single-object, without the original
-    data; fields read and written under their own names."""
+    data; fields read and written under their own names; one object, loaded whole (a
+    ``partial`` schema leaves absent fields out, where this loader fills in defaults)."""
     hooks = getattr(schema, "_hooks", None)
-    if hooks is None:
+    if hooks is None or schema.many or schema.partial:
         return False
     for tag, entries in hooks.items():
         if tag not in _KNOWN_HOOKS and entries:
@@ -148,9 +149,8 @@ def _nested_items(inner: fields.Nested) -> Callable[[dict], dict] | None:
         return None
     if inner.validators or inner.allow_none or not _plain_nested(inner):
         return None
-    nested = inner.schema
-    loader = FastLoader(nested)
-    return loader.fast if loader.enabled and not nested.partial and not nested.many else None
+    loader = FastLoader(inner.schema)
+    return loader.fast if loader.enabled else None
 
 
 def _plain_nested(inner: fields.Nested) -> bool:

@@ -619,3 +619,15 @@ def test_link_keys_cut_as_urlsplit_cuts_them(fixtures):
 
     for link in cases:
         assert outcome(prepare._norm_url, link) == outcome(prepare._norm_url_split, link.strip())
+
+
+def test_partial_and_many_schemas_load_the_plain_way():
+    """A ``partial`` schema leaves absent fields out (even inside its distributions),
+    where the fast path fills in defaults: such schemas, and ``many``, are not sped up."""
+    from schemas.dataset import DatasetPatchSchema
+
+    patch = DatasetPatchSchema()
+    assert not FastLoader(patch).enabled and not FastLoader(DatasetSchema(many=True)).enabled
+    data = {"title": "T", "distributions": [{"title": "d", "access_url": "https://x.example"}]}
+    assert "restricted" not in patch.load(data)["distributions"][0]
+    assert _outcome(FastLoader(patch).load, data) == _outcome(patch.load, data)
