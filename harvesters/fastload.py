@@ -3,9 +3,11 @@
 A harvest loads every record with the catalog's :class:`DatasetSchema` (what passes is what
 a person could have typed in). Most of the cost of ``Schema.load`` is its machinery around
 the fields (error stores, getters, hooks looked up per call, every absent field visited),
-not the rules. :class:`FastLoader` runs the same field objects (``Field.deserialize`` with
-their validators), the schema's own ``pre_load``, ``validates``, ``validates_schema`` and
-``post_load`` methods, and the same defaults, in the same order; at the first doubt (an
+not the rules. :class:`FastLoader` loads each field through a plan made once from the field
+(:mod:`harvesters.fieldplans`: what ``Field.deserialize`` and its validators do, with what
+the field's type makes certain decided in advance), runs the schema's own ``pre_load``,
+``validates``, ``validates_schema`` and ``post_load`` methods, and fills in the same
+defaults, in the same order; at the first doubt (an
 unknown key, a missing required field, any rule failing) it hands the record to the real
 ``Schema.load``, so a bad record gets exactly marshmallow's messages. A schema with hooks it
 does not know how to call is always loaded the normal way. Unknown keys are handled as the
