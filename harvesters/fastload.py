@@ -7,9 +7,9 @@ not the rules. :class:`FastLoader` loads each field through a plan made once fro
 (:mod:`harvesters.fieldplans`: what ``Field.deserialize`` and its validators do, with what
 the field's type makes certain decided in advance), runs the schema's own ``pre_load``,
 ``validates``, ``validates_schema`` and ``post_load`` methods, and fills in the same
-defaults, in the same order; at the first doubt (an
-unknown key, a missing required field, any rule failing) it hands the record to the real
-``Schema.load``, so a bad record gets exactly marshmallow's messages. A schema with hooks it
+defaults, in the same order; at the first doubt (a value of another type, an unknown key, a
+missing required field, any rule failing) it hands the record to the real ``Schema.load``,
+so a bad record gets exactly marshmallow's messages. A schema with hooks it
 does not know how to call is always loaded the normal way. Unknown keys are handled as the
 schema's ``unknown`` says: ``RAISE`` goes the slow way (marshmallow names them), ``EXCLUDE``
 drops them and ``INCLUDE`` keeps them, so a remote format's own schema (data.json's keeps
