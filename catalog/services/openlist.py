@@ -13,10 +13,10 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from marshmallow import ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, func, or_, select
 
 from catalog.db import storable
 from catalog.errors import NotFound, ValidationFailed
@@ -103,25 +103,30 @@ def _listed(s, version_id: int | None) -> list[dict]:
     show the linked dataset's English title, and its publisher's English name when the
     item's department is that publisher (the name as written, or without the place the
     harvest put in front of it); items the catalog has no English for stay as written."""
-    where = (
-        OpenListEntry.version_id.is_(None)
-        if version_id is None
-        else OpenListEntry.version_id == version_id
-    )
+    # plain rows, not entry objects: a city's list runs to thousands of items and the
+    # public page reads all of them (its filters and counts cover the whole list); making
+    # an ORM object of each was most of the page's first render
+    entry = cast(Table, OpenListEntry.__table__)
+    where = entry.c.version_id.is_(None) if version_id is None else entry.c.version_id == version_id
+    keys = (*FIELDS, "id", "dataset_id", "dataset", "title_en")
     rows = s.execute(
         select(
-            OpenListEntry, Dataset.name, Dataset.title_en, Organization.title, Organization.title_en
+            *(entry.c[k] for k in (*FIELDS, "id", "dataset_id")),
+            Dataset.name,
+            Dataset.title_en,
+            Organization.title,
+            Organization.title_en,
         )
-        .outerjoin(Dataset, Dataset.id == OpenListEntry.dataset_id)
+        .outerjoin(Dataset, Dataset.id == entry.c.dataset_id)
         .outerjoin(Organization, Organization.id == Dataset.organization_id)
         .where(where)
-        .order_by(OpenListEntry.resource_code, OpenListEntry.id)
+        .order_by(entry.c.resource_code, entry.c.id)
     ).all()
     out = []
-    for e, name, title_en, org_title, org_title_en in rows:
-        d = _entry_dict(e, name)
-        d["title_en"] = title_en
-        dept = e.source_department
+    for row in rows:
+        d = dict(zip(keys, row, strict=False))  # the organization's names are not kept
+        d["data_formats"] = list(d["data_formats"] or [])
+        dept, org_title, org_title_en = d["source_department"], row[-2], row[-1]
         same = bool(dept and org_title and (org_title == dept or org_title.endswith(dept)))
         d["source_department_en"] = org_title_en if same else None
         out.append(d)
