@@ -360,6 +360,7 @@ def read_only(path: Path, n: int) -> list[Row]:
 def measure(
     fmt: str, n: int, seed: int, tmp: str | None, departments: int = 0
 ) -> tuple[list[Row], list[str], bool]:
+    from bench.harvest import store_alone
     from catalog.context import open_catalog
     from catalog.services import harvest as svc
     from catalog.services import harvest_preview
@@ -483,6 +484,21 @@ def measure(
                 rows.append(Row(f"  {fmt} {label}: peak RSS", peak.peak, "MB", fmt="{:,.0f}"))
                 notes.append(f"{fmt} {label}: {outcome.summary}")
                 ok &= outcome.state == "done"
+            # the floor under the shared writer (bench/store_floor.py): SQLite alone storing
+            # the rows run 1 stored, in its batches
+            floor = store_alone(instance / "catalog.db", root / "floor")
+            rows.append(
+                Row(
+                    f"{fmt} floor: SQLite storing run 1's rows alone",
+                    floor.rate,
+                    "rows/s",
+                    fmt="{:,.0f}",
+                )
+            )
+            rows.append(
+                Row(f"  {fmt} floor: CPU per row", floor.cpu_per_record_ms, "ms", fmt="{:.3f}")
+            )
+            ok &= floor.records == n and floor.stored == floor.rows
             rows.append(Row(f"{fmt} preview of 10,000 rows: time", preview_s, "s"))
         finally:
             cat.dispose()
