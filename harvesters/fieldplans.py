@@ -56,7 +56,7 @@ def plan_field(field: fields.Field, attr: str | None, nested: Callable | None = 
     check = checks(field.validators)
     kind = type(field)
     if kind in _STRINGS:
-        return _string(allow_none, check)
+        return _itself(str, allow_none, check)
     # ``type(...) is`` picks the exact class; ``isinstance`` beside it is for the type checker
     if kind is fields.List and isinstance(field, fields.List):
         inner = _list_item(field.inner, nested)
@@ -68,9 +68,9 @@ def plan_field(field: fields.Field, attr: str | None, nested: Callable | None = 
             return dict_plan
     elif kind is fields.Boolean and isinstance(field, fields.Boolean):
         if True in field.truthy and False in field.falsy:
-            return _boolean(allow_none, check)
+            return _itself(bool, allow_none, check)
     elif kind is fields.Integer:
-        return _integer(allow_none, check)
+        return _itself(int, allow_none, check)
     elif kind is fields.Float and isinstance(field, fields.Float):
         return _float(field.allow_nan, allow_none, check)
     return _direct(field, attr, allow_none, check)
@@ -127,13 +127,16 @@ def _direct(field: fields.Field, attr: str | None, allow_none: bool, check: Chec
     return plan
 
 
-def _string(allow_none: bool, check: Check | None) -> Plan:
-    """``String``: an exact ``str`` is its own result (``ensure_text_type`` gives it back);
-    bytes, subclasses and other types go the slow way."""
+def _itself(kind: type, allow_none: bool, check: Check | None) -> Plan:
+    """A field whose value of exactly ``kind`` is its own result after the field's rules:
+    ``String`` and its ``str`` (``ensure_text_type`` gives it back), ``Boolean`` with the
+    default truthy and falsy sets and its ``bool``, ``Integer`` and its ``int`` (never a
+    bool, strict or not). A value of any other class (bytes, a subclass, a number in text)
+    goes the slow way."""
     if check is None:
 
         def bare(raw: Any, data: Any) -> Any:
-            if raw.__class__ is str:
+            if raw.__class__ is kind:
                 return raw
             if raw is None and allow_none:
                 return None
@@ -142,7 +145,7 @@ def _string(allow_none: bool, check: Check | None) -> Plan:
         return bare
 
     def plan(raw: Any, data: Any) -> Any:
-        if raw.__class__ is str:
+        if raw.__class__ is kind:
             check(raw)
             return raw
         if raw is None and allow_none:
@@ -205,37 +208,6 @@ def _dict(field: fields.Dict, allow_none: bool, check: Check | None) -> Plan | N
             if check is not None:
                 check(out)
             return out
-        if raw is None and allow_none:
-            return None
-        raise Slow
-
-    return plan
-
-
-def _boolean(allow_none: bool, check: Check | None) -> Plan:
-    """``Boolean`` whose truthy and falsy sets hold ``True`` and ``False`` (the defaults):
-    a real bool is itself; strings and numbers go the slow way."""
-
-    def plan(raw: Any, data: Any) -> Any:
-        if raw is True or raw is False:
-            if check is not None:
-                check(raw)
-            return raw
-        if raw is None and allow_none:
-            return None
-        raise Slow
-
-    return plan
-
-
-def _integer(allow_none: bool, check: Check | None) -> Plan:
-    """``Integer``: an exact int (never a bool) is itself, strict or not."""
-
-    def plan(raw: Any, data: Any) -> Any:
-        if raw.__class__ is int:
-            if check is not None:
-                check(raw)
-            return raw
         if raw is None and allow_none:
             return None
         raise Slow
