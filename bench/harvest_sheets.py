@@ -498,7 +498,12 @@ def measure(
             rows.append(
                 Row(f"  {fmt} floor: CPU per row", floor.cpu_per_record_ms, "ms", fmt="{:.3f}")
             )
-            ok &= floor.records == n and floor.stored == floor.rows
+            if floor.records != n or floor.stored != floor.rows:
+                ok = False
+                notes.append(
+                    f"{fmt} floor: {floor.records:,} datasets replayed (expected {n:,}), "
+                    f"{floor.stored:,} rows held of {floor.rows:,} inserted: WRONG"
+                )
             rows.append(Row(f"{fmt} preview of 10,000 rows: time", preview_s, "s"))
         finally:
             cat.dispose()

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalog.db import sqlite_pragmas
+
 # the rows of a dataset a harvest stores, keyed by the column naming the dataset
 _CHILDREN = (
     ("distributions", "dataset_id", ""),
@@ -48,12 +50,11 @@ class Floor:
 
 
 def _connect(path: Path, autocheckpoint: int) -> sqlite3.Connection:
-    """A connection set up as the catalog's engine sets up one (catalog.db.make_engine),
+    """A connection set up as the catalog's engine sets up one (catalog.db.sqlite_pragmas),
     with a harvest batch's checkpoint threshold (catalog.db.defer_checkpoints)."""
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    for pragma in sqlite_pragmas():
+        conn.execute(pragma)
     conn.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
     return conn
 
@@ -111,9 +112,9 @@ def replay(
             cpu += time.process_time() - c0
             seconds += time.perf_counter() - t0
             total_rows += sum(len(rows) for _t, rows in tables)
-        tables = ["datasets", "index_outbox", *(t for t, _c, _x in _CHILDREN)]
-        stored = sum(dst.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables)
-        return Floor(len(ids), total_rows, stored, cpu, seconds)
+        replayed = ["datasets", "index_outbox", *(t for t, _c, _x in _CHILDREN)]
+        held = sum(dst.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in replayed)
+        return Floor(len(ids), total_rows, held, cpu, seconds)
     finally:
         src.close()
         dst.close()

@@ -38,6 +38,19 @@ _DEFERRED = "wal_autocheckpoint"  # key in a pooled connection's info: its raise
 SQLITE_BEGIN = "sqlite_begin"
 
 
+def sqlite_pragmas(busy_seconds: float = SQLITE_BUSY_SECONDS) -> list[str]:
+    """What every SQLite connection of the catalog is set to when it opens: WAL (readers
+    never block the writer), foreign keys, commits that write the WAL without waiting for
+    the disk, and how long to wait for another writer. One list, so that anything opening
+    the catalog's database outside an engine (the harvest benchmark's floor) sets the same."""
+    return [
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA synchronous=NORMAL",
+        f"PRAGMA busy_timeout={int(busy_seconds * 1000)}",
+    ]
+
+
 def make_engine(url: str, busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
     """Create an engine; SQLite gets WAL and foreign keys so readers never block the writer.
 
@@ -55,10 +68,8 @@ def make_engine(url: str, busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
+            for pragma in sqlite_pragmas(busy_seconds):
+                cur.execute(pragma)
             cur.close()
             # The driver's own transaction handling starts transactions late, so a SAVEPOINT
             # taken before the first write becomes the transaction and commits on release;
