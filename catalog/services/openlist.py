@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from marshmallow import ValidationError
 from sqlalchemy import Table, func, or_, select
@@ -43,13 +44,21 @@ class Export:
     filename: str
 
 
-def _entry_dict(e: OpenListEntry, dataset_name: str | None = None) -> dict:
-    d = {k: getattr(e, k) for k in FIELDS}
-    d["data_formats"] = list(e.data_formats or [])
-    d["id"] = e.id
-    d["dataset_id"] = e.dataset_id
+# an item's own columns, in the order of the dict an item is given as
+ENTRY_COLUMNS = (*FIELDS, "id", "dataset_id")
+
+
+def _entry(values: Sequence[Any], dataset_name: str | None) -> dict:
+    """An item as pages, the API and exports give it, from its ``ENTRY_COLUMNS`` values
+    (an entry object's or a plain row's) and its linked dataset's name."""
+    d = dict(zip(ENTRY_COLUMNS, values, strict=True))
+    d["data_formats"] = list(d["data_formats"] or [])
     d["dataset"] = dataset_name
     return d
+
+
+def _entry_dict(e: OpenListEntry, dataset_name: str | None = None) -> dict:
+    return _entry([getattr(e, k) for k in ENTRY_COLUMNS], dataset_name)
 
 
 def _load(s, data: dict) -> tuple[dict, str | None]:
@@ -108,10 +117,10 @@ def _listed(s, version_id: int | None) -> list[dict]:
     # an ORM object of each was most of the page's first render
     entry = cast(Table, OpenListEntry.__table__)
     where = entry.c.version_id.is_(None) if version_id is None else entry.c.version_id == version_id
-    keys = (*FIELDS, "id", "dataset_id", "dataset", "title_en")
+    n = len(ENTRY_COLUMNS)
     rows = s.execute(
         select(
-            *(entry.c[k] for k in (*FIELDS, "id", "dataset_id")),
+            *(entry.c[k] for k in ENTRY_COLUMNS),
             Dataset.name,
             Dataset.title_en,
             Organization.title,
@@ -124,9 +133,9 @@ def _listed(s, version_id: int | None) -> list[dict]:
     ).all()
     out = []
     for row in rows:
-        d = dict(zip(keys, row, strict=False))  # the organization's names are not kept
-        d["data_formats"] = list(d["data_formats"] or [])
-        dept, org_title, org_title_en = d["source_department"], row[-2], row[-1]
+        d = _entry(row[:n], row[n])
+        d["title_en"] = row[n + 1]
+        dept, org_title, org_title_en = d["source_department"], row[n + 2], row[n + 3]
         same = bool(dept and org_title and (org_title == dept or org_title.endswith(dept)))
         d["source_department_en"] = org_title_en if same else None
         out.append(d)
